@@ -1,0 +1,174 @@
+"""The ``vaultkit`` command: parse arguments, call one pipeline function, print its report.
+
+Heavy modules are imported inside the commands so ``vaultkit --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vaultkit import __version__
+from vaultkit.errors import VaultkitError
+
+VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False), default=".", required=False)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn vaultkit's exceptions into a message on stderr and the contract's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VaultkitError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def progress() -> Any:
+    """A progress bar on a terminal, silence otherwise."""
+    from vaultkit.progress import SILENT, RichProgress
+
+    return RichProgress() if sys.stderr.isatty() else SILENT
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vaultkit")
+def cli() -> None:
+    """Build and keep an Obsidian vault of per-gene research notes.
+
+    Exit codes: 0 done, nothing wrong; 1 ran and found problems; 2 usage
+    error or bad input (nothing written).
+
+    Example: vaultkit refresh my-vault
+    """
+
+
+@cli.group()
+def links() -> None:
+    """Check, resolve, rename and prune links exactly as Obsidian does.
+
+    Example: vaultkit links check my-vault
+    """
+
+
+@links.command("check")
+@VAULT
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+@reports_errors
+def links_check(vault: Path, as_json: bool) -> None:
+    """Report broken and ambiguous links, missing anchors and orphaned attachments.
+
+    Exits 1 if a link is broken or ambiguous or a note cannot be read.
+
+    Example: vaultkit links check my-vault --json
+    """
+    from vaultkit.pipeline.links import links_check as run
+
+    report = run(vault, progress=progress())
+    if as_json:
+        emit_json(report.as_json())
+    else:
+        _print_link_report(report)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_link_report(report: Any) -> None:
+    for b in report.broken:
+        kind = "embed" if b["embed"] else "link"
+        hint = f" (did you mean {b['suggestion']}?)" if "suggestion" in b else ""
+        reason = f" ({b['reason']})" if "reason" in b else ""
+        click.echo(f"{b['source']}:{b['line']}: broken {kind} {b['target']!r}{reason}{hint}")
+    for a in report.ambiguous:
+        click.echo(f"{a['source']}:{a['line']}: ambiguous link {a['target']!r}: {', '.join(a['candidates'])}")
+    for m in report.missing_anchors:
+        click.echo(f"{m['source']}:{m['line']}: {m['target']}{m['anchor']}: no such heading or block in {m['resolved']}")
+    for u in report.unreadable:
+        click.echo(f"{u['path']}:{u['line']}: {u['message']}")
+    for o in report.orphans:
+        click.echo(f"orphan: {o}")
+    click.echo(
+        f"{report.notes} notes, {report.files} files, {report.links} links: {len(report.broken)} broken, "
+        f"{len(report.ambiguous)} ambiguous, {len(report.missing_anchors)} missing anchors, "
+        f"{len(report.orphans)} orphaned attachments, {len(report.unreadable)} unreadable notes",
+        err=True,
+    )
+
+
+@links.command("resolve")
+@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("source_note")
+@click.argument("link_text")
+@reports_errors
+def links_resolve(vault: Path, source_note: str, link_text: str) -> None:
+    """Print the vault path LINK_TEXT resolves to from SOURCE_NOTE; exit 1 if none.
+
+    Example: vaultkit links resolve my-vault Genes/LIF.md "[[MYC#Plots]]"
+    """
+    from vaultkit.pipeline.links import links_resolve as run
+
+    path = run(vault, source_note, link_text)
+    if path is None:
+        sys.exit(1)
+    click.echo(path)
+
+
+@links.command("rename")
+@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("old")
+@click.argument("new")
+@click.option("--dry-run", is_flag=True, help="Print the diff; change nothing.")
+@reports_errors
+def links_rename(vault: Path, old: str, new: str, dry_run: bool) -> None:
+    """Move the file or folder OLD to NEW and rewrite every link that pointed to it.
+
+    Links keep their form (bare name, path, display text, heading, size);
+    links that would otherwise change target are fixed, or the rename is
+    refused with the list.
+
+    Example: vaultkit links rename my-vault Genes/LIF.md Genes/Cytokines/LIF.md
+    """
+    from vaultkit.pipeline.links import links_rename as run
+
+    plan = run(vault, old, new, dry_run=dry_run)
+    if dry_run:
+        click.echo(plan.diff(), nl=False)
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    verb = "would rewrite" if dry_run else "rewrote"
+    click.echo(f"{verb} {plan.rewritten} links in {len(plan.texts)} notes; {len(plan.moves)} files moved", err=True)
+
+
+@links.command("prune")
+@VAULT
+@click.option("--dry-run", is_flag=True, help="List what would move; change nothing.")
+@click.option("--all", "everything", is_flag=True, help="Also orphaned attachments that are not plots.")
+@reports_errors
+def links_prune(vault: Path, dry_run: bool, everything: bool) -> None:
+    """Move orphaned plot images (no note links to them) into VAULT/.trash/.
+
+    Example: vaultkit links prune my-vault --dry-run
+    """
+    from vaultkit.pipeline.links import links_prune as run
+
+    report = run(vault, dry_run=dry_run, everything=everything)
+    for path in report.candidates:
+        click.echo(f"{'would move' if dry_run else 'moved'} {path} -> .trash/")
+    click.echo(f"{len(report.candidates)} orphaned attachments", err=True)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,80 @@
+"""Link use cases: check, resolve, rename and prune a vault's links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultkit.config import load_settings
+from vaultkit.errors import VaultError
+from vaultkit.genome.plotnames import is_plot_name
+from vaultkit.progress import SILENT, Progress
+from vaultkit.vault import index as vindex
+from vaultkit.vault.check import LinkReport, check
+from vaultkit.vault.linkparse import parse
+from vaultkit.vault.prune import orphans_to_prune, prune
+from vaultkit.vault.rename import RenamePlan, apply_rename, plan_rename
+from vaultkit.vault.write import vault_lock
+
+
+def _vault(path: Path) -> Path:
+    if not path.is_dir():
+        raise VaultError(f"{path}: not a folder; give the path of an Obsidian vault")
+    return path
+
+
+def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
+    """Check every link of ``vault``."""
+    return check(vindex.build(_vault(vault), progress=progress))
+
+
+def links_resolve(vault: Path, source: str, link_text: str) -> str | None:
+    """The vault path ``link_text`` points to from the note ``source``, or None.
+
+    ``link_text`` is a target (``LIF``, ``Genes/LIF#Plots``) or a whole link
+    (``[[LIF|x]]``, ``![[p.png]]``, ``[t](a%20b.md)``).
+    """
+    index = vindex.build(_vault(vault))
+    src = index.resolver._exact(source.replace("\\", "/").strip("/"))
+    if src is None:
+        src = source.replace("\\", "/").strip("/")
+    text = link_text.strip()
+    if not (text.startswith(("[", "![")) and parse(text).links):
+        text = f"[[{text}]]"
+    links = parse(text).links
+    if not links:
+        return None
+    return index.resolve(links[0], src).path
+
+
+@dataclass
+class PruneReport:
+    candidates: list[str]
+    moved: list[str] = field(default_factory=list)
+
+
+def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> RenamePlan:
+    """Rename/move a file or folder and rewrite the links to it (nothing written if ``dry_run``)."""
+    root = _vault(vault)
+    with vault_lock(root):
+        plan = plan_rename(vindex.build(root), old, new)
+        if not dry_run:
+            apply_rename(root, plan)
+    return plan
+
+
+def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False) -> PruneReport:
+    """Move orphaned plot images (all orphaned attachments with ``everything``) to ``.trash/``."""
+    root = _vault(vault)
+    with vault_lock(root):
+        index = vindex.build(root)
+        template = load_settings(root).plot_name
+
+        def select(path: str) -> bool:
+            return everything or is_plot_name(path.rsplit("/", 1)[-1], template)
+
+        report = PruneReport(orphans_to_prune(index, select))
+        if not dry_run:
+            report.moved = prune(index, report.candidates)
+    return report
+

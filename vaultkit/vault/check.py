@@ -1,0 +1,96 @@
+"""``links check``: broken, ambiguous and dangling-anchor links, orphaned attachments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaultkit.vault.index import VaultIndex
+from vaultkit.vault.linkparse import Link, ParsedNote
+from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT, fold
+
+
+@dataclass
+class LinkReport:
+    """The findings of a link check; ``as_json`` is the contract of ``links check --json``."""
+
+    notes: int
+    files: int
+    links: int
+    broken: list[dict[str, Any]] = field(default_factory=list)
+    ambiguous: list[dict[str, Any]] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    missing_anchors: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.broken or self.ambiguous or self.unreadable)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "notes": self.notes,
+            "files": self.files,
+            "links": self.links,
+            "broken": self.broken,
+            "ambiguous": self.ambiguous,
+            "orphans": self.orphans,
+            "missing_anchors": self.missing_anchors,
+            "unreadable": self.unreadable,
+        }
+
+
+def is_attachment(path: str) -> bool:
+    return not path.endswith((NOTE_EXT, CANVAS_EXT))
+
+
+def check(index: VaultIndex) -> LinkReport:
+    """Check every link of the vault against Obsidian's resolution rules."""
+    aliases = _alias_map(index)
+    report = LinkReport(notes=len(index.notes), files=len(index.files), links=0)
+    linked: set[str] = set()
+    for source, link, res in index.links():
+        report.links += 1
+        entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
+        if res.path is None:
+            if res.outside:
+                entry["reason"] = "climbs out of the vault"
+            hint = aliases.get(fold(link.target))
+            if hint and link.kind != "canvas":
+                entry["suggestion"] = f"[[{hint.removesuffix(NOTE_EXT)}|{link.target}]]"
+            report.broken.append(entry)
+            continue
+        if res.path != source:
+            linked.add(res.path)
+        if res.ambiguous:
+            report.ambiguous.append({**entry, "candidates": list(res.candidates)})
+        if link.subpath and not _anchor_exists(index.parsed.get(res.path), link):
+            report.missing_anchors.append({**entry, "anchor": link.subpath, "resolved": res.path})
+    report.orphans = sorted(p for p in index.files if is_attachment(p) and p not in linked)
+    report.unreadable = [{"path": f.path, "line": f.line, "message": f.message} for f in index.findings]
+    return report
+
+
+def _alias_map(index: VaultIndex) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path, note in index.parsed.items():
+        for alias in note.aliases:
+            out.setdefault(fold(alias), path.rsplit("/", 1)[-1])
+    return out
+
+
+def _norm_heading(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _anchor_exists(note: ParsedNote | None, link: Link) -> bool:
+    if note is None:
+        return True  # attachments have no anchors to check (PDF pages etc.)
+    parts = [p for p in link.subpath.split("#") if p]
+    if not parts:
+        return True
+    if parts[0].startswith("^"):
+        return parts[0][1:] in note.block_ids
+    headings = {_norm_heading(h) for h in note.headings}
+    return all(_norm_heading(p) in headings for p in parts)

@@ -1,0 +1,299 @@
+"""Find every link in a note, as Obsidian's link cache would.
+
+The markdown structure comes from mistune 3 with two inline rules of ours
+(wiki-links/embeds and markdown links that keep their raw text), so links in
+code spans and code blocks are excluded by the parser. mistune's tokens carry
+no positions; each link's span is found by walking the source in token order,
+stepping over code and HTML as they come, so a link inside code is never
+mistaken for the real one after it.
+
+A note with no code, HTML, table or escape at all parses the same with the
+plain pattern scan (``_scan_plain``); that path is taken for speed and is
+tested to agree with the mistune path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+from vaultkit.vault import frontmatter
+
+WIKI = r"!?\[\[(?:(?!\[\[)[^\n])*?\]\]"
+_DEST = r"(?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
+MDLINK = r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(" + _DEST + r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
+_MD_PARTS = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + _DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
+# Anything that makes markdown structure matter for links sends a note to mistune.
+_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
+_BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9\-]+)[ \t]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link as written in a note.
+
+    ``start``/``end`` span the whole link (with ``!`` and brackets) and
+    ``tstart``/``tend`` only its target path, as character offsets into the
+    note's text; a rewrite replaces the target span and nothing else.
+    ``target`` is the path as Obsidian resolves it (trimmed; percent-decoded
+    for markdown links), ``subpath`` the ``#Heading`` or ``#^block`` part,
+    ``display`` the alias or image size.
+    """
+
+    kind: str  # "wiki" | "markdown" | "frontmatter" | "canvas"
+    embed: bool
+    start: int
+    end: int
+    tstart: int
+    tend: int
+    line: int
+    target: str
+    subpath: str
+    display: str | None
+    in_table: bool = False
+    in_comment: bool = False
+    escaped_pipe: bool = False
+    angle: bool = False  # markdown destination written as <...>
+
+
+@dataclass(frozen=True)
+class ParsedNote:
+    """What the link layer needs of a note: its links, headings and block ids."""
+
+    links: tuple[Link, ...]
+    headings: tuple[str, ...]
+    block_ids: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+
+def split_wiki(inner: str) -> tuple[str, str, str | None, bool]:
+    """Split the text between ``[[`` and ``]]`` into (target, subpath, display, escaped_pipe)."""
+    escaped = False
+    cut = inner.find("|")
+    if cut > 0 and inner[cut - 1] == "\\":
+        escaped = True
+        head, display = inner[: cut - 1], inner[cut + 1 :]
+    elif cut >= 0:
+        head, display = inner[:cut], inner[cut + 1 :]
+    else:
+        head, display = inner, None
+    hash_at = head.find("#")
+    target, subpath = (head[:hash_at], head[hash_at:]) if hash_at >= 0 else (head, "")
+    return target.strip(), subpath.strip(), display, escaped
+
+
+def _wiki_link(raw: str, start: int, **flags: Any) -> Link | None:
+    embed = raw.startswith("!")
+    inner_at = start + (3 if embed else 2)
+    inner = raw[(3 if embed else 2) : -2]
+    target, subpath, display, escaped = split_wiki(inner)
+    if not target and not subpath:
+        return None
+    head = inner.split("|", 1)[0].removesuffix("\\").split("#", 1)[0]
+    lead = len(head) - len(head.lstrip())
+    tstart = inner_at + lead
+    return Link("wiki", embed, start, start + len(raw), tstart, tstart + len(head.strip()), 0,
+                unicodedata.normalize("NFC", target), subpath, display, escaped_pipe=escaped, **flags)
+
+
+def _md_link(raw: str, start: int, **flags: Any) -> Link | None:
+    m = _MD_PARTS.match(raw)
+    if not m:
+        return None
+    dest = m.group(3)
+    angle = dest.startswith("<")
+    dstart = start + m.start(3) + (1 if angle else 0)
+    dest = dest[1:-1] if angle else dest
+    if not dest or _SCHEME.match(dest):
+        return None  # external URL or empty: not a vault link
+    hash_at = dest.find("#")
+    path, subpath = (dest[:hash_at], dest[hash_at:]) if hash_at >= 0 else (dest, "")
+    alt = m.group(2)
+    return Link("markdown", bool(m.group(1)), start, start + len(raw), dstart, dstart + len(path), 0,
+                unicodedata.normalize("NFC", unquote(path)), unquote(subpath), alt or None, angle=angle, **flags)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    import mistune
+
+    md = mistune.create_markdown(renderer=None, plugins=["table"])
+
+    def wiki(inline: Any, m: re.Match[str], state: Any) -> int | None:
+        if not m.group(0)[2 if m.group(0)[0] == "!" else 1 :].lstrip("[").strip("]").strip():
+            return None
+        state.append_token({"type": "vk_wiki", "raw": m.group(0)})
+        return m.end()
+
+    def md_link(inline: Any, m: re.Match[str], state: Any) -> int | None:
+        state.append_token({"type": "vk_md", "raw": m.group(0)})
+        return m.end()
+
+    md.inline.register("vk_wiki", WIKI, wiki, before="link")
+    md.inline.register("vk_md", MDLINK, md_link, before="link")
+    # Let mistune's fast text scan stop at our rules' first characters.
+    md.inline._rule_start_chars.update({"vk_wiki": {"!", "["}, "vk_md": {"!", "["}})
+    md.inline._fast_trigger_chars = None
+    return md
+
+
+def _walk(tokens: list[dict[str, Any]], out: list[tuple[str, str, bool]], headings: list[str], in_table: bool) -> None:
+    for tok in tokens:
+        kind = tok["type"]
+        if kind in ("vk_wiki", "vk_md"):
+            out.append((kind, tok["raw"], in_table))
+        elif kind in ("codespan", "inline_html"):
+            out.append(("skip", tok.get("raw", ""), in_table))
+        elif kind in ("block_code", "block_html"):
+            for line in tok.get("raw", "").splitlines():
+                if line.strip():
+                    out.append(("skip", line.strip(), in_table))
+        if kind == "heading":
+            headings.append(_plain_text(tok.get("children", [])))
+        children = tok.get("children")
+        if isinstance(children, list):
+            _walk(children, out, headings, in_table or kind.startswith("table"))
+
+
+def _plain_text(tokens: list[dict[str, Any]]) -> str:
+    parts = []
+    for tok in tokens:
+        if ("raw" in tok and tok["type"] in ("text", "codespan")) or tok["type"] == "vk_wiki":
+            parts.append(tok["raw"])
+        elif isinstance(tok.get("children"), list):
+            parts.append(_plain_text(tok["children"]))
+    return "".join(parts).strip()
+
+
+def _comment_ranges(text: str) -> list[tuple[int, int]]:
+    marks = [m.start() for m in re.finditer("%%", text)]
+    return [(marks[i], marks[i + 1] + 2) for i in range(0, len(marks) - 1, 2)]
+
+
+def parse(text: str) -> ParsedNote:
+    """All links, headings and block ids of a note's text (frontmatter included)."""
+    fm = frontmatter.find(text)
+    body_start = fm.body_start if fm else 0
+    body = text[body_start:]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    comments = _comment_ranges(body)
+    links: list[Link] = []
+    if fm is not None and fm.data:
+        links.extend(_frontmatter_links(text, fm))
+    if "[" in body:
+        if _NEEDS_PARSER.search(body):
+            found, headings = _scan_mistune(body)
+        else:
+            found, headings = _scan_plain(body)
+        for kind, start, raw, in_table in found:
+            in_comment = any(a <= start < b for a, b in comments)
+            make = _wiki_link if kind == "vk_wiki" else _md_link
+            link = make(raw, body_start + start, in_table=in_table, in_comment=in_comment)
+            if link is not None:
+                links.append(link)
+    else:
+        headings = [h.group(2).strip() for h in _HEADING.finditer(body)] if "#" in body else []
+    links = [_with_line(link, line_starts) for link in links]
+    block_ids = tuple(m.group(1) for m in _BLOCK_ID.finditer(body)) if "^" in body else ()
+    return ParsedNote(tuple(links), tuple(headings), block_ids, _aliases(fm))
+
+
+def _aliases(fm: frontmatter.Frontmatter | None) -> tuple[str, ...]:
+    value = fm.data.get("aliases") if fm is not None and fm.data else None
+    if isinstance(value, str):
+        value = [value]
+    return tuple(str(a) for a in value) if isinstance(value, list) else ()
+
+
+def _with_line(link: Link, line_starts: list[int]) -> Link:
+    from dataclasses import replace
+
+    return replace(link, line=bisect.bisect_right(line_starts, link.start))
+
+
+def _scan_plain(body: str) -> tuple[list[tuple[str, int, str, bool]], list[str]]:
+    found = [("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False) for m in _PLAIN.finditer(body)]
+    headings = [h.group(2).strip() for h in _HEADING.finditer(body)]
+    return found, headings
+
+
+def _scan_mistune(body: str) -> tuple[list[tuple[str, int, str, bool]], list[str]]:
+    tokens, _state = _markdown().parse(body)
+    ordered: list[tuple[str, str, bool]] = []
+    headings: list[str] = []
+    _walk(tokens, ordered, headings, False)
+    found = []
+    cursor = 0
+    for kind, raw, in_table in ordered:
+        at = body.find(raw, cursor) if raw else -1
+        if at < 0:
+            continue
+        cursor = at + len(raw)
+        if kind != "skip":
+            found.append((kind, at, raw, in_table))
+    return found, headings
+
+
+def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
+    """Wiki-links in quoted property values; unquoted ``[[x]]`` is a YAML list, not a link."""
+    strings: list[str] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+
+    collect(fm.data)
+    links: list[Link] = []
+    cursor = fm.start
+    wiki = re.compile(WIKI)
+    for value in strings:
+        for m in wiki.finditer(value):
+            at = text.find(m.group(0), cursor, fm.end)
+            if at < 0:
+                continue
+            cursor = at + len(m.group(0))
+            link = _wiki_link(m.group(0), at)
+            if link is not None:
+                links.append(Link("frontmatter", *_fields_after_kind(link)))
+    return links
+
+
+def _fields_after_kind(link: Link) -> tuple[Any, ...]:
+    from dataclasses import astuple
+
+    return astuple(link)[1:]
+
+
+def canvas_links(text: str) -> list[Link]:
+    """``file`` nodes of a ``.canvas`` file (JSON Canvas); their paths are exact vault paths."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    links = []
+    cursor = 0
+    for node in data.get("nodes", []) if isinstance(data, dict) else []:
+        if isinstance(node, dict) and node.get("type") == "file" and isinstance(node.get("file"), str):
+            encoded = json.dumps(node["file"], ensure_ascii=False)[1:-1]
+            at = text.find(encoded, cursor)
+            at = at if at >= 0 else 0
+            cursor = at + len(encoded)
+            line = text.count("\n", 0, at) + 1
+            links.append(Link("canvas", True, at, at + len(encoded), at, at + len(encoded), line, node["file"], "", None))
+    return links

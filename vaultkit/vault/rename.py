@@ -1,0 +1,183 @@
+"""``links rename``: move a file or folder and rewrite exactly the links that pointed to it.
+
+The rule that covers every case in obsidian-links.md: resolve every link of
+the vault before the move; after the move, any link whose resolution would
+change is rewritten (in the author's form where possible) so it points where
+it pointed before. Links to the moved files follow them; links that would be
+captured by a new duplicate name get a path; a moved note's relative links are
+recomputed. A link that cannot be kept on its target refuses the whole move.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaultkit.errors import VaultError
+from vaultkit.vault.index import VaultIndex
+from vaultkit.vault.linkparse import Link
+from vaultkit.vault.notes import read_text
+from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
+from vaultkit.vault.resolve import Resolution, Resolver
+from vaultkit.vault.write import write_if_changed
+
+_MD_ESCAPES = {" ": "%20", "#": "%23", "%": "%25", "(": "%28", ")": "%29"}
+
+
+@dataclass
+class RenamePlan:
+    """What a rename will do: the moves, the new text of each changed note, and warnings."""
+
+    moves: dict[str, str]
+    folder: tuple[str, str] | None
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (old, new)
+    rewritten: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def diff(self) -> str:
+        """A unified diff of every note the rename changes, then the moves."""
+        out = []
+        for path in sorted(self.texts):
+            old, new = self.texts[path]
+            dest = self.moves.get(path, path)
+            out.extend(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{dest}"))
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+        for src, dest in sorted(self.moves.items()):
+            out.append(f"rename {src} -> {dest}\n")
+        return "".join(out)
+
+
+def _locate(index: VaultIndex, old: str) -> tuple[str, bool]:
+    """The vault path named by ``old`` (file, note without ``.md``, or folder)."""
+    norm = posixpath.normpath(old.replace("\\", "/")).strip("/")
+    inside(index.root, norm)
+    for candidate in (norm, norm + NOTE_EXT):
+        hit = index.resolver.by_path.get(fold(candidate))
+        if hit:
+            return hit, False
+    prefix = fold(norm) + "/"
+    if any(fold(p).startswith(prefix) for p in index.files):
+        real = next(p for p in index.files if fold(p).startswith(prefix))
+        return real[: len(norm)], True
+    raise VaultError(f"{old!r}: no such file or folder in the vault {index.root}")
+
+
+def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
+    """Work out a rename without touching the vault; VaultError if it cannot be done safely."""
+    src, is_folder = _locate(index, old)
+    dest = posixpath.normpath(new.replace("\\", "/")).strip("/")
+    inside(index.root, dest)
+    check_name(dest)
+    if not is_folder and src.endswith(NOTE_EXT) and not dest.lower().endswith(NOTE_EXT) and "." not in dest.rsplit("/", 1)[-1]:
+        dest += NOTE_EXT
+    if fold(dest) == fold(src) and dest == src:
+        raise VaultError(f"{old!r} and {new!r} are the same path; nothing to rename")
+    if is_folder:
+        moves = {p: dest + p[len(src) :] for p in index.files if p.startswith(src + "/")}
+        if (fold(dest) + "/").startswith(fold(src) + "/"):
+            raise VaultError(f"cannot move the folder {src!r} into itself ({dest!r})")
+    else:
+        moves = {src: dest}
+    moved_keys = {fold(p) for p in moves}
+    for target in moves.values():
+        if fold(target) in index.resolver.by_path and fold(target) not in moved_keys:
+            raise VaultError(f"{target!r} already exists; rename onto an existing file is refused")
+        if (index.root / target).exists() and fold(target) not in moved_keys:
+            raise VaultError(f"{target!r} already exists; rename onto an existing file is refused")
+    plan = RenamePlan(moves, (src, dest) if is_folder else None)
+    after = Resolver(moves.get(p, p) for p in index.files)
+    edits: dict[str, list[tuple[int, int, str]]] = {}
+    refused: list[str] = []
+    for source, link, res in index.links():
+        if link.kind != "canvas" and not link.target:
+            continue  # [[#Heading]] follows its note wherever it goes
+        new_source = moves.get(source, source)
+        if res.path is None:
+            if _resolve(after, link, new_source).path is not None:
+                plan.warnings.append(f"{source}:{link.line}: broken link {link.target!r} will now resolve")
+            continue
+        want = moves.get(res.path, res.path)
+        if _resolve(after, link, new_source).path == want:
+            continue
+        text = _new_target(index.resolver, after, link, source, new_source, want)
+        if text is None:
+            refused.append(f"{source}:{link.line}: {link.target!r} cannot be kept pointing at {want!r}")
+            continue
+        edits.setdefault(source, []).append((link.tstart, link.tend, text))
+    if refused:
+        raise VaultError("rename refused; these links would point elsewhere afterwards:\n  " + "\n  ".join(refused))
+    for source, changes in edits.items():
+        old_text = read_text(index.root, source)
+        new_text = old_text
+        for start, end, text in sorted(changes, reverse=True):
+            new_text = new_text[:start] + text + new_text[end:]
+        plan.texts[source] = (old_text, new_text)
+        plan.rewritten += len(changes)
+    return plan
+
+
+def _resolve(resolver: Resolver, link: Link, source: str) -> Resolution:
+    if link.kind == "canvas":
+        return Resolution(resolver._exact(link.target))
+    if link.kind == "markdown":
+        return resolver.resolve_markdown(link.target, source)
+    return resolver.resolve(link.target, source)
+
+
+def _new_target(before: Resolver, after: Resolver, link: Link, source: str, new_source: str, want: str) -> str | None:
+    """The link's new target text in the author's form, or None if no form reaches ``want``."""
+    written = link.target
+    keep_md = written.lower().endswith(NOTE_EXT) or link.kind in ("markdown", "canvas")
+    stem = want[: -len(NOTE_EXT)] if want.endswith(NOTE_EXT) and not keep_md else want
+    folder = posixpath.dirname(new_source)
+    forms: list[str] = []
+    if link.kind == "canvas":
+        forms.append(want)
+    elif written.startswith(("./", "../")) or (
+        link.kind == "markdown" and posixpath.dirname(source) and before._exact(posixpath.join(posixpath.dirname(source), written))
+    ):
+        rel = posixpath.relpath(stem, folder or ".")
+        forms.append(rel if rel.startswith("../") or not written.startswith("./") else "./" + rel)
+    elif "/" not in written.strip("/"):
+        forms.append(stem.rsplit("/", 1)[-1])
+    else:
+        depth = len(written.strip("/").split("/"))
+        forms.append("/".join(stem.split("/")[-depth:]))
+    lead = "/" if written.startswith("/") else ""
+    forms.append(lead + stem)
+    for form in forms:
+        probe = Link(link.kind, link.embed, 0, 0, 0, 0, 0, form, "", None)
+        res = _resolve(after, probe, new_source)
+        if res.path == want and not res.ambiguous:
+            return _encode(form, link)
+    return None
+
+
+def _encode(target: str, link: Link) -> str:
+    if link.kind == "canvas":
+        return json.dumps(target, ensure_ascii=False)[1:-1]
+    if link.kind == "markdown" and not link.angle:
+        return "".join(_MD_ESCAPES.get(ch, ch) for ch in target)
+    return target
+
+
+def apply_rename(root: Path, plan: RenamePlan) -> None:
+    """Carry out a plan: rewrite the changed notes atomically, then move the files."""
+    for path, (old_text, new_text) in plan.texts.items():
+        if read_text(root, path) != old_text:
+            raise VaultError(f"{path} changed while the rename was planned; run it again")
+    for path, (_, new_text) in sorted(plan.texts.items()):
+        write_if_changed(root / path, new_text.encode("utf-8"))
+    if plan.folder is not None:
+        src, dest = plan.folder
+        (root / dest).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(root / src, root / dest)
+        return
+    for src, dest in plan.moves.items():
+        (root / dest).parent.mkdir(parents=True, exist_ok=True)
+        os.rename(root / src, root / dest)

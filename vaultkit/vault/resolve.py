@@ -1,0 +1,104 @@
+"""Which file a link points to, by Obsidian's rules (see obsidian-links.md).
+
+1. ``./x`` and ``../x`` are relative to the source note's folder, exactly.
+2. An exact vault path wins.
+3. Otherwise candidates are files whose path ends with the link, component by component.
+4. One in the source note's own folder wins;
+5. else the shortest full path; 6. equal lengths elsewhere are ambiguous
+   (the first in sorted order is chosen, and the link is reported).
+
+Names compare case-insensitively after NFC; ``.md`` is optional for notes only.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vaultkit.vault.paths import NOTE_EXT, fold
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a link points: ``path`` (None if nowhere) and, if ambiguous, all ``candidates``."""
+
+    path: str | None
+    candidates: tuple[str, ...] = ()
+    outside: bool = False  # a relative link that climbs out of the vault
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.candidates) > 1
+
+
+NOWHERE = Resolution(None)
+
+
+class Resolver:
+    """Resolves link targets against a fixed set of vault-relative file paths."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.by_path: dict[str, str] = {}
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for path in paths:
+            key = fold(path)
+            self.by_path[key] = path
+            self.by_name[key.rsplit("/", 1)[-1]].append(path)
+
+    def exists(self, path: str) -> bool:
+        return fold(path) in self.by_path
+
+    def resolve(self, target: str, source: str) -> Resolution:
+        """Resolve a wiki-link target (no subpath) written in the note ``source``."""
+        target = target.strip().replace("\\", "/")
+        if not target:
+            return Resolution(source)  # [[#Heading]]: the note itself
+        if target.startswith(("./", "../")):
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+            if joined == ".." or joined.startswith("../"):
+                return Resolution(None, outside=True)
+            return Resolution(self._exact(joined))
+        target = target.lstrip("/")
+        exact = self._exact(target)
+        if exact is not None:
+            return Resolution(exact)
+        return self._by_suffix(target, source)
+
+    def resolve_markdown(self, target: str, source: str) -> Resolution:
+        """Resolve a (percent-decoded) markdown destination: relative to the source first."""
+        if not target.startswith("/"):
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+            if not joined.startswith("../") and joined != "..":
+                exact = self._exact(joined)
+                if exact is not None:
+                    return Resolution(exact)
+            elif target.startswith(("./", "../")):
+                return Resolution(None, outside=True)
+        if target.startswith(("./", "../")):
+            return NOWHERE
+        return self.resolve(target, source)
+
+    def _exact(self, path: str) -> str | None:
+        key = fold(path)
+        return self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
+
+    def _by_suffix(self, target: str, source: str) -> Resolution:
+        parts = fold(target).split("/")
+        name = parts[-1]
+        pool = self.by_name.get(name, []) + self.by_name.get(name + NOTE_EXT, [])
+        if len(parts) > 1:
+            want = parts[:-1]
+            pool = [p for p in pool if fold(p).split("/")[:-1][-len(want) :] == want]
+        if not pool:
+            return NOWHERE
+        if len(pool) == 1:
+            return Resolution(pool[0])
+        folder = posixpath.dirname(source)
+        local = [p for p in pool if posixpath.dirname(p) == folder]
+        if local:
+            return Resolution(sorted(local)[0])
+        shortest = min(len(p) for p in pool)
+        best = sorted(p for p in pool if len(p) == shortest)
+        return Resolution(best[0], tuple(best) if len(best) > 1 else ())
