@@ -35,7 +35,7 @@ class PlotName:
 
 def format_r(r: float) -> str:
     """r as R prints it with 15 significant digits."""
-    return "%.15g" % r
+    return f"{r:.15g}"
 
 
 def format_plot_name(template: str, region: Region, *, r: float, trait: str, symbol: str) -> str:

@@ -111,9 +111,9 @@ def update(text: str, changes: dict[str, Any]) -> str:
     edits: list[tuple[int, int, str]] = []
     appended = ""
     for key, value in changes.items():
-        if key in fm.data and fm.data[key] == value and type(fm.data[key]) is type(value):
+        if value is None and key not in fm.data:
             continue
-        if key not in fm.data and value is None:
+        if value is not None and key in fm.data and fm.data[key] == value and type(fm.data[key]) is type(value):
             continue
         new = "" if value is None else dump_key(key, value).replace("\n", nl)
         if key in blocks:

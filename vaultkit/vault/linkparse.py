@@ -188,19 +188,17 @@ def parse(text: str) -> ParsedNote:
     links: list[Link] = []
     if fm is not None and fm.data:
         links.extend(_frontmatter_links(text, fm))
-    if "[" in body:
-        if _NEEDS_PARSER.search(body):
-            found, headings = _scan_mistune(body)
-        else:
-            found, headings = _scan_plain(body)
-        for kind, start, raw, in_table in found:
-            in_comment = any(a <= start < b for a, b in comments)
-            make = _wiki_link if kind == "vk_wiki" else _md_link
-            link = make(raw, body_start + start, in_table=in_table, in_comment=in_comment)
-            if link is not None:
-                links.append(link)
-    else:
-        headings = [h.group(2).strip() for h in _HEADING.finditer(body)] if "#" in body else []
+    found: list[tuple[str, int, str, bool]] = []
+    headings: list[str] = []
+    if "[" in body or "#" in body:
+        scan = _scan_mistune if _NEEDS_PARSER.search(body) else _scan_plain
+        found, headings = scan(body)
+    for kind, start, raw, in_table in found:
+        in_comment = any(a <= start < b for a, b in comments)
+        make = _wiki_link if kind == "vk_wiki" else _md_link
+        link = make(raw, body_start + start, in_table=in_table, in_comment=in_comment)
+        if link is not None:
+            links.append(link)
     links = [_with_line(link, line_starts) for link in links]
     block_ids = tuple(m.group(1) for m in _BLOCK_ID.finditer(body)) if "^" in body else ()
     return ParsedNote(tuple(links), tuple(headings), block_ids, _aliases(fm))

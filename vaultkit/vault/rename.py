@@ -102,13 +102,16 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
                 plan.warnings.append(f"{source}:{link.line}: broken link {link.target!r} will now resolve")
             continue
         want = moves.get(res.path, res.path)
-        if _resolve(after, link, new_source).path == want:
+        # Links to a moved file are rewritten to its new name; other links only if
+        # the move would change where they point.
+        if res.path not in moves and _resolve(after, link, new_source).path == want:
             continue
-        text = _new_target(index.resolver, after, link, source, new_source, want)
+        text = _new_target(index.resolver, after, link, source, new_source, res.path, want)
         if text is None:
             refused.append(f"{source}:{link.line}: {link.target!r} cannot be kept pointing at {want!r}")
             continue
-        edits.setdefault(source, []).append((link.tstart, link.tend, text))
+        if text != _encode(link.target, link):
+            edits.setdefault(source, []).append((link.tstart, link.tend, text))
     if refused:
         raise VaultError("rename refused; these links would point elsewhere afterwards:\n  " + "\n  ".join(refused))
     for source, changes in edits.items():
@@ -129,7 +132,9 @@ def _resolve(resolver: Resolver, link: Link, source: str) -> Resolution:
     return resolver.resolve(link.target, source)
 
 
-def _new_target(before: Resolver, after: Resolver, link: Link, source: str, new_source: str, want: str) -> str | None:
+def _new_target(
+    before: Resolver, after: Resolver, link: Link, source: str, new_source: str, was: str, want: str
+) -> str | None:
     """The link's new target text in the author's form, or None if no form reaches ``want``."""
     written = link.target
     keep_md = written.lower().endswith(NOTE_EXT) or link.kind in ("markdown", "canvas")
@@ -145,8 +150,8 @@ def _new_target(before: Resolver, after: Resolver, link: Link, source: str, new_
         forms.append(rel if rel.startswith("../") or not written.startswith("./") else "./" + rel)
     elif "/" not in written.strip("/"):
         forms.append(stem.rsplit("/", 1)[-1])
-    else:
-        depth = len(written.strip("/").split("/"))
+    elif fold(written.strip("/")) not in (fold(was), fold(was).removesuffix(NOTE_EXT)):
+        depth = len(written.strip("/").split("/"))  # a partial path keeps its depth
         forms.append("/".join(stem.split("/")[-depth:]))
     lead = "/" if written.startswith("/") else ""
     forms.append(lead + stem)
@@ -168,7 +173,7 @@ def _encode(target: str, link: Link) -> str:
 
 def apply_rename(root: Path, plan: RenamePlan) -> None:
     """Carry out a plan: rewrite the changed notes atomically, then move the files."""
-    for path, (old_text, new_text) in plan.texts.items():
+    for path, (old_text, _) in plan.texts.items():
         if read_text(root, path) != old_text:
             raise VaultError(f"{path} changed while the rename was planned; run it again")
     for path, (_, new_text) in sorted(plan.texts.items()):

@@ -1,0 +1,144 @@
+"""``links check`` and ``links resolve`` through the CLI, on small vaults and the user's real notes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from tests.conftest import EXAMPLES
+from vaultkit.cli import cli
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result
+
+
+def check_json(root):
+    result = run("links", "check", root, "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_check_json_contract(vault):
+    root = vault({
+        "a.md": "[[b]] [[missing]] ![[gone.png]]\n",
+        "b.md": "[[Dup]] ![[used.png]]\n",
+        "x/Dup.md": "", "y/Dup.md": "",
+        "used.png": b"png", "orphan.png": b"png",
+        "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "canvas.png"}]}),
+        "canvas.png": b"png",
+        ".obsidian/app.json": "{}", ".trash/old.md": "[[nowhere]]",
+    })
+    code, data = check_json(root)
+    assert code == 1
+    assert data["notes"] == 4 and data["files"] == 8 and data["links"] == 6
+    assert data["broken"] == [
+        {"source": "a.md", "line": 1, "target": "missing", "embed": False},
+        {"source": "a.md", "line": 1, "target": "gone.png", "embed": True},
+    ]
+    assert data["ambiguous"] == [
+        {"source": "b.md", "line": 1, "target": "Dup", "embed": False, "candidates": ["x/Dup.md", "y/Dup.md"]}
+    ]
+    assert data["orphans"] == ["orphan.png"]
+
+
+def test_clean_vault_exits_zero_and_json_is_alone_on_stdout(vault):
+    root = vault({"a.md": "[[b]]\n", "b.md": "[[a#Nope]]\n"})
+    code, data = check_json(root)
+    assert code == 0 and data["broken"] == []
+    assert data["missing_anchors"][0]["anchor"] == "#Nope"
+
+
+def test_alias_is_not_a_link_but_suggested(vault):
+    root = vault({"LIF.md": "---\naliases:\n  - leukemia inhibitory factor\n---\n", "a.md": "[[leukemia inhibitory factor]]"})
+    code, data = check_json(root)
+    assert code == 1
+    assert data["broken"][0]["suggestion"] == "[[LIF|leukemia inhibitory factor]]"
+
+
+def test_self_link_does_not_save_an_orphan_and_climbing_out_is_broken(vault):
+    root = vault({"a.md": "[[../../outside]] [[#Top]]\n# Top\n"})
+    code, data = check_json(root)
+    assert data["broken"][0]["reason"] == "climbs out of the vault"
+
+
+def test_unreadable_notes_are_findings_and_the_rest_go_on(vault):
+    root = vault({
+        "bad_yaml.md": "---\nkey: [unclosed\n---\n[[missing1]]\n",
+        "latin1.md": "caf\xe9 [[x]]".encode("latin-1"),
+        "binary.md": b"\x00\x01\x02",
+        "good.md": "[[missing2]]\n",
+    })
+    code, data = check_json(root)
+    assert code == 1
+    assert {u["path"] for u in data["unreadable"]} == {"bad_yaml.md", "latin1.md", "binary.md"}
+    assert [b["target"] for b in data["broken"]] == ["missing1", "missing2"]
+    bad = next(u for u in data["unreadable"] if u["path"] == "bad_yaml.md")
+    assert bad["line"] >= 2
+
+
+def test_symlink_loop_does_not_hang(vault):
+    root = vault({"a/n.md": "[[n]]"})
+    (root / "a" / "loop").symlink_to(root / "a", target_is_directory=True)
+    code, data = check_json(root)
+    assert data["notes"] == 1
+
+
+def _real_vault(tmp_path, with_pngs):
+    root = tmp_path / "real"
+    shutil.copytree(EXAMPLES / "GeneDump", root / "GeneDump")
+    if with_pngs:
+        shutil.copytree(EXAMPLES / "plot_dump", root / "plot_dump")
+    return root
+
+
+def test_real_notes_with_their_plots(tmp_path):
+    code, data = check_json(_real_vault(tmp_path, True))
+    lif_embeds = [b for b in data["broken"] if b["source"] == "GeneDump/LIF.md"]
+    assert lif_embeds == [] and data["orphans"] == []
+    # The Zotero citation link has no note; it is the only broken non-embed.
+    assert [b["target"] for b in data["broken"] if not b["embed"]] == ["@sommerCurrentFutureTreatments2021"]
+
+
+def test_real_notes_without_plots_report_each_embed_with_its_line(tmp_path):
+    code, data = check_json(_real_vault(tmp_path, False))
+    embeds = {(b["source"], b["line"]) for b in data["broken"] if b["embed"]}
+    assert embeds == {
+        ("GeneDump/LIF.md", 3), ("GeneDump/LIF.md", 6),
+        ("GeneDump/MYC.md", 3), ("GeneDump/MYC.md", 5),
+        ("GeneDump/USP44.md", 3), ("GeneDump/USP44.md", 5),
+    }
+    assert code == 1
+
+
+def test_resolve_prints_path_or_exits_1(vault):
+    root = vault({"Genes/LIF.md": "", "Genes/src.md": "", "b/LIF.md": "", "plot.png": b""})
+    assert run("links", "resolve", root, "Genes/src.md", "LIF").stdout == "Genes/LIF.md\n"
+    assert run("links", "resolve", root, "Genes/src.md", "[[b/LIF|x]]").stdout == "b/LIF.md\n"
+    assert run("links", "resolve", root, "Genes/src.md", "![[plot.png|300]]").stdout == "plot.png\n"
+    miss = run("links", "resolve", root, "Genes/src.md", "Nope")
+    assert miss.exit_code == 1 and miss.stdout == ""
+
+
+def test_second_check_uses_the_cache_and_sees_changes(vault):
+    root = vault({"a.md": "[[b]]\n", "b.md": ""})
+    assert check_json(root)[0] == 0
+    assert (root / ".vaultkit" / "links.cache").exists()
+    (root / "a.md").write_text("[[b]] [[c]] and more text\n")
+    code, data = check_json(root)
+    assert code == 1 and data["broken"][0]["target"] == "c"
+
+
+def test_every_command_help_ends_with_an_example():
+    from vaultkit.cli import cli as group
+
+    def walk(cmd, path):
+        yield path, cmd
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path, cmd in walk(group, []):
+        assert run(*path, "--help").exit_code == 0
+        assert cmd.help.strip().splitlines()[-1].strip().startswith("Example: vaultkit"), path
