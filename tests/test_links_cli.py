@@ -60,7 +60,7 @@ def test_alias_is_not_a_link_but_suggested(vault):
 
 def test_self_link_does_not_save_an_orphan_and_climbing_out_is_broken(vault):
     root = vault({"a.md": "[[../../outside]] [[#Top]]\n# Top\n"})
-    code, data = check_json(root)
+    _code, data = check_json(root)
     assert data["broken"][0]["reason"] == "climbs out of the vault"
 
 
@@ -82,7 +82,7 @@ def test_unreadable_notes_are_findings_and_the_rest_go_on(vault):
 def test_symlink_loop_does_not_hang(vault):
     root = vault({"a/n.md": "[[n]]"})
     (root / "a" / "loop").symlink_to(root / "a", target_is_directory=True)
-    code, data = check_json(root)
+    _code, data = check_json(root)
     assert data["notes"] == 1
 
 
@@ -95,7 +95,7 @@ def _real_vault(tmp_path, with_pngs):
 
 
 def test_real_notes_with_their_plots(tmp_path):
-    code, data = check_json(_real_vault(tmp_path, True))
+    _code, data = check_json(_real_vault(tmp_path, True))
     lif_embeds = [b for b in data["broken"] if b["source"] == "GeneDump/LIF.md"]
     assert lif_embeds == [] and data["orphans"] == []
     # The Zotero citation link has no note; it is the only broken non-embed.
