@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,17 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except VaultkitError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return func(*args, **kwargs)
+            except VaultkitError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(exc.exit_code)
+            finally:
+                for w in caught:
+                    if not issubclass(w.category, DeprecationWarning):
+                        click.echo(f"warning: {w.message}", err=True)
 
     return wrapper
 
@@ -168,6 +175,71 @@ def links_prune(vault: Path, dry_run: bool, everything: bool) -> None:
     for path in report.candidates:
         click.echo(f"{'would move' if dry_run else 'moved'} {path} -> .trash/")
     click.echo(f"{len(report.candidates)} orphaned attachments", err=True)
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def settings_for(vault: Path, **overrides: Any) -> Any:
+    from vaultkit.config import load_settings
+
+    if not vault.is_dir():
+        raise click.BadParameter(f"{vault} is not a folder", param_hint="VAULT")
+    return load_settings(vault, **overrides)
+
+
+@cli.command()
+@click.option("--features", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Feature table (TSV, CSV or Parquet): a row per region, a column per sample.")
+@click.option("--phenotypes", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Phenotype table: a row per sample, trait and covariate columns.")
+@click.option("--traits", required=True, help="Comma-separated trait columns, e.g. sPAP,mPAP.")
+@click.option("--method", type=click.Choice(["pearson", "spearman"]), default="pearson", show_default=True)
+@click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
+@click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Results table; .tsv, .csv or .parquet.")
+@reports_errors
+def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, sample_column: str,
+              out: Path) -> None:
+    """Correlate every region with every trait: n, r, p and BH q within each trait.
+
+    Writes columns gene_id, chrom, start, end, trait, n, r, p, q, method.
+
+    Example: vaultkit associate --features data/features.tsv --phenotypes data/phenotypes.tsv --traits sPAP,mPAP --out results.tsv
+    """
+    from vaultkit.pipeline.plot import run_associate
+
+    rows = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out, method=method,
+                         covariates=_csv(covariates), sample_column=sample_column)
+    click.echo(f"wrote {rows} associations to {out}", err=True)
+
+
+@cli.command()
+@VAULT
+@click.option("--results", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Results table written by `vaultkit associate`.")
+@click.option("--top", type=click.IntRange(min=1), help="At most N regions per gene and trait [top_per_gene].")
+@click.option("--fdr", type=click.FloatRange(0, 1, min_open=True), help="Keep associations with q <= FDR [fdr].")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Drawing processes.")
+@click.option("--dry-run", is_flag=True, help="List what would be drawn; write nothing.")
+@reports_errors
+def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: int, dry_run: bool) -> None:
+    """Draw the selected associations into the vault's attachments folder.
+
+    The feature and phenotype tables come from vaultkit.toml ([data]); a plot
+    whose data did not change is not drawn again.
+
+    Example: vaultkit plot my-vault --results results.tsv --top 1 --fdr 0.05 --jobs 2
+    """
+    from vaultkit.pipeline.plot import run_plot
+
+    report = run_plot(settings_for(vault), results=results, top=top, fdr=fdr, processes=jobs,
+                      progress=progress(), dry_run=dry_run)
+    for rel in report.drawn:
+        click.echo(f"{'would draw' if dry_run else 'drew'} {rel}")
+    click.echo(f"plots: {len(report.drawn)} {'to draw' if dry_run else 'drawn'}, {len(report.kept)} unchanged", err=True)
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ID_DOTTED = re.compile(r"^(?P<gene>[^_\s]*)_(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)$")
-_ID_COLON = re.compile(r"^(?:(?P<gene>[^_\s:]+)_)?(?P<chrom>[A-Za-z0-9_]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$")
+DOTTED_ID = r"^(?P<gene>[^_\s]*)_(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)$"
+COLON_ID = r"^(?:(?P<gene>[^_\s:]+)_)?(?P<chrom>[A-Za-z0-9_]+):(?P<start>[\d,]+)-(?P<end>[\d,]+)$"
+_ID_DOTTED = re.compile(DOTTED_ID)
+_ID_COLON = re.compile(COLON_ID)
 _VERSION = re.compile(r"\.\d+$")
 
 

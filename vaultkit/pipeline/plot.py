@@ -1,0 +1,60 @@
+"""``associate`` and ``plot`` use cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vaultkit.config import Settings
+from vaultkit.pipeline.analysis import associate, load_cohort, read_results, select, write_results
+from vaultkit.pipeline.plotting import PlotReport, build_jobs, draw
+from vaultkit.progress import SILENT, Progress
+from vaultkit.vault.obsidian import load_app_settings
+from vaultkit.vault.write import vault_lock
+
+
+def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "pearson",
+                  covariates: list[str] = (), sample_column: str = "sample") -> int:
+    """Associate every region with every trait and write the results table; returns its rows."""
+    cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates)
+    results = associate(cohort, traits=traits, method=method, covariates=covariates)
+    write_results(results, out)
+    return len(results)
+
+
+def attachments_folder(settings: Settings) -> str:
+    """Where plots go: ``attachments_dir`` from vaultkit.toml, else Obsidian's attachment setting."""
+    if settings.attachments_dir:
+        return settings.attachments_dir.strip("/")
+    return load_app_settings(settings.vault).attachment_dir(f"{settings.notes_dir}/note.md")
+
+
+def symbols_for(gene_ids: list[str]) -> dict[str, str]:
+    """Gene symbols from the bundled HGNC table; unknown ids map to themselves."""
+    from vaultkit.genome.genes import gene_table
+
+    table = gene_table()
+    out = {}
+    for gid in gene_ids:
+        gene = table.find(gid) if gid else None
+        out[gid] = gene.symbol if gene else gid
+    return out
+
+
+def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: float | None = None,
+             processes: int = 1, progress: Progress = SILENT, dry_run: bool = False) -> PlotReport:
+    """Draw the selected associations of ``results`` into the vault's attachments folder."""
+    data = settings.data
+    table = read_results(results)
+    chosen = select(table, fdr=data.fdr if fdr is None else fdr, top=data.top_per_gene if top is None else top)
+    traits = sorted(set(chosen["trait"]))
+    cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
+                         sample_column=data.sample_column, traits=traits or list(data.traits),
+                         condition_column=data.condition_column)
+    jobs = build_jobs(chosen, cohort, vault=settings.vault, folder=attachments_folder(settings),
+                      template=settings.plot_name, build=data.build, feature_label=data.feature_label,
+                      units=data.units, condition_column=data.condition_column,
+                      symbols=symbols_for(sorted(set(chosen["gene_id"]))))
+    if dry_run:
+        return draw(jobs, dry_run=True)
+    with vault_lock(settings.vault):
+        return draw(jobs, processes=processes, progress=progress)

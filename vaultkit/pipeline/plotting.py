@@ -1,0 +1,142 @@
+"""Draw the selected associations into the vault, in parallel, skipping unchanged plots."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vaultkit import __version__
+from vaultkit.errors import InputError
+from vaultkit.genome.plotnames import format_plot_name
+from vaultkit.genome.regions import Region
+from vaultkit.progress import SILENT, Progress
+from vaultkit.vault.write import write_if_changed
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from vaultkit.pipeline.analysis import Cohort
+    from vaultkit.plots import PlotData
+
+PLOT_STYLE = "1"  # bump when the drawing changes, so every plot is redrawn once
+HASH_KEY = "vaultkit:hash"
+
+
+@dataclass(frozen=True)
+class PlotJob:
+    """One plot to draw: where, what, and the provenance it carries."""
+
+    path: Path
+    rel: str
+    data: PlotData
+    text: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        return self.text[HASH_KEY]
+
+
+@dataclass
+class PlotReport:
+    drawn: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _digest(data: PlotData) -> str:
+    import numpy as np
+
+    h = hashlib.sha256(PLOT_STYLE.encode())
+    h.update(np.ascontiguousarray(data.x, dtype="<f8").tobytes())
+    h.update(np.ascontiguousarray(data.y, dtype="<f8").tobytes())
+    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, repr(data.r), repr(data.p),
+                         repr(data.q), data.n, data.method]).encode())
+    return h.hexdigest()[:32]
+
+
+def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: str, template: str, build: str,
+               feature_label: str, units: dict[str, str], condition_column: str | None,
+               symbols: dict[str, str]) -> list[PlotJob]:
+    """A job per selected association; InputError if two would share a file name."""
+    import numpy as np
+
+    from vaultkit.plots import PlotData
+
+    index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(
+        zip(cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
+    conds = None
+    if condition_column and condition_column in cohort.pheno.columns:
+        conds = tuple(cohort.pheno[condition_column].fillna("unknown").astype(str))
+    jobs: list[PlotJob] = []
+    seen: dict[str, str] = {}
+    for row in selected.itertuples(index=False):
+        key = (row.gene_id, row.chrom, int(row.start), int(row.end))
+        if key not in index:
+            raise InputError(f"results row {key} is not a region of the feature table; run associate again")
+        region = Region(row.chrom, int(row.start), int(row.end), row.gene_id)
+        symbol = symbols.get(row.gene_id, row.gene_id)
+        name = format_plot_name(template, region, r=float(row.r), trait=row.trait, symbol=symbol)
+        rel = f"{folder}/{name}" if folder else name
+        ident = f"{row.trait} {region.key}"
+        if rel in seen and seen[rel] != ident:
+            raise InputError(f"two plots would both be named {name!r} ({seen[rel]} and {ident}); "
+                             "choose a plot_name template with {trait} or {r} in it")
+        seen[rel] = ident
+        unit = units.get(row.trait, "")
+        data = PlotData(
+            x=cohort.values[index[key]], y=np.asarray(cohort.pheno[row.trait], dtype=np.float64), conditions=conds,
+            title=f"{symbol} · {region.locus()} ({build})", xlabel=feature_label,
+            ylabel=f"{row.trait} ({unit})" if unit else row.trait,
+            r=float(row.r), p=float(row.p), q=float(row.q), n=int(row.n), method=str(row.method),
+        )
+        text = {"Title": data.title, "vaultkit:version": __version__, "vaultkit:trait": row.trait,
+                "vaultkit:region": region.key, "vaultkit:stats": f"n={data.n} r={data.r!r} p={data.p!r} q={data.q!r}",
+                HASH_KEY: _digest(data)}
+        jobs.append(PlotJob(vault / rel, rel, data, text))
+    return jobs
+
+
+def _unchanged(job: PlotJob) -> bool:
+    from vaultkit.plots import png_text
+
+    try:
+        return png_text(job.path.read_bytes()).get(HASH_KEY) == job.digest
+    except (OSError, ValueError, SyntaxError):
+        return False
+
+
+def _draw(job: PlotJob) -> str:
+    from vaultkit.plots import png_bytes, scatter
+
+    write_if_changed(job.path, png_bytes(scatter(job.data), job.text))
+    return job.rel
+
+
+def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False) -> PlotReport:
+    """Draw the jobs whose plot is missing or stale; ``processes`` > 1 draws in parallel."""
+    report = PlotReport()
+    kept: list[PlotJob] = []
+    todo: list[PlotJob] = []
+    for job in jobs:
+        (kept if _unchanged(job) else todo).append(job)
+    report.kept = [j.rel for j in kept]
+    if dry_run or not todo:
+        report.drawn = [j.rel for j in todo]
+        return report
+    progress.start("drawing plots", len(todo))
+    try:
+        if processes > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=processes) as pool:
+                for rel in pool.map(_draw, todo, chunksize=max(1, len(todo) // (processes * 8))):
+                    report.drawn.append(rel)
+                    progress.advance()
+        else:
+            for job in todo:
+                report.drawn.append(_draw(job))
+                progress.advance()
+    finally:
+        progress.stop()
+    return report
