@@ -49,7 +49,7 @@ def test_covariates_match_explicit_residuals():
     cov = np.column_stack([rng.normal(50, 10, n), rng.integers(0, 2, n)])
     y = 0.3 * cov[:, 0] + rng.normal(size=n)
     x = rng.normal(size=(20, n)) + 0.05 * cov[:, 0]
-    r, nn, p = correlate(x, y, covariates=cov)
+    r, _nn, p = correlate(x, y, covariates=cov)
     design = np.column_stack([np.ones(n), cov])
     ry = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
     for i in range(20):
@@ -76,5 +76,5 @@ def test_results_table_columns_and_per_trait_q():
     out = associate(regions, rng.normal(size=(3, 8)), pheno, traits=["a", "b"], method="spearman")
     assert list(out.columns) == ["gene_id", "chrom", "start", "end", "trait", "n", "r", "p", "q", "method"]
     assert len(out) == 6 and set(out["method"]) == {"spearman"}
-    for trait, part in out.groupby("trait"):
+    for _trait, part in out.groupby("trait"):
         np.testing.assert_allclose(part["q"], ss.false_discovery_control(part["p"]))
