@@ -3,6 +3,7 @@
     python scripts/bench.py links [--notes 10000]
     python scripts/bench.py assoc [--regions 200000 --samples 100]
     python scripts/bench.py plots [--plots 60]
+    python scripts/bench.py fetch [--genes 500]
 """
 
 from __future__ import annotations
@@ -178,6 +179,96 @@ def bench_plots(args: argparse.Namespace) -> None:
         shutil.rmtree(folder)
 
 
+class _ThrottlingNcbi:
+    """A local E-utilities stand-in that answers 429 above 3 requests per second, as NCBI does."""
+
+    def __init__(self) -> None:
+        import json as _json
+        from collections import deque
+
+        from pytest_httpserver import HTTPServer
+
+        template = _json.loads((Path(__file__).resolve().parent.parent / "tests/fixtures/eutils/"
+                                "esummary_gene_7171_TPM4.json").read_text())["result"]["7171"]
+        self.recent: deque[float] = deque()
+        self.requests = self.throttled = 0
+        self.server = HTTPServer(host="127.0.0.1", port=0)
+        self.server.expect_request("/esummary.fcgi").respond_with_handler(self.esummary)
+        self.server.expect_request("/esearch.fcgi").respond_with_handler(self.esearch)
+        self.template, self.json = template, _json
+
+    def _limited(self):
+        from werkzeug import Response
+
+        self.requests += 1
+        now = time.monotonic()
+        while self.recent and now - self.recent[0] > 1.0:
+            self.recent.popleft()
+        self.recent.append(now)
+        if len(self.recent) > 3:
+            self.throttled += 1
+            return Response('{"error":"API rate limit exceeded","count":"4","limit":"3"}', status=429,
+                            headers={"Retry-After": "1"}, content_type="application/json")
+        return None
+
+    def esummary(self, request):
+        from werkzeug import Response
+
+        limited = self._limited()
+        if limited:
+            return limited
+        ids = (request.form.get("id") or request.args.get("id") or "").split(",")
+        result = {"uids": ids, **{i: {**self.template, "uid": i} for i in ids}}
+        return Response(self.json.dumps({"header": {}, "result": result}), content_type="application/json")
+
+    def esearch(self, request):
+        from werkzeug import Response
+
+        return self._limited() or Response(self.json.dumps({"esearchresult": {"idlist": ["1"]}}),
+                                           content_type="application/json")
+
+
+def bench_fetch(args: argparse.Namespace) -> None:
+    import logging
+
+    import requests
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    from vaultkit.config import Settings, SourceSettings
+    from vaultkit.genome.genes import gene_table
+    from vaultkit.pipeline.fetch import fetch_genes, make_client
+
+    fake = _ThrottlingNcbi()
+    fake.server.start()
+    folder = Path(tempfile.mkdtemp(prefix="vk-fetch-"))
+    try:
+        symbols = [g.symbol for g in gene_table().genes if g.entrez_id][: args.genes]
+        settings = Settings(vault=folder, sources=SourceSettings(ncbi_base_url=fake.server.url_for("/")))
+        first, report = timed(lambda: fetch_genes(settings, symbols, sources=("ncbi",),
+                                                  client=make_client(settings, offline=False)))
+        got = sum(1 for g in report.genes.values() if g.ncbi)
+        print(f"vaultkit, {args.genes} genes: {fake.requests} requests, {fake.throttled} answered 429, "
+              f"{first:.2f} s, {got} summaries")
+        before = fake.requests
+        second, _ = timed(lambda: fetch_genes(settings, symbols, sources=("ncbi",),
+                                              client=make_client(settings, offline=False)))
+        print(f"vaultkit, second run: {fake.requests - before} requests, {second:.2f} s")
+        sample = 20
+        fake.requests = fake.throttled = 0
+        t0 = time.perf_counter()
+        for sym in symbols[:sample]:
+            requests.get(fake.server.url_for("/esearch.fcgi"), params={"db": "gene", "term": f"{sym}[sym]"}, timeout=5)
+            requests.get(fake.server.url_for("/esummary.fcgi"), params={"db": "gene", "id": "1"}, timeout=5)
+        naive = time.perf_counter() - t0
+        print(f"naive (esearch + esummary per gene, no limiter), {sample} genes: {fake.requests} requests, "
+              f"{fake.throttled} answered 429 ({naive:.2f} s); for {args.genes} genes: {2 * args.genes} requests, "
+              f"at least {2 * args.genes / 3:.0f} s if it kept to 3 requests/s")
+    finally:
+        fake.server.stop()
+        shutil.rmtree(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -191,6 +282,9 @@ def main() -> None:
     p = sub.add_parser("plots", help="plots per second against pyplot in one process")
     p.add_argument("--plots", type=int, default=60)
     p.set_defaults(func=bench_plots)
+    p = sub.add_parser("fetch", help="NCBI summaries for many genes against one request pair per gene")
+    p.add_argument("--genes", type=int, default=500)
+    p.set_defaults(func=bench_fetch)
     args = parser.parse_args()
     args.func(args)
 

@@ -242,5 +242,43 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
     click.echo(f"plots: {len(report.drawn)} {'to draw' if dry_run else 'drawn'}, {len(report.kept)} unchanged", err=True)
 
 
+@cli.command()
+@VAULT
+@click.argument("genes", nargs=-1)
+@click.option("--source", "source", default="ncbi,uniprot,europepmc", show_default=True,
+              help="Comma-separated sources to ask.")
+@click.option("--offline", is_flag=True, help="No network: use cached answers only.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+@reports_errors
+def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, as_json: bool) -> None:
+    """Fetch NCBI Gene, UniProt and Europe PMC text for GENES (symbols or ids).
+
+    Answers are cached in VAULT/.vaultkit/; NCBI is asked once for all genes.
+    Exits 1 if a source failed while online.
+
+    Example: vaultkit fetch my-vault LIF BMPR2 --json
+    """
+    from vaultkit.pipeline.fetch import fetch_genes
+
+    if not genes:
+        raise click.UsageError("name at least one gene, e.g. `vaultkit fetch my-vault LIF`")
+    report = fetch_genes(settings_for(vault), list(genes), sources=tuple(_csv(source)), offline=offline,
+                         progress=progress())
+    for notice in report.notices:
+        click.echo(f"note: {notice}", err=True)
+    if as_json:
+        emit_json(report.as_json())
+    else:
+        for sym, info in report.genes.items():
+            have = [name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers))
+                    if v]
+            click.echo(f"{sym}: {', '.join(have) or 'nothing'}")
+    for name, status in report.status.items():
+        click.echo(f"{name}: {status}", err=True)
+    if report.unknown:
+        click.echo(f"unknown genes: {', '.join(report.unknown)}", err=True)
+    sys.exit(1 if report.failed and not offline else 0)
+
+
 def main() -> None:
     cli()

@@ -1,0 +1,145 @@
+"""Fetch what is known of genes from NCBI Gene, UniProt and Europe PMC, batched and cached."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from vaultkit.config import Settings
+from vaultkit.errors import InputError, SourceError
+from vaultkit.genome.genes import Gene, gene_table
+from vaultkit.net import HttpClient, OfflineMiss
+from vaultkit.progress import SILENT, Progress
+from vaultkit.sources import europepmc, ncbi, uniprot
+from vaultkit.sources.europepmc import Paper
+from vaultkit.sources.ncbi import NcbiGene
+from vaultkit.sources.uniprot import UniprotFunction
+from vaultkit.vault.write import STATE_DIR
+
+SOURCES = ("ncbi", "uniprot", "europepmc")
+CACHE_FILE = "http_cache.sqlite"
+
+
+@dataclass
+class GeneInfo:
+    """What the sources said of one gene (None: nothing known or not fetched)."""
+
+    symbol: str
+    gene: Gene | None = None
+    ncbi: NcbiGene | None = None
+    uniprot: UniprotFunction | None = None
+    papers: list[Paper] | None = None
+
+
+@dataclass
+class FetchReport:
+    genes: dict[str, GeneInfo]
+    status: dict[str, str] = field(default_factory=dict)  # source -> fetched | cached | offline | failed: why
+    requests: int = 0
+    throttled: int = 0
+    notices: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(s.startswith(("failed", "unreachable")) for s in self.status.values())
+
+    def as_json(self) -> dict[str, Any]:
+        genes = {}
+        for sym, info in self.genes.items():
+            genes[sym] = {
+                "hgnc_id": info.gene.hgnc_id if info.gene else None,
+                "ncbi": asdict(info.ncbi) | {"url": info.ncbi.url} if info.ncbi else None,
+                "uniprot": asdict(info.uniprot) | {"url": info.uniprot.url} if info.uniprot else None,
+                "europepmc": [asdict(p) | {"url": p.url} for p in info.papers] if info.papers is not None else None,
+            }
+        return {"genes": genes, "sources": self.status, "requests": self.requests, "throttled": self.throttled,
+                "unknown": self.unknown, "notices": self.notices}
+
+
+def make_client(settings: Settings, *, offline: bool) -> HttpClient:
+    """The run's HTTP client: cache in the vault's state folder, NCBI's published rate."""
+    rate = ncbi.HOST_RATE_WITH_KEY if settings.sources.ncbi_api_key else ncbi.HOST_RATE
+    host = urlsplit(settings.sources.ncbi_base_url).hostname or ""
+    return HttpClient(settings.vault / STATE_DIR / CACHE_FILE, rates={host: rate}, offline=offline,
+                      timeout=settings.sources.timeout)
+
+
+def _status(client: HttpClient, before: tuple[int, int], host: str) -> str:
+    sent, cached = client.stats.sent - before[0], client.stats.cached - before[1]
+    if host in client.stats.offline_hosts:
+        return "unreachable: working offline (cached text kept)"
+    if client.offline:
+        return "offline (cached text kept)"
+    return "fetched" if sent else ("cached" if cached else "nothing to fetch")
+
+
+def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, ...] = SOURCES, offline: bool = False,
+                client: HttpClient | None = None, progress: Progress = SILENT) -> FetchReport:
+    """Everything the chosen sources know of ``symbols``; a failing source never stops the others."""
+    unknown_sources = [s for s in sources if s not in SOURCES]
+    if unknown_sources:
+        raise InputError(f"unknown source(s) {unknown_sources}; choose from {', '.join(SOURCES)}")
+    client = client or make_client(settings, offline=offline)
+    table = gene_table()
+    report = FetchReport({})
+    for sym in symbols:
+        gene = table.find(sym)
+        report.genes[gene.symbol if gene else sym] = GeneInfo(gene.symbol if gene else sym, gene)
+    cfg = settings.sources
+    progress.start("fetching sources", len(sources))
+    for source in sources:
+        before = (client.stats.sent, client.stats.cached)
+        try:
+            if source == "ncbi":
+                _ncbi(client, cfg, report)
+            elif source == "uniprot":
+                _uniprot(client, cfg, report)
+            else:
+                _europepmc(client, cfg, report, progress)
+            host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
+            report.status[source] = _status(client, before, host)
+        except OfflineMiss as exc:
+            unreachable = any(h in str(exc) for h in client.stats.offline_hosts)
+            report.status[source] = f"{'unreachable' if unreachable else 'offline'}: {exc}"
+        except SourceError as exc:
+            report.status[source] = f"failed: {exc}"
+        progress.advance()
+    progress.stop()
+    report.requests, report.throttled = client.stats.sent, client.stats.throttled
+    report.notices = list(dict.fromkeys(client.stats.notices))
+    return report
+
+
+def _ncbi(client: HttpClient, cfg: Any, report: FetchReport) -> None:
+    ids = {info.gene.entrez_id: sym for sym, info in report.genes.items() if info.gene and info.gene.entrez_id}
+    missing = [sym for sym, info in report.genes.items() if info.gene is None]
+    if missing:
+        found = ncbi.parse_search(ncbi.fetch_search(client, cfg.ncbi_base_url, missing, email=cfg.ncbi_email,
+                                                    api_key=cfg.ncbi_api_key))
+        ids.update({i: "" for i in found})
+    genes = ncbi.parse_summaries(ncbi.fetch_summaries(client, cfg.ncbi_base_url, ids, email=cfg.ncbi_email,
+                                                      api_key=cfg.ncbi_api_key))
+    by_symbol = {g.symbol.upper(): g for g in genes.values()}
+    for sym, info in report.genes.items():
+        hit = genes.get(info.gene.entrez_id) if info.gene else by_symbol.get(sym.upper())
+        info.ncbi = hit
+    report.unknown = sorted(s for s, i in report.genes.items() if i.gene is None and i.ncbi is None)
+
+
+def _uniprot(client: HttpClient, cfg: Any, report: FetchReport) -> None:
+    wanted = {info.gene.uniprot_ids[0]: sym for sym, info in report.genes.items() if info.gene and info.gene.uniprot_ids}
+    entries = uniprot.fetch_entries(client, cfg.uniprot_base_url, wanted)
+    for entry in entries:
+        parsed = uniprot.parse_entry(entry)
+        if parsed is not None and parsed.accession in wanted:
+            report.genes[wanted[parsed.accession]].uniprot = parsed
+
+
+def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
+    # Each gene is its own query: Europe PMC has no batch search that keeps per-gene top lists.
+    for sym, info in report.genes.items():
+        query = cfg.europepmc_query.format(symbol=sym)
+        info.papers = europepmc.parse_search(
+            europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers))
