@@ -159,16 +159,21 @@ def test_empty_answers_are_not_failures(tmp_path, httpserver):
     assert not report.failed and report.genes["TPM4"].ncbi is None and report.genes["TPM4"].papers == []
 
 
-def test_refused_connection_goes_offline_once_and_uses_the_cache(tmp_path, httpserver):
-    serve_all(httpserver)
-    s = settings(tmp_path, httpserver)
+def test_refused_connection_goes_offline_once_and_uses_the_cache(tmp_path):
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="localhost", port=0)
+    server.start()
+    serve_all(server)
+    s = settings(tmp_path, server)
     fetch_genes(s, ["TPM4"], client=client(tmp_path))
-    dead = Settings(vault=tmp_path, sources=SourceSettings(
-        ncbi_base_url="http://127.0.0.1:9/eutils/", uniprot_base_url="http://127.0.0.1:9/uniprot/",
-        europepmc_base_url="http://127.0.0.1:9/epmc/", timeout=1.0))
-    report = fetch_genes(dead, ["TPM4", "LIF"], client=client(tmp_path))
-    assert len(report.notices) == 1 and "127.0.0.1 cannot be reached" in report.notices[0]
-    assert report.requests == 0 and report.failed
+    server.stop()  # the host now refuses connections
+    report = fetch_genes(s, ["TPM4", "LIF"], client=client(tmp_path))
+    assert len(report.notices) == 1 and "localhost cannot be reached" in report.notices[0]
+    # An unreachable host means offline (the report says so), not a failure; the cache still answers.
+    assert report.requests == 0 and not report.failed
+    assert report.status["ncbi"] == "offline: host unreachable, nothing cached, text kept"
+    assert report.genes["TPM4"].papers and report.genes["LIF"].papers is None
 
 
 def test_offline_flag_uses_cache_and_is_not_a_failure(tmp_path, httpserver):

@@ -280,5 +280,64 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, as_js
     sys.exit(1 if report.failed and not offline else 0)
 
 
+@cli.command()
+@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
+@reports_errors
+def init(vault: Path) -> None:
+    """Create VAULT (if needed) with a vaultkit.toml that lists every setting and its default.
+
+    An existing vaultkit.toml is never overwritten.
+
+    Example: vaultkit init my-vault
+    """
+    from vaultkit.pipeline.init import init_vault
+
+    created = init_vault(vault)
+    click.echo(f"{'wrote' if created else 'kept the existing'} {vault / 'vaultkit.toml'}", err=True)
+
+
+@cli.command()
+@VAULT
+@click.option("--offline", is_flag=True, help="No network: sources come from the cache; text already there is kept.")
+@click.option("--dry-run", is_flag=True, help="Print the diff of every note; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite sections edited or pasted by hand (old text goes to .trash/).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Plot-drawing processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report to stdout.")
+@reports_errors
+def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, jobs: int, as_json: bool) -> None:
+    """Associate, plot, and bring every gene note up to date; your own text is kept.
+
+    Steps: read vaultkit.toml, associate regions with traits, keep q <= fdr
+    (top_per_gene per gene and trait), draw changed plots, write the notes,
+    fetch NCBI/UniProt/Europe PMC text. Exits 1 on conflicts, unreadable
+    notes, or a source that failed while online.
+
+    Example: vaultkit refresh my-vault --jobs 2
+    """
+    from vaultkit.pipeline.refresh import refresh as run
+
+    report = run(settings_for(vault), offline=offline, dry_run=dry_run, force=force, processes=jobs,
+                 progress=progress())
+    if dry_run and not as_json:
+        click.echo(report.diff, nl=False)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for c in report.conflicts:
+        click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
+    for u in report.unreadable:
+        click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
+    if as_json:
+        emit_json(report.as_json())
+    verb = "would be " if dry_run else ""
+    click.echo(
+        f"notes: {len(report.created)} {verb}created, {len(report.updated)} {verb}updated, {len(report.unchanged)} unchanged; "
+        f"plots: {len(report.drawn)} {verb}drawn, {len(report.kept)} kept, {len(report.retired)} {verb}retired; "
+        f"sources: {', '.join(f'{k} {v}' for k, v in report.sources.items()) or 'none'}; "
+        f"conflicts: {len(report.conflicts)}",
+        err=True,
+    )
+    sys.exit(report.exit_code)
+
+
 def main() -> None:
     cli()

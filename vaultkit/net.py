@@ -158,7 +158,9 @@ class HttpClient:
         attempt = 0
         while True:
             try:
-                response = session.request(method, url, params=params, data=data, timeout=self.timeout)
+                # A short connect timeout: an unreachable network should not stall a refresh.
+                response = session.request(method, url, params=params, data=data,
+                                           timeout=(min(5.0, self.timeout), self.timeout))
             except (requests.ConnectionError, requests.exceptions.ConnectTimeout):
                 self.stats.offline_hosts.add(host)
                 self.stats.notices.append(f"{host} cannot be reached; working offline for it (cached answers only)")

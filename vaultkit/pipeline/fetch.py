@@ -43,7 +43,7 @@ class FetchReport:
 
     @property
     def failed(self) -> bool:
-        return any(s.startswith(("failed", "unreachable")) for s in self.status.values())
+        return any(s.startswith("failed") for s in self.status.values())
 
     def as_json(self) -> dict[str, Any]:
         genes = {}
@@ -69,9 +69,9 @@ def make_client(settings: Settings, *, offline: bool) -> HttpClient:
 def _status(client: HttpClient, before: tuple[int, int], host: str) -> str:
     sent, cached = client.stats.sent - before[0], client.stats.cached - before[1]
     if host in client.stats.offline_hosts:
-        return "unreachable: working offline (cached text kept)"
+        return "offline: host unreachable, cached answers used"
     if client.offline:
-        return "offline (cached text kept)"
+        return "offline: cached answers used"
     return "fetched" if sent else ("cached" if cached else "nothing to fetch")
 
 
@@ -100,9 +100,9 @@ def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, .
                 _europepmc(client, cfg, report, progress)
             host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
             report.status[source] = _status(client, before, host)
-        except OfflineMiss as exc:
-            unreachable = any(h in str(exc) for h in client.stats.offline_hosts)
-            report.status[source] = f"{'unreachable' if unreachable else 'offline'}: {exc}"
+        except OfflineMiss:
+            unreachable = urlsplit(getattr(cfg, f"{source}_base_url")).hostname in client.stats.offline_hosts
+            report.status[source] = f"offline: {'host unreachable, ' if unreachable else ''}nothing cached, text kept"
         except SourceError as exc:
             report.status[source] = f"failed: {exc}"
         progress.advance()

@@ -44,6 +44,8 @@ class Resolver:
         self.by_name: dict[str, list[str]] = defaultdict(list)
         for path in paths:
             key = fold(path)
+            if key in self.by_path:
+                continue
             self.by_path[key] = path
             self.by_name[key.rsplit("/", 1)[-1]].append(path)
 

@@ -115,10 +115,6 @@ def vault_lock(root: Path, *, wait: float = 5.0) -> Iterator[None]:
                         "wait for it to finish and run the command again"
                     ) from None
                 time.sleep(0.1)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
         yield
     finally:
         fh.close()

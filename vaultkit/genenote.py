@@ -1,0 +1,331 @@
+"""Gene -> note: which sections, which text, which embeds. The only place genes meet the vault.
+
+A note is never re-rendered: every change is a splice (a property's lines,
+an embed's target, a managed block of text) into the text as the user left
+it. What vaultkit wrote last is kept in the state, so a block the user edited
+is recognised and kept (a conflict), and a section the user pasted by hand is
+kept until ``--force`` hands it over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaultkit.genome.genes import Gene, Span
+from vaultkit.genome.plotnames import parse_plot_name
+from vaultkit.genome.regions import Region
+from vaultkit.sources.consensus import search_link
+from vaultkit.sources.europepmc import Paper
+from vaultkit.sources.ncbi import NcbiGene
+from vaultkit.sources.uniprot import UniprotFunction
+from vaultkit.vault import frontmatter, sections
+from vaultkit.vault.linkformat import new_link
+from vaultkit.vault.linkparse import parse
+from vaultkit.vault.obsidian import AppSettings
+from vaultkit.vault.resolve import Resolver
+
+PLOTS, INFO = "Plots", "Info"
+
+
+@dataclass(frozen=True)
+class PlotRef:
+    """One plot to embed: its trait, region and vault path."""
+
+    trait: str
+    region: Region
+    rel: str
+
+
+@dataclass(frozen=True)
+class TraitStats:
+    r: float
+    p: float
+    q: float
+    n: int
+
+
+@dataclass
+class GeneFacts:
+    """Everything vaultkit knows of a gene for its note; None means "not known now" (keep what is there)."""
+
+    gene: Gene
+    build: str = "GRCh38"
+    span: Span | None = None
+    traits: tuple[str, ...] = ()
+    plots: dict[str, list[PlotRef]] = field(default_factory=dict)
+    stats: dict[str, TraitStats] = field(default_factory=dict)
+    ncbi: NcbiGene | None = None
+    uniprot: UniprotFunction | None = None
+    papers: list[Paper] | None = None
+    consensus_question: str = ""
+    synthetic: bool = False
+
+    @property
+    def symbol(self) -> str:
+        return self.gene.symbol
+
+
+@dataclass(frozen=True)
+class Block:
+    """Managed text in a section: ``body`` (the section's text), ``line`` (one line added) or ``intro``."""
+
+    id: str
+    title: str
+    text: str
+    mode: str = "body"
+    parent: str = INFO
+    level: int = 3
+
+
+@dataclass
+class NoteUpdate:
+    text: str
+    state: dict[str, Any]
+    conflicts: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # sections the user pasted, left alone
+    retired: list[str] = field(default_factory=list)  # plot files this note no longer embeds
+    trashed: list[tuple[str, str]] = field(default_factory=list)  # (label, old text) replaced by --force
+
+
+def _sig(x: float) -> float:
+    return float(f"{x:.3g}")
+
+
+def properties(facts: GeneFacts) -> dict[str, Any]:
+    """Flat frontmatter, one type per key (Obsidian Properties, Bases and Dataview read it)."""
+    g = facts.gene
+    props: dict[str, Any] = {
+        "symbol": g.symbol, "name": g.name, "aliases": list(g.aliases), "hgnc_id": g.hgnc_id,
+        "entrez_id": g.entrez_id, "ensembl_id": g.ensembl_id, "uniprot": g.uniprot_ids[0] if g.uniprot_ids else "",
+        "omim": g.omim_id, "location": g.location,
+    }
+    if facts.span is not None:
+        props.update(chrom=facts.span.chrom, start=facts.span.start, end=facts.span.end, strand=facts.span.strand)
+    props["assembly"] = facts.build
+    props["tags"] = ["gene"]
+    for trait in facts.traits:
+        s = facts.stats.get(trait)
+        if s is not None:
+            props.update({f"r_{trait}": round(s.r, 4), f"p_{trait}": _sig(s.p), f"q_{trait}": _sig(s.q),
+                          f"n_{trait}": int(s.n)})
+    return props
+
+
+def blocks(facts: GeneFacts) -> list[Block]:
+    """The managed blocks of a gene's note, in the order new notes show them."""
+    s = facts.symbol
+    out: list[Block] = []
+    if facts.synthetic:
+        out.append(Block("synthetic", PLOTS, "> [!note] Synthetic data\n> The associations and plots here come "
+                         "from the synthetic example cohort (scripts/make_example_data.py), not from patients.",
+                         mode="intro", parent="", level=1))
+    if facts.consensus_question:
+        q = facts.consensus_question.format(symbol=s)
+        out.append(Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({search_link(q)})", mode="line"))
+    if facts.ncbi is not None and facts.ncbi.summary:
+        out.append(Block("ncbi", f"NCBI Gene Summary for {s} Gene", f"[]({facts.ncbi.url})\n\n- {facts.ncbi.summary}"))
+    out.append(Block("genecards-link", f"GeneCards Summary for {s} Gene",
+                     f"[GeneCards: {s}](https://www.genecards.org/cgi-bin/carddisp.pl?gene={s})", mode="line"))
+    if facts.uniprot is not None:
+        out.append(Block("uniprot", f"UniProtKB/Swiss-Prot Summary for {s} Gene", facts.uniprot.text))
+    if facts.papers:
+        lines = [f"- {p.title}. {p.first_author}{' et al.' if p.first_author else ''}, *{p.journal}* ({p.year})."
+                 + (f" [{'doi:' + p.doi if p.doi else 'PMID ' + p.pmid}]({p.url})" if p.url else "")
+                 for p in facts.papers]
+        out.append(Block("literature", "Literature (Europe PMC)", "\n".join(lines)))
+    out.append(Block("overview", "Gene overview (open sources)", _overview(facts)))
+    return out
+
+
+def _overview(facts: GeneFacts) -> str:
+    g = facts.gene
+    lines = [f"- Name: {g.name} (HGNC {g.hgnc_id})", f"- Cytoband: {g.location} (HGNC)"]
+    if facts.span is not None:
+        sp = facts.span
+        lines.append(f"- {facts.build} span: {sp.chrom}:{sp.start:,}-{sp.end:,} ({sp.strand} strand; org.Hs.eg.db 3.16)")
+    if g.aliases or g.prev_symbols:
+        lines.append(f"- Also known as: {', '.join(g.aliases + g.prev_symbols)} (HGNC)")
+    if g.omim_id:
+        lines.append(f"- OMIM: [{g.omim_id}](https://omim.org/entry/{g.omim_id}) (HGNC)")
+    if g.uniprot_ids:
+        lines.append(f"- UniProt: [{g.uniprot_ids[0]}](https://www.uniprot.org/uniprotkb/{g.uniprot_ids[0]}/entry) (HGNC)")
+    return "\n".join(lines)
+
+
+def skeleton(facts: GeneFacts) -> str:
+    """The headings of a new note; ``update`` fills them."""
+    return f"# {PLOTS}\n" + "".join(f"## {t}\n\n" for t in facts.traits) + f"# {INFO}\n"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def update(text: str, facts: GeneFacts, state: dict[str, Any], *, note: str, resolver: Resolver,
+           app: AppSettings, force: bool = False) -> NoteUpdate:
+    """Bring a note's managed content up to date; ValueError if its frontmatter cannot be read."""
+    result = NoteUpdate(text, {"blocks": dict(state.get("blocks", {})), "props": dict(state.get("props", {}))})
+    _properties(result, properties(facts), force)
+    for trait in facts.traits:
+        if facts.plots.get(trait):
+            _plots(result, facts, trait, note=note, resolver=resolver, app=app)
+    for block in blocks(facts):
+        _block(result, block, force)
+    return result
+
+
+def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None:
+    fm = frontmatter.find(result.text)
+    if fm is not None and fm.data is None:
+        raise ValueError(f"line {fm.error_line}: {fm.error}")
+    current = fm.data if fm is not None else {}
+    last = result.state["props"]
+    changes: dict[str, Any] = {}
+    for key, value in wanted.items():
+        if key not in current:
+            if key in last and not force:
+                continue  # the user removed it: their choice
+            changes[key] = value
+        elif current[key] == value:
+            pass
+        elif key == "tags" and isinstance(current[key], list):
+            if "gene" not in current[key]:
+                changes[key] = [*current[key], "gene"]
+            value = changes.get(key, current[key])
+        elif force or (key in last and current[key] == last[key]):
+            changes[key] = value
+        else:
+            result.conflicts.append(f"property {key!r} was changed by hand (kept {current[key]!r}, not {value!r})")
+            continue
+        last[key] = value
+    if changes:
+        result.text = frontmatter.update(result.text, changes)
+
+
+def _ensure_section(result: NoteUpdate, title: str, *, parent: str, level: int) -> sections.Section:
+    found = sections.find(result.text, title)
+    if found is not None:
+        return found
+    text = result.text
+    heading = f"{'#' * level} {title}"
+    if parent:
+        scope = sections.find(text, parent)
+        if scope is None:
+            text = sections.insert_block(text, len(text), f"# {parent}")
+            scope = sections.find(text, parent)
+        text = sections.insert_block(text, sections.content_end(text, scope), heading)
+    else:
+        text = sections.insert_block(text, len(text), heading)
+    result.text = text
+    return sections.find(text, title)  # type: ignore[return-value]
+
+
+def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resolver: Resolver,
+           app: AppSettings) -> None:
+    if sections.find(result.text, PLOTS) is None:
+        # Before the note's first heading (the user's format starts with the plots), after any
+        # free text the user opened the note with.
+        heads = sections.sections(result.text)
+        result.text = sections.insert_block(result.text, heads[0].start if heads else len(result.text), f"# {PLOTS}")
+    sec = sections.find(result.text, trait, parent=PLOTS)
+    if sec is None:
+        scope = sections.find(result.text, PLOTS)
+        result.text = sections.insert_block(result.text, sections.content_end(result.text, scope), f"## {trait}")
+        sec = sections.find(result.text, trait, parent=PLOTS)
+    gene_id = facts.gene.ensembl_id
+    existing = []
+    for link in parse(result.text).links:
+        if link.embed and sec.body_start <= link.start < sec.end:
+            name = parse_plot_name(link.target.rsplit("/", 1)[-1])
+            if name is not None and name.region.gene_id == gene_id:
+                existing.append((link, name))
+    wanted = list(facts.plots[trait])
+    edits: list[tuple[int, int, str]] = []
+    used: set[int] = set()
+    pairs = []
+    for plot in list(wanted):
+        hit = next((i for i, (_, n) in enumerate(existing) if i not in used and n.region == plot.region), None)
+        if hit is not None:
+            used.add(hit)
+            pairs.append((existing[hit][0], plot))
+            wanted.remove(plot)
+    for plot in list(wanted):
+        hit = next((i for i in range(len(existing)) if i not in used), None)
+        if hit is None:
+            break
+        used.add(hit)
+        pairs.append((existing[hit][0], plot))
+        wanted.remove(plot)
+    for link, plot in pairs:
+        old = resolver.resolve(link.target, note).path if link.kind != "markdown" else resolver.resolve_markdown(link.target, note).path
+        if old == plot.rel:
+            continue
+        new_target = plot.rel if "/" in link.target else plot.rel.rsplit("/", 1)[-1]
+        if link.kind == "markdown" and not link.angle:
+            new_target = new_target.replace("%", "%25").replace(" ", "%20")
+        edits.append((link.tstart, link.tend, new_target))
+        if old is not None:
+            result.retired.append(old)
+    for start, end, new in sorted(edits, reverse=True):
+        result.text = result.text[:start] + new + result.text[end:]
+    if wanted:
+        sec = sections.find(result.text, trait, parent=PLOTS)
+        lines = "\n".join(new_link(p.rel, note, resolver, app, embed=True) for p in wanted)
+        result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), lines)
+
+
+def _block(result: NoteUpdate, block: Block, force: bool) -> None:
+    last = result.state["blocks"].get(block.id)
+    sec = sections.find(result.text, block.title)
+    nl = sections.newline(result.text)
+    new = block.text.replace("\n", nl)
+    if sec is None:
+        if last is not None and not force:
+            return  # the user deleted the section: respect it
+        sec = _ensure_section(result, block.title, parent=block.parent, level=block.level)
+    body = sec.body(result.text)
+    old = last["text"].replace("\n", nl) if last else None
+    record = {"text": block.text, "sha": digest(block.text)}
+    if block.mode in ("line", "intro"):
+        if new in body:
+            result.state["blocks"][block.id] = record
+            return
+        if old and old in body:
+            at = sec.body_start + body.index(old)
+            result.text = result.text[:at] + new + result.text[at + len(old) :]
+        elif last is not None and not force:
+            return  # the user removed our line
+        else:
+            at = sec.body_start if block.mode == "intro" else sections.content_end(result.text, sec)
+            result.text = sections.insert_block(result.text, at, block.text)
+        result.state["blocks"][block.id] = record
+        return
+    # The section's own text (before any sub-heading) is the block.
+    own = _own_body(result.text, sec)
+    if own.strip() == new.strip():
+        result.state["blocks"][block.id] = record
+        return
+    if old is not None and old in own:
+        at = sec.body_start + own.index(old)
+        result.text = result.text[:at] + new + result.text[at + len(old) :]
+    elif not own.strip():
+        result.text = sections.insert_block(result.text, sec.body_start, block.text)
+    elif force:
+        result.trashed.append((block.id, own))
+        result.text = result.text[: sec.body_start] + result.text[sec.body_start + len(own) :]
+        result.text = sections.insert_block(result.text, sec.body_start, block.text)
+    elif old is not None:
+        result.conflicts.append(f"section {block.title!r} was edited by hand (kept; --force replaces it)")
+        return
+    else:
+        result.kept.append(block.title)
+        return
+    result.state["blocks"][block.id] = record
+
+
+def _own_body(text: str, sec: sections.Section) -> str:
+    """A section's text up to its first sub-heading."""
+    sub = next((s for s in sections.sections(text) if sec.body_start <= s.start < sec.end), None)
+    return text[sec.body_start : sub.start if sub else sec.end]

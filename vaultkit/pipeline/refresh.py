@@ -1,0 +1,196 @@
+"""``vaultkit refresh``: settings -> associate -> select -> plot -> notes -> sources, then report."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaultkit import genenote
+from vaultkit.config import Settings
+from vaultkit.genome.genes import gene_table, span_table
+from vaultkit.genome.regions import Region
+from vaultkit.pipeline.analysis import associate, load_cohort, select
+from vaultkit.pipeline.fetch import FetchReport, fetch_genes
+from vaultkit.pipeline.plot import attachments_folder, symbols_for
+from vaultkit.pipeline.plotting import build_jobs, draw
+from vaultkit.progress import SILENT, Progress
+from vaultkit.vault import index as vindex
+from vaultkit.vault.notes import UnreadableNote, read_text
+from vaultkit.vault.obsidian import load_app_settings
+from vaultkit.vault.resolve import Resolver
+from vaultkit.vault.state import load_state, save_state
+from vaultkit.vault.write import clean_temp_files, move_to_trash, trash_text, vault_lock, write_if_changed
+
+BASE_FILE = "Genes.base"
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did; ``as_json`` is the ``--json`` document."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    drawn: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+    pasted_kept: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    diff: str = ""
+    offline: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        failed = any(s.startswith("failed") for s in self.sources.values())
+        return 1 if self.conflicts or self.unreadable or failed else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "notes": {"created": self.created, "updated": self.updated, "unchanged": len(self.unchanged)},
+            "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": self.retired},
+            "sources": self.sources, "conflicts": self.conflicts, "unreadable": self.unreadable,
+            "pasted_kept": self.pasted_kept, "warnings": self.warnings,
+        }
+
+
+def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
+           fetched: FetchReport | None) -> dict[str, genenote.GeneFacts]:
+    table, spans = gene_table(), span_table()
+    data = settings.data
+    facts: dict[str, genenote.GeneFacts] = {}
+    for row in chosen.itertuples(index=False):
+        gene = table.find(row.gene_id)
+        if gene is None:
+            continue
+        f = facts.get(gene.symbol)
+        if f is None:
+            info = fetched.genes.get(gene.symbol) if fetched else None
+            f = facts[gene.symbol] = genenote.GeneFacts(
+                gene=gene, build=data.build, span=spans.span(gene.symbol, row.chrom), traits=tuple(data.traits),
+                ncbi=info.ncbi if info else None, uniprot=info.uniprot if info else None,
+                papers=info.papers if info else None, consensus_question=settings.sources.consensus_question,
+                synthetic=data.synthetic)
+        region = Region(row.chrom, int(row.start), int(row.end), row.gene_id)
+        f.plots.setdefault(row.trait, []).append(
+            genenote.PlotRef(row.trait, region, plot_rel[(row.trait, row.gene_id, row.chrom, int(row.start), int(row.end))]))
+        best = f.stats.get(row.trait)
+        if best is None or row.p < best.p:
+            f.stats[row.trait] = genenote.TraitStats(float(row.r), float(row.p), float(row.q), int(row.n))
+    return facts
+
+
+def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False, force: bool = False,
+            processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
+    """Bring the vault's gene notes and plots up to date with the data and the sources."""
+    root = settings.vault
+    report = RefreshReport(offline=offline)
+    with vault_lock(root):
+        if not dry_run:
+            clean_temp_files(root)  # what a killed run left behind
+        data = settings.data
+        cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
+                             sample_column=data.sample_column, traits=list(data.traits),
+                             covariates=list(data.covariates), condition_column=data.condition_column)
+        results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates))
+        chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
+        symbols = symbols_for(sorted(set(results["gene_id"])))
+        unknown = sorted(g for g in symbols if g and symbols[g] == g)
+        if unknown:
+            report.warnings.append(f"{len(unknown)} gene id(s) not in the HGNC table get no note: {', '.join(unknown[:10])}")
+        empty = int((results["gene_id"] == "").sum() // max(1, len(data.traits)))
+        if empty:
+            report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
+        chosen = chosen[chosen["gene_id"].map(lambda g: symbols.get(g, g) != g)].reset_index(drop=True)
+        jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
+                          build=data.build, feature_label=data.feature_label, units=data.units,
+                          condition_column=data.condition_column, symbols=symbols)
+        plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run)
+        report.drawn, report.kept = plots.drawn, plots.kept
+        plot_rel = {(j.text["vaultkit:trait"], *_region_key(j.text["vaultkit:region"])): j.rel for j in jobs}
+        gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
+        fetched = None
+        if settings.sources.enabled and gene_symbols:
+            fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline)
+            report.sources = fetched.status
+            report.warnings.extend(fetched.notices)
+        facts = _facts(settings, chosen, plot_rel, fetched)
+        _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs])
+    return report
+
+
+def _region_key(key: str) -> tuple[str, str, int, int]:
+    gene, rest = key.split("_", 1)
+    chrom, start, end = rest.rsplit(".", 2)
+    return gene, chrom, int(start), int(end)
+
+
+def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
+                 dry_run: bool, force: bool, planned: list[str]) -> None:
+    root = settings.vault
+    index = vindex.build(root, use_cache=not dry_run)
+    resolver = Resolver([*index.files, *planned, *(f"{settings.notes_dir}/{s}.md" for s in facts)])
+    app = load_app_settings(root)
+    state = load_state(root)
+    retired: set[str] = set()
+    diffs: list[str] = []
+    for symbol in sorted(facts):
+        rel = f"{settings.notes_dir}/{symbol}.md" if settings.notes_dir else f"{symbol}.md"
+        existing = resolver._exact(rel)
+        rel = existing or rel
+        path = root / rel
+        try:
+            old = read_text(root, rel) if path.exists() else None
+        except UnreadableNote as exc:
+            report.unreadable.append({"path": rel, "line": exc.finding.line, "message": exc.finding.message})
+            continue
+        text = old if old is not None else genenote.skeleton(facts[symbol])
+        try:
+            upd = genenote.update(text, facts[symbol], state.get(rel, {}), note=rel, resolver=resolver, app=app,
+                                  force=force)
+        except ValueError as exc:
+            report.unreadable.append({"path": rel, "line": 1, "message": f"frontmatter: {exc}"})
+            continue
+        report.conflicts.extend({"path": rel, "message": c} for c in upd.conflicts)
+        report.pasted_kept.extend({"path": rel, "section": k} for k in upd.kept)
+        retired.update(upd.retired)
+        state[rel] = upd.state
+        if old == upd.text:
+            report.unchanged.append(rel)
+            continue
+        (report.created if old is None else report.updated).append(rel)
+        if dry_run:
+            diffs.extend(difflib.unified_diff((old or "").splitlines(True), upd.text.splitlines(True),
+                                              f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
+            continue
+        for label, old_text in upd.trashed:
+            trash_text(root, f"{rel}.{label}.md", old_text.encode("utf-8"))
+        write_if_changed(path, upd.text.encode("utf-8"))
+    report.diff = "".join(diffs)
+    if dry_run:
+        report.retired = sorted(retired)
+        return
+    if retired:
+        still = {res.path for _, _, res in vindex.build(root).links() if res.path}
+        for old in sorted(retired - still):
+            if (root / old).exists():
+                move_to_trash(root, old)
+                report.retired.append(old)
+    base = root / BASE_FILE
+    if not base.exists() and facts:
+        write_if_changed(base, genes_base(settings).encode("utf-8"))
+    save_state(root, state)
+
+
+def genes_base(settings: Settings) -> str:
+    """An Obsidian Bases table of the gene notes: symbol, location and each trait's r and q."""
+    cols = "".join(f"      - r_{t}\n      - q_{t}\n" for t in settings.data.traits)
+    folder = f'\n    - file.inFolder("{settings.notes_dir}")' if settings.notes_dir else ""
+    return (
+        "filters:\n  and:\n    - file.hasTag(\"gene\")" + folder + "\n"
+        "views:\n  - type: table\n    name: Genes\n    order:\n      - file.name\n      - symbol\n      - location\n"
+        + cols
+    )

@@ -1,0 +1,110 @@
+"""Headings and the sections they open, found without re-rendering anything.
+
+A section runs from its heading line to the next heading of the same or a
+higher level. Edits are splices into the original text, so every byte outside
+the spliced span stays as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vaultkit.vault import frontmatter
+
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Section:
+    level: int
+    title: str
+    start: int  # start of the heading line
+    body_start: int  # just after the heading line
+    end: int  # start of the next heading of level <= this one, or end of text
+
+    def body(self, text: str) -> str:
+        return text[self.body_start : self.end]
+
+
+def sections(text: str) -> list[Section]:
+    """Every ATX heading outside fenced code and frontmatter, with its section's extent."""
+    fm = frontmatter.find(text)
+    pos = fm.body_start if fm else 0
+    heads: list[tuple[int, str, int, int]] = []
+    fence: str | None = None
+    for line in text[pos:].splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        m = _FENCE.match(stripped)
+        if fence is None and m:
+            fence = m.group(1)[0] * len(m.group(1))
+        elif fence is not None and stripped.strip().startswith(fence) and not stripped.strip().strip(fence[0]):
+            fence = None
+        elif fence is None:
+            h = _HEADING.match(stripped)
+            if h:
+                heads.append((len(h.group(1)), (h.group(2) or "").strip(), pos, pos + len(line)))
+        pos += len(line)
+    out = []
+    for i, (level, title, start, body_start) in enumerate(heads):
+        end = next((s for lv, _, s, _ in heads[i + 1 :] if lv <= level), len(text))
+        out.append(Section(level, title, start, body_start, end))
+    return out
+
+
+def find(text: str, title: str, *, parent: str | None = None) -> Section | None:
+    """The first section whose title matches ``title`` (case-insensitive, spaces folded).
+
+    With ``parent``, only a section inside a section of that title.
+    """
+    want = _norm(title)
+    all_sections = sections(text)
+    scope = None
+    if parent is not None:
+        scope = next((s for s in all_sections if _norm(s.title) == _norm(parent)), None)
+        if scope is None:
+            return None
+    for s in all_sections:
+        if _norm(s.title) == want and (scope is None or scope.start < s.start < scope.end):
+            return s
+    return None
+
+
+def _norm(title: str) -> str:
+    return re.sub(r"\s+", " ", title).strip().casefold()
+
+
+def content_end(text: str, section: Section) -> int:
+    """Where new lines go in a section: after its last non-blank line."""
+    body = text[section.body_start : section.end]
+    stripped = body.rstrip()
+    return section.body_start + len(stripped)
+
+
+def newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def insert_block(text: str, at: int, block: str) -> str:
+    """Insert ``block`` (lines without surrounding blank lines) at ``at``.
+
+    One blank line separates it from the text around it, except right under
+    a heading, where it follows the heading line as the user's notes do.
+    """
+    nl = newline(text)
+    before, after = text[:at], text[at:]
+    last_line = before.rstrip("\r\n").rsplit("\n", 1)[-1]
+    if not before.strip() or before.endswith(nl * 2) or (before.endswith(nl) and last_line.lstrip().startswith("#")):
+        lead = ""
+    elif before.endswith(nl):
+        lead = nl
+    else:
+        lead = nl * 2
+    if after.startswith(nl * 2) or (after.startswith(nl) and not after.strip()):
+        trail = ""
+    elif after.startswith(nl) or not after:
+        trail = nl
+    else:
+        trail = nl * 2
+    return before + lead + block.replace("\n", nl) + trail + after
