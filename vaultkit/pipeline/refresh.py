@@ -104,7 +104,8 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         empty = int((results["gene_id"] == "").sum() // max(1, len(data.traits)))
         if empty:
             report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
-        chosen = chosen[chosen["gene_id"].map(lambda g: symbols.get(g, g) != g)].reset_index(drop=True)
+        known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
+        chosen = chosen.loc[known].reset_index(drop=True)
         jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
                           build=data.build, feature_label=data.feature_label, units=data.units,
                           condition_column=data.condition_column, symbols=symbols)
@@ -173,7 +174,9 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
     if dry_run:
         report.retired = sorted(retired)
         return
-    if retired:
+    if retired or report.created or report.updated:
+        # Re-read what changed: it refreshes the link cache (so the next run writes nothing)
+        # and tells which retired plots another note still embeds.
         still = {res.path for _, _, res in vindex.build(root).links() if res.path}
         for old in sorted(retired - still):
             if (root / old).exists():
