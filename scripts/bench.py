@@ -4,6 +4,7 @@
     python scripts/bench.py assoc [--regions 200000 --samples 100]
     python scripts/bench.py plots [--plots 60]
     python scripts/bench.py fetch [--genes 500]
+    python scripts/bench.py refresh [--genes 1000]
 """
 
 from __future__ import annotations
@@ -269,6 +270,50 @@ def bench_fetch(args: argparse.Namespace) -> None:
         shutil.rmtree(folder)
 
 
+def make_refresh_vault(root: Path, genes: int, samples: int = 30, seed: int = 11) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from vaultkit.genome.genes import gene_table, span_table
+
+    rng = np.random.default_rng(seed)
+    chosen = [g for g in gene_table().genes if g.ensembl_id and span_table().span(g.symbol)][:genes]
+    names = [f"P{i:03d}" for i in range(samples)]
+    spap = rng.normal(50, 15, samples)
+    z = (spap - spap.mean()) / spap.std()
+    (root / "data").mkdir(parents=True)
+    pd.DataFrame({"sample": names, "condition": (["healthy", "pah", "ph-lung", "cteph"] * samples)[:samples],
+                  "sPAP": spap.round(1), "mPAP": (0.61 * spap + 2 + rng.normal(0, 2, samples)).round(1)}).to_csv(
+        root / "data/phenotypes.tsv", sep="\t", index=False)
+    ids, rows = [], []
+    for g in chosen:
+        span = span_table().span(g.symbol)
+        ids.append(f"{g.ensembl_id}_{span.chrom}.{span.tss}.{span.tss + 99}")
+        rows.append(8 + rng.choice([-0.9, 0.9]) * z + rng.normal(0, 0.5, samples))
+    feats = pd.DataFrame(np.array(rows).round(3), columns=names)
+    feats.insert(0, "region", ids)
+    feats.to_csv(root / "data/features.tsv", sep="\t", index=False)
+    (root / "vaultkit.toml").write_text('attachments_dir = "plots"\n[sources]\nenabled = []\n')
+
+
+def bench_refresh(args: argparse.Namespace) -> None:
+    from vaultkit.config import load_settings
+    from vaultkit.pipeline.refresh import refresh
+
+    root = Path(tempfile.mkdtemp(prefix="vk-refresh-")) / "vault"
+    try:
+        make_refresh_vault(root, args.genes)
+        first, report = timed(lambda: refresh(load_settings(root), offline=True, processes=2))
+        print(f"first run, --jobs 2: {first:.1f} s ({len(report.created)} notes created, {len(report.drawn)} plots drawn)")
+        stamps = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+        second, report = timed(lambda: refresh(load_settings(root), offline=True, processes=2))
+        changed = [p for p in root.rglob("*") if p.is_file() and stamps.get(p) != p.stat().st_mtime_ns]
+        print(f"second run, nothing changed: {second:.2f} s ({len(report.unchanged)} notes unchanged, "
+              f"{len(report.kept)} plots kept); files written: {len(changed)}")
+    finally:
+        shutil.rmtree(root.parent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -285,6 +330,9 @@ def main() -> None:
     p = sub.add_parser("fetch", help="NCBI summaries for many genes against one request pair per gene")
     p.add_argument("--genes", type=int, default=500)
     p.set_defaults(func=bench_fetch)
+    p = sub.add_parser("refresh", help="a 1,000-gene vault: first run, then a run with nothing changed")
+    p.add_argument("--genes", type=int, default=1000)
+    p.set_defaults(func=bench_refresh)
     args = parser.parse_args()
     args.func(args)
 

@@ -248,26 +248,30 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
 @click.option("--source", "source", default="ncbi,uniprot,europepmc", show_default=True,
               help="Comma-separated sources to ask.")
 @click.option("--offline", is_flag=True, help="No network: use cached answers only.")
+@click.option("--force", is_flag=True, help="Replace summaries pasted or edited by hand (old text to .trash/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 @reports_errors
-def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, as_json: bool) -> None:
-    """Fetch NCBI Gene, UniProt and Europe PMC text for GENES (symbols or ids).
+def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force: bool, as_json: bool) -> None:
+    """Fetch NCBI Gene, UniProt and Europe PMC text for GENES and write it into their notes.
 
+    GENES are symbols or ids; without them, every gene note in the notes
+    folder. Genes without a note are fetched and printed, not written.
     Answers are cached in VAULT/.vaultkit/; NCBI is asked once for all genes.
-    Exits 1 if a source failed while online.
+    Exits 1 if a source failed while online or a note had a conflict.
 
     Example: vaultkit fetch my-vault LIF BMPR2 --json
     """
-    from vaultkit.pipeline.fetch import fetch_genes
+    from vaultkit.pipeline.notes import fetch_into_notes
 
-    if not genes:
-        raise click.UsageError("name at least one gene, e.g. `vaultkit fetch my-vault LIF`")
-    report = fetch_genes(settings_for(vault), list(genes), sources=tuple(_csv(source)), offline=offline,
-                         progress=progress())
+    report, notes = fetch_into_notes(settings_for(vault), list(genes), sources=tuple(_csv(source)),
+                                     offline=offline, force=force, progress=progress())
     for notice in report.notices:
         click.echo(f"note: {notice}", err=True)
     if as_json:
-        emit_json(report.as_json())
+        doc = report.as_json()
+        doc["notes"] = {"updated": notes.updated, "unchanged": len(notes.unchanged), "conflicts": notes.conflicts,
+                        "unreadable": notes.unreadable} if notes else None
+        emit_json(doc)
     else:
         for sym, info in report.genes.items():
             have = [name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers))
@@ -277,7 +281,76 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, as_js
         click.echo(f"{name}: {status}", err=True)
     if report.unknown:
         click.echo(f"unknown genes: {', '.join(report.unknown)}", err=True)
-    sys.exit(1 if report.failed and not offline else 0)
+    if notes:
+        _print_notes(notes)
+    bad = notes is not None and bool(notes.conflicts or notes.unreadable)
+    sys.exit(1 if report.failed or bad else 0)
+
+
+def _print_notes(notes: Any) -> None:
+    for c in notes.conflicts:
+        click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
+    for u in notes.unreadable:
+        click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
+    click.echo(f"notes: {len(notes.created)} created, {len(notes.updated)} updated, {len(notes.unchanged)} unchanged",
+               err=True)
+
+
+@cli.command()
+@VAULT
+@click.argument("plots_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--trait", required=True, help="The trait these plots show (the ## heading they go under).")
+@click.option("--dry-run", is_flag=True, help="Print the diff; copy and write nothing.")
+@reports_errors
+def ingest(vault: Path, plots_dir: Path, trait: str, dry_run: bool) -> None:
+    """Bring PNGs made elsewhere (an R script, say) into the vault and embed them.
+
+    Files named in the plot template (X<r>_<ENSG>_<chrom>.<start>.<end>.png)
+    are copied to the attachments folder and embedded under ## TRAIT of each
+    gene's note; the embeds and files they replace are retired to .trash/.
+
+    Example: vaultkit ingest my-vault ~/analysis/plots_sPAP --trait sPAP
+    """
+    from vaultkit.pipeline.notes import ingest as run
+
+    report = run(settings_for(vault), plots_dir, trait=trait, dry_run=dry_run)
+    if dry_run:
+        click.echo(report.notes.diff, nl=False)
+    for name in report.skipped:
+        click.echo(f"skipped {name}: not a plot name of a known gene", err=True)
+    _print_notes(report.notes)
+    click.echo(f"plots: {len(report.copied)} copied, {len(report.notes.retired)} retired", err=True)
+    sys.exit(1 if report.notes.conflicts or report.notes.unreadable else 0)
+
+
+@cli.group()
+def consensus() -> None:
+    """Consensus (consensus.app) answers in gene notes.
+
+    Example: vaultkit consensus add my-vault LIF "https://consensus.app/papers/...?extracted-answer=...&q=..."
+    """
+
+
+@consensus.command("add")
+@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("gene")
+@click.argument("url")
+@click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
+@reports_errors
+def consensus_add(vault: Path, gene: str, url: str, dry_run: bool) -> None:
+    """Append the answer of a Consensus share link under ### Consensus of GENE's note.
+
+    The line is the answer followed by the link in parentheses, as in your
+    notes; the same link is never added twice.
+
+    Example: vaultkit consensus add my-vault LIF "https://consensus.app/papers/x/abc/?extracted-answer=LIF+matters&q=LIF+and+PH"
+    """
+    from vaultkit.pipeline.notes import consensus_add as run
+
+    notes = run(settings_for(vault), gene, url, dry_run=dry_run)
+    if dry_run:
+        click.echo(notes.diff, nl=False)
+    click.echo("added" if notes.updated else "already there", err=True)
 
 
 @cli.command()

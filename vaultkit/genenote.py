@@ -164,16 +164,39 @@ def digest(text: str) -> str:
 
 
 def update(text: str, facts: GeneFacts, state: dict[str, Any], *, note: str, resolver: Resolver,
-           app: AppSettings, force: bool = False) -> NoteUpdate:
-    """Bring a note's managed content up to date; ValueError if its frontmatter cannot be read."""
+           app: AppSettings, force: bool = False, only: set[str] | None = None) -> NoteUpdate:
+    """Bring a note's managed content up to date; ValueError if its frontmatter cannot be read.
+
+    ``only`` limits the update to some parts: ``"properties"``, ``"plots"``
+    and block ids such as ``"ncbi"`` (None: everything).
+    """
     result = NoteUpdate(text, {"blocks": dict(state.get("blocks", {})), "props": dict(state.get("props", {}))})
-    _properties(result, properties(facts), force)
-    for trait in facts.traits:
-        if facts.plots.get(trait):
-            _plots(result, facts, trait, note=note, resolver=resolver, app=app)
+    if only is None or "properties" in only:
+        _properties(result, properties(facts), force)
+    if only is None or "plots" in only:
+        for trait in facts.traits:
+            if facts.plots.get(trait):
+                _plots(result, facts, trait, note=note, resolver=resolver, app=app)
     for block in blocks(facts):
-        _block(result, block, force)
+        if only is None or block.id in only:
+            _block(result, block, force)
     return result
+
+
+def add_consensus(text: str, snippet: str, url: str) -> str:
+    """``text`` with ``snippet`` appended under the Consensus heading (created under Info if missing).
+
+    Unchanged if the link is already in the note: a snippet is never added twice.
+    """
+    if url in text:
+        return text
+    result = NoteUpdate(text, {})
+    sec = _ensure_section(result, "Consensus", parent=INFO, level=3)
+    own = _own_body(result.text, sec)
+    at = sec.body_start + len(own.rstrip())
+    if not own.strip():
+        at = sec.body_start
+    return sections.insert_block(result.text, at, snippet)
 
 
 def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None:

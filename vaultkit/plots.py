@@ -137,8 +137,22 @@ def png_bytes(fig: Figure, text: dict[str, str]) -> bytes:
 
 
 def png_text(data: bytes) -> dict[str, str]:
-    """The text chunks of a PNG (provenance written by ``png_bytes``)."""
-    from PIL import Image
+    """The tEXt chunks of a PNG (provenance written by ``png_bytes``), without decoding the image.
 
-    with Image.open(io.BytesIO(data)) as im:
-        return {k: str(v) for k, v in getattr(im, "text", {}).items()}
+    Raises ValueError for bytes that are not a PNG.
+    """
+    import struct
+
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("not a PNG")
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if kind == b"tEXt":
+            key, _, value = data[pos + 8 : pos + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,15 +11,11 @@ from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
 from vaultkit.pipeline.analysis import associate, load_cohort, select
 from vaultkit.pipeline.fetch import FetchReport, fetch_genes
+from vaultkit.pipeline.notewriter import Edit, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder, symbols_for
 from vaultkit.pipeline.plotting import build_jobs, draw
 from vaultkit.progress import SILENT, Progress
-from vaultkit.vault import index as vindex
-from vaultkit.vault.notes import UnreadableNote, read_text
-from vaultkit.vault.obsidian import load_app_settings
-from vaultkit.vault.resolve import Resolver
-from vaultkit.vault.state import load_state, save_state
-from vaultkit.vault.write import clean_temp_files, move_to_trash, trash_text, vault_lock, write_if_changed
+from vaultkit.vault.write import clean_temp_files, vault_lock, write_if_changed
 
 BASE_FILE = "Genes.base"
 
@@ -131,61 +126,22 @@ def _region_key(key: str) -> tuple[str, str, int, int]:
 
 def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
                  dry_run: bool, force: bool, planned: list[str]) -> None:
-    root = settings.vault
-    index = vindex.build(root, use_cache=not dry_run)
-    resolver = Resolver([*index.files, *planned, *(f"{settings.notes_dir}/{s}.md" for s in facts)])
-    app = load_app_settings(root)
-    state = load_state(root)
-    retired: set[str] = set()
-    diffs: list[str] = []
+    writer = NoteWriter(settings, dry_run=dry_run, planned=planned)
     for symbol in sorted(facts):
-        rel = f"{settings.notes_dir}/{symbol}.md" if settings.notes_dir else f"{symbol}.md"
-        existing = resolver._exact(rel)
-        rel = existing or rel
-        path = root / rel
-        try:
-            old = read_text(root, rel) if path.exists() else None
-        except UnreadableNote as exc:
-            report.unreadable.append({"path": rel, "line": exc.finding.line, "message": exc.finding.message})
-            continue
-        text = old if old is not None else genenote.skeleton(facts[symbol])
-        try:
-            upd = genenote.update(text, facts[symbol], state.get(rel, {}), note=rel, resolver=resolver, app=app,
-                                  force=force)
-        except ValueError as exc:
-            report.unreadable.append({"path": rel, "line": 1, "message": f"frontmatter: {exc}"})
-            continue
-        report.conflicts.extend({"path": rel, "message": c} for c in upd.conflicts)
-        report.pasted_kept.extend({"path": rel, "section": k} for k in upd.kept)
-        retired.update(upd.retired)
-        state[rel] = upd.state
-        if old == upd.text:
-            report.unchanged.append(rel)
-            continue
-        (report.created if old is None else report.updated).append(rel)
-        if dry_run:
-            diffs.extend(difflib.unified_diff((old or "").splitlines(True), upd.text.splitlines(True),
-                                              f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
-            continue
-        for label, old_text in upd.trashed:
-            trash_text(root, f"{rel}.{label}.md", old_text.encode("utf-8"))
-        write_if_changed(path, upd.text.encode("utf-8"))
-    report.diff = "".join(diffs)
-    if dry_run:
-        report.retired = sorted(retired)
-        return
-    if retired or report.created or report.updated:
-        # Re-read what changed: it refreshes the link cache (so the next run writes nothing)
-        # and tells which retired plots another note still embeds.
-        still = {res.path for _, _, res in vindex.build(root).links() if res.path}
-        for old in sorted(retired - still):
-            if (root / old).exists():
-                move_to_trash(root, old)
-                report.retired.append(old)
-    base = root / BASE_FILE
-    if not base.exists() and facts:
+        f = facts[symbol]
+
+        def plan(old: str | None, f: genenote.GeneFacts = f) -> tuple[str, Edit]:
+            return (old if old is not None else genenote.skeleton(f),
+                    lambda text, state, rel, resolver: genenote.update(
+                        text, f, state, note=rel, resolver=resolver, app=writer.app, force=force))
+
+        writer.edit(writer.note_path(symbol), plan)
+    notes = writer.finish()
+    for name in ("created", "updated", "unchanged", "retired", "conflicts", "unreadable", "pasted_kept", "diff"):
+        setattr(report, name, getattr(notes, name))
+    base = settings.vault / BASE_FILE
+    if not dry_run and not base.exists() and facts:
         write_if_changed(base, genes_base(settings).encode("utf-8"))
-    save_state(root, state)
 
 
 def genes_base(settings: Settings) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -35,25 +36,44 @@ class Frontmatter:
     error_line: int | None = None
 
 
-def find(text: str) -> Frontmatter | None:
-    """Locate and parse the frontmatter of ``text``; None if the note has none."""
+# libyaml's loader when PyYAML was built with it: the pure-Python one is ten times slower.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def span(text: str) -> tuple[int, int, int] | None:
+    """(YAML start, YAML end, body start) of the frontmatter, without parsing it."""
     m = _OPEN.match(text)
     if not m:
         return None
     close = _CLOSE.search(text, m.end())
     if not close:
         return None
-    yaml_text = text[m.end() : close.start()]
+    return m.end(), close.start(), close.end()
+
+
+@lru_cache(maxsize=256)
+def _parse(yaml_text: str) -> tuple[Any, str | None, int | None]:
+    """Parsed YAML (shared between callers: never mutate it), or the error and its line."""
     try:
-        data = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
+        return (yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}), None, None  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = 2 + mark.line if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return Frontmatter(m.end(), close.start(), close.end(), None, f"broken YAML: {reason}", line)
+        return None, f"broken YAML: {reason}", (2 + mark.line if mark is not None else 1)
+
+
+def find(text: str) -> Frontmatter | None:
+    """Locate and parse the frontmatter of ``text``; None if the note has none."""
+    where = span(text)
+    if where is None:
+        return None
+    start, end, body = where
+    data, error, line = _parse(text[start:end])
+    if error is not None:
+        return Frontmatter(start, end, body, None, error, line)
     if not isinstance(data, dict):
-        return Frontmatter(m.end(), close.start(), close.end(), None, "frontmatter is not a mapping of keys", 2)
-    return Frontmatter(m.end(), close.start(), close.end(), data)
+        return Frontmatter(start, end, body, None, "frontmatter is not a mapping of keys", 2)
+    return Frontmatter(start, end, body, data)
 
 
 def _key_blocks(yaml_text: str) -> dict[str, tuple[int, int]]:

@@ -43,9 +43,12 @@ class Resolver:
         self.by_path: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = defaultdict(list)
         for path in paths:
-            key = fold(path)
-            if key in self.by_path:
-                continue
+            self.add(path)
+
+    def add(self, path: str) -> None:
+        """Know one more file (a note about to be created, a plot about to be drawn)."""
+        key = fold(path)
+        if key not in self.by_path:
             self.by_path[key] = path
             self.by_name[key.rsplit("/", 1)[-1]].append(path)
 

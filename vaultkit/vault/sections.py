@@ -30,8 +30,8 @@ class Section:
 
 def sections(text: str) -> list[Section]:
     """Every ATX heading outside fenced code and frontmatter, with its section's extent."""
-    fm = frontmatter.find(text)
-    pos = fm.body_start if fm else 0
+    fm = frontmatter.span(text)
+    pos = fm[2] if fm else 0
     heads: list[tuple[int, str, int, int]] = []
     fence: str | None = None
     for line in text[pos:].splitlines(keepends=True):

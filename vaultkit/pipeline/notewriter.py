@@ -1,0 +1,112 @@
+"""Writing gene notes: read tolerantly, update by splicing, write atomically, retire, remember.
+
+Shared by refresh, ingest, fetch and consensus add, so every command that
+touches notes keeps the same promises.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vaultkit import genenote
+from vaultkit.config import Settings
+from vaultkit.vault import index as vindex
+from vaultkit.vault.notes import UnreadableNote, read_text
+from vaultkit.vault.obsidian import load_app_settings
+from vaultkit.vault.resolve import Resolver
+from vaultkit.vault.state import load_state, save_state
+from vaultkit.vault.write import move_to_trash, trash_text, write_if_changed
+
+
+@dataclass
+class NotesReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+    pasted_kept: list[dict[str, str]] = field(default_factory=list)
+    diff: str = ""
+
+
+Edit = Callable[[str, dict[str, Any], str, Resolver], genenote.NoteUpdate]
+
+
+class NoteWriter:
+    """One pass of note edits over a vault; ``finish`` writes the state and retires old plots."""
+
+    def __init__(self, settings: Settings, *, dry_run: bool = False, planned: list[str] = ()) -> None:
+        self.settings = settings
+        self.root = settings.vault
+        self.dry_run = dry_run
+        index = vindex.build(self.root, use_cache=not dry_run)
+        self.resolver = Resolver([*index.files, *planned])
+        self.app = load_app_settings(self.root)
+        self.state = load_state(self.root)
+        self.report = NotesReport()
+        self._retired: set[str] = set()
+        self._diffs: list[str] = []
+
+    def note_path(self, symbol: str) -> str:
+        """The gene's note: an existing one (any case) or ``notes_dir/SYMBOL.md``."""
+        rel = f"{self.settings.notes_dir.strip('/')}/{symbol}.md" if self.settings.notes_dir else f"{symbol}.md"
+        return self.resolver._exact(rel) or rel
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+    def edit(self, rel: str, make: Callable[[str | None], tuple[str, Edit] | None]) -> None:
+        """Apply ``make(old_text)`` -> (starting text, edit) to the note ``rel``; None skips it."""
+        try:
+            old = read_text(self.root, rel) if self.exists(rel) else None
+        except UnreadableNote as exc:
+            self.report.unreadable.append({"path": rel, "line": exc.finding.line, "message": exc.finding.message})
+            return
+        plan = make(old)
+        if plan is None:
+            return
+        text, run = plan
+        try:
+            upd = run(text, self.state.get(rel, {}), rel, self.resolver)
+        except ValueError as exc:
+            self.report.unreadable.append({"path": rel, "line": 1, "message": f"frontmatter: {exc}"})
+            return
+        r = self.report
+        r.conflicts.extend({"path": rel, "message": c} for c in upd.conflicts)
+        r.pasted_kept.extend({"path": rel, "section": k} for k in upd.kept)
+        self._retired.update(upd.retired)
+        self.state[rel] = upd.state
+        self.resolver.add(rel)
+        if old == upd.text:
+            r.unchanged.append(rel)
+            return
+        (r.created if old is None else r.updated).append(rel)
+        if self.dry_run:
+            self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), upd.text.splitlines(True),
+                                                    f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
+            return
+        for label, old_text in upd.trashed:
+            trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))
+        write_if_changed(self.root / rel, upd.text.encode("utf-8"))
+
+    def finish(self) -> NotesReport:
+        """Retire plots no note embeds any more, and remember what was written."""
+        r = self.report
+        r.diff = "".join(self._diffs)
+        if self.dry_run:
+            r.retired = sorted(self._retired)
+            return r
+        if self._retired or r.created or r.updated:
+            # Re-reading what changed refreshes the link cache (so the next run writes nothing)
+            # and tells which retired plots another note still embeds.
+            still = {res.path for _, _, res in vindex.build(self.root).links() if res.path}
+            for old in sorted(self._retired - still):
+                if (self.root / old).exists():
+                    move_to_trash(self.root, old)
+                    r.retired.append(old)
+        save_state(self.root, self.state)
+        return r
