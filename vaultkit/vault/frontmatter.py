@@ -55,7 +55,7 @@ def span(text: str) -> tuple[int, int, int] | None:
 def _parse(yaml_text: str) -> tuple[Any, str | None, int | None]:
     """Parsed YAML (shared between callers: never mutate it), or the error and its line."""
     try:
-        return (yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}), None, None  # noqa: S506
+        return (yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}), None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
