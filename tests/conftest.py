@@ -40,6 +40,8 @@ USER_REGIONS = {
     "ENSG00000136997": ("chr8", 127737154, 127737343),  # MYC
     "ENSG00000136014": ("chr12", 95551956, 95552145),  # USP44
     "ENSG00000204217": ("chr2", 202376000, 202376100),  # BMPR2
+    "ENSG00000142089": ("chr11", 321000, 321100),  # IFITM3: the user's note starts with "# Consensus"
+    "ENSG00000164509": ("chr5", 55851000, 55851100),  # IL31RA: one line, no headings, a Zotero link
 }
 
 

@@ -142,3 +142,41 @@ def test_every_command_help_ends_with_an_example():
     for path, cmd in walk(group, []):
         assert run(*path, "--help").exit_code == 0
         assert cmd.help.strip().splitlines()[-1].strip().startswith("Example: vaultkit"), path
+
+
+def test_prune_moves_orphaned_plots_only_unless_all(vault):
+    plot = "X0.5_ENSG00000128342_chr22.1.40.png"
+    root = vault({f"plots/{plot}": b"png", "plots/used.png": b"png", "plots/X0.1_ENSG00000128342_chr22.5.9.png": b"p",
+                  "notes.pdf": b"pdf", "a.md": "![[used.png]] ![[X0.1_ENSG00000128342_chr22.5.9.png]]"})
+    dry = run("links", "prune", root, "--dry-run")
+    assert dry.exit_code == 0 and f"would move plots/{plot}" in dry.stdout
+    assert (root / "plots" / plot).exists()
+    assert run("links", "prune", root).exit_code == 0
+    assert not (root / "plots" / plot).exists() and (root / ".trash/plots" / plot).exists()
+    assert (root / "notes.pdf").exists() and (root / "plots/used.png").exists()
+    assert run("links", "prune", root, "--all").exit_code == 0
+    assert (root / ".trash/notes.pdf").exists() and (root / "plots/used.png").exists()
+
+
+def test_huge_note_is_a_finding(vault, monkeypatch):
+    from vaultkit.vault import notes
+
+    monkeypatch.setattr(notes, "MAX_NOTE_BYTES", 100)
+    root = vault({"big.md": "x" * 500 + " [[a]]", "small.md": "[[a]]", "a.md": ""})
+    _code, data = check_json(root)
+    assert data["unreadable"][0]["path"] == "big.md" and "larger than" in data["unreadable"][0]["message"]
+    assert data["links"] == 1
+
+
+def test_rename_carries_ownership_state(tmp_path):
+    from tests.conftest import make_gene_vault
+
+    root = make_gene_vault(tmp_path / "v")
+    assert CliRunner().invoke(cli, ["refresh", str(root), "--offline"]).exit_code == 0
+    assert run("links", "rename", root, "Genes/LIF.md", "Genes/Cytokines/LIF.md").exit_code == 0
+    state = json.loads((root / ".vaultkit/state.json").read_text())["notes"]
+    assert "Genes/Cytokines/LIF.md" in state and "Genes/LIF.md" not in state
+    # The next refresh keeps working on the moved note instead of making a second one.
+    again = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--json"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["notes"]["created"] == []
+    assert not (root / "Genes/LIF.md").exists()

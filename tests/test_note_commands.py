@@ -98,3 +98,20 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
     assert "- A fetched LIF summary. [provided by RefSeq]" in text and "[](https://www.ncbi.nlm.nih.gov/gene/3976)" in text
     assert list((root / ".trash/Genes").glob("LIF.md.ncbi*.md"))
     assert not [lk for lk in parse(text).links if lk.target.startswith("provided")]
+
+
+def test_failing_source_exits_1_and_overwrites_nothing(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/esummary.fcgi").respond_with_data("busy", status=503)
+    base = httpserver.url_for("/")
+    root = make_gene_vault(tmp_path / "v", user_notes=True,
+                           extra_toml=f'[sources]\nenabled = ["ncbi"]\ntimeout = 2.0\n[sources.ncbi]\nbase_url = "{base}"\n')
+    before = snapshot(root)
+    from vaultkit import net
+
+    slept = []
+    monkeypatch.setattr(net.time, "sleep", slept.append)  # no real backoff in tests
+    result = invoke("fetch", root, "LIF", "MYC", "--source", "ncbi", "--force")
+    assert slept == [1.0, 2.0, 4.0]
+    assert result.exit_code == 1 and "ncbi: failed" in result.stderr
+    after = snapshot(root)
+    assert {k: v for k, v in after.items() if k.endswith(".md")} == {k: v for k, v in before.items() if k.endswith(".md")}

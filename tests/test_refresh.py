@@ -31,8 +31,9 @@ def test_new_notes_in_the_users_format(tmp_path):
     result = refresh(root, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert sorted(report["notes"]["created"]) == ["Genes/BMPR2.md", "Genes/LIF.md", "Genes/MYC.md", "Genes/USP44.md"]
-    assert len(report["plots"]["drawn"]) == 8
+    assert sorted(report["notes"]["created"]) == ["Genes/BMPR2.md", "Genes/IFITM3.md", "Genes/IL31RA.md",
+                                                  "Genes/LIF.md", "Genes/MYC.md", "Genes/USP44.md"]
+    assert len(report["plots"]["drawn"]) == 12
     text = (root / "Genes/LIF.md").read_text()
     props = frontmatter_of(text)
     for key in ["symbol", "name", "aliases", "hgnc_id", "entrez_id", "ensembl_id", "uniprot", "omim", "location",
@@ -68,7 +69,9 @@ def _lines_in_order(old: str, new: str) -> bool:
 
 def test_users_real_notes_are_adopted(tmp_path):
     root = make_gene_vault(tmp_path / "v", user_notes=True)
-    originals = {p.name: p.read_text() for p in (EXAMPLES / "GeneDump").glob("*.md")}
+    # A note of a gene that is not in the data: it must stay exactly as it is.
+    shutil.copy(root / "Genes/IL31RA.md", root / "Genes/TP53.md")
+    originals = {p.name: p.read_text() for p in (root / "Genes").glob("*.md")}
     result = refresh(root, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -85,16 +88,22 @@ def test_users_real_notes_are_adopted(tmp_path):
     # The pasted NCBI summary is kept, not replaced.
     assert {"path": "Genes/LIF.md", "section": "NCBI Gene Summary for LIF Gene"} not in report["conflicts"]
     assert "[provided by RefSeq, Mar 2012]" in lif
-    # Notes of genes not in the data (IFITM3, IL31RA) are left exactly as they were.
-    for name in ("IFITM3.md", "IL31RA.md"):
-        assert (root / "Genes" / name).read_text() == originals[name]
+    assert (root / "Genes/TP53.md").read_text() == originals["TP53.md"]
+    # IFITM3's own "# Consensus" top heading is used, not duplicated under a new "# Info".
+    ifitm3 = (root / "Genes/IFITM3.md").read_text()
+    assert ifitm3.count("Consensus\n") == 1 and "# Consensus\nstudies suggest" in ifitm3
+    # IL31RA's one line and its Zotero link stay on top; the plots follow.
+    il31ra = (root / "Genes/IL31RA.md").read_text()
+    body = il31ra.split("---\n", 2)[2]
+    assert body.startswith("**Zytokine** reported as Inflammatory mediators [[@sommerCurrentFutureTreatments2021]]\n")
+    assert "\n# Plots\n## sPAP\n![[X" in body
 
 
 def test_golden_adopted_notes(tmp_path):
     root = make_gene_vault(tmp_path / "v", user_notes=True)
     assert refresh(root).exit_code == 0
     golden = EXAMPLES.parent / "golden"
-    for name in ("LIF.md", "MYC.md", "USP44.md"):
+    for name in ("LIF.md", "MYC.md", "USP44.md", "IFITM3.md", "IL31RA.md"):
         assert (root / "Genes" / name).read_text() == (golden / name).read_text(), name
 
 

@@ -88,7 +88,7 @@ class HttpClient:
 
     def __init__(self, cache_path: Path | None, *, rates: dict[str, float] | None = None, offline: bool = False,
                  timeout: float = 20.0, retries: int = 3, backoff: float = 1.0, expire_after: float = 7 * 86400,
-                 sleep: Callable[[float], None] = time.sleep, wall_clock: Callable[[], float] = time.time) -> None:
+                 sleep: Callable[[float], None] | None = None, wall_clock: Callable[[], float] | None = None) -> None:
         self.cache_path = cache_path
         self.rates = rates or {}
         self.offline = offline
@@ -96,8 +96,8 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.expire_after = expire_after
-        self.sleep = sleep
-        self.wall_clock = wall_clock
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self.wall_clock = wall_clock or time.time
         self.stats = NetStats()
         self._sessions: dict[str, requests.Session] = {}
 

@@ -14,6 +14,7 @@ from vaultkit.vault.check import LinkReport, check
 from vaultkit.vault.linkparse import parse
 from vaultkit.vault.prune import orphans_to_prune, prune
 from vaultkit.vault.rename import RenamePlan, apply_rename, plan_rename
+from vaultkit.vault.state import load_state, save_state
 from vaultkit.vault.write import vault_lock
 
 
@@ -60,7 +61,16 @@ def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> R
         plan = plan_rename(vindex.build(root), old, new)
         if not dry_run:
             apply_rename(root, plan)
+            _move_state(root, plan.moves)
     return plan
+
+
+def _move_state(root: Path, moves: dict[str, str]) -> None:
+    """What vaultkit wrote into a note follows the note, so ownership survives a rename."""
+    state = load_state(root)
+    moved = {moves[k]: v for k, v in state.items() if k in moves}
+    if moved:
+        save_state(root, {**{k: v for k, v in state.items() if k not in moves}, **moved})
 
 
 def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False) -> PruneReport:

@@ -16,6 +16,7 @@ from vaultkit.config import Settings
 from vaultkit.vault import index as vindex
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.obsidian import load_app_settings
+from vaultkit.vault.paths import fold
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.state import load_state, save_state
 from vaultkit.vault.write import move_to_trash, trash_text, write_if_changed
@@ -52,9 +53,14 @@ class NoteWriter:
         self._diffs: list[str] = []
 
     def note_path(self, symbol: str) -> str:
-        """The gene's note: an existing one (any case) or ``notes_dir/SYMBOL.md``."""
-        rel = f"{self.settings.notes_dir.strip('/')}/{symbol}.md" if self.settings.notes_dir else f"{symbol}.md"
-        return self.resolver._exact(rel) or rel
+        """The gene's note: ``notes_dir/SYMBOL.md``, or a ``SYMBOL.md`` the user moved deeper into notes_dir."""
+        folder = self.settings.notes_dir.strip("/")
+        rel = f"{folder}/{symbol}.md" if folder else f"{symbol}.md"
+        exact = self.resolver._exact(rel)
+        if exact:
+            return exact
+        moved = [p for p in self.resolver.by_name.get(fold(f"{symbol}.md"), []) if not folder or p.startswith(folder + "/")]
+        return min(moved, key=lambda p: (len(p), p)) if moved else rel
 
     def exists(self, rel: str) -> bool:
         return (self.root / rel).exists()
