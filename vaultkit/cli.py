@@ -412,5 +412,30 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, jobs: int, a
     sys.exit(report.exit_code)
 
 
+@cli.command()
+@VAULT
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+@reports_errors
+def lint(vault: Path, as_json: bool) -> None:
+    """Find what needs a look: broken or ambiguous links, unreadable notes, names that
+    break links, gene notes not named by their symbol, plots of another gene or
+    under a heading that is not a trait, plots embedded twice.
+
+    Exits 1 when there is a finding.
+
+    Example: vaultkit lint my-vault --json
+    """
+    from vaultkit.pipeline.lint import lint as run
+
+    report = run(settings_for(vault))
+    if as_json:
+        emit_json(report.as_json())
+    else:
+        for f in report.findings:
+            click.echo(f"{f.path}:{f.line}: {f.rule}: {f.message}")
+    click.echo(f"{report.notes} notes, {len(report.findings)} findings", err=True)
+    sys.exit(1 if report.findings else 0)
+
+
 def main() -> None:
     cli()

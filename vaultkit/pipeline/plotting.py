@@ -103,7 +103,10 @@ def _unchanged(job: PlotJob) -> bool:
     from vaultkit.plots import png_text
 
     try:
-        return png_text(job.path.read_bytes()).get(HASH_KEY) == job.digest
+        # The provenance chunks sit before the image data: the head of the file is enough.
+        with open(job.path, "rb") as fh:
+            head = fh.read(8192)
+        return png_text(head).get(HASH_KEY) == job.digest
     except (OSError, ValueError, SyntaxError):
         return False
 

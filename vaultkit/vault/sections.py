@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vaultkit.vault import frontmatter
 
@@ -28,8 +29,12 @@ class Section:
         return text[self.body_start : self.end]
 
 
-def sections(text: str) -> list[Section]:
-    """Every ATX heading outside fenced code and frontmatter, with its section's extent."""
+@lru_cache(maxsize=64)
+def sections(text: str) -> tuple[Section, ...]:
+    """Every ATX heading outside fenced code and frontmatter, with its section's extent.
+
+    Cached by text: a note is scanned many times while its sections are updated.
+    """
     fm = frontmatter.span(text)
     pos = fm[2] if fm else 0
     heads: list[tuple[int, str, int, int]] = []
@@ -50,7 +55,7 @@ def sections(text: str) -> list[Section]:
     for i, (level, title, start, body_start) in enumerate(heads):
         end = next((s for lv, _, s, _ in heads[i + 1 :] if lv <= level), len(text))
         out.append(Section(level, title, start, body_start, end))
-    return out
+    return tuple(out)
 
 
 def find(text: str, title: str, *, parent: str | None = None) -> Section | None:

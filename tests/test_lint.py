@@ -1,0 +1,35 @@
+"""``vaultkit lint``."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from vaultkit.cli import cli
+
+
+def test_lint_rules(vault):
+    root = vault({
+        "Genes/LIF.md": (
+            "# Plots\n## sPAP\n![[X0.5_ENSG00000128342_chr22.1.40.png]]\n![[X0.5_ENSG00000128342_chr22.1.40.png]]\n"
+            "## Weight\n![[X0.2_ENSG00000128342_chr22.1.40.png]]\n![[X0.3_ENSG00000136997_chr8.1.40.png]]\n[[Nowhere]]\n"
+        ),
+        "Genes/HILDA.md": "", "Genes/NotAGene.md": "",
+        "X0.5_ENSG00000128342_chr22.1.40.png": b"p", "X0.2_ENSG00000128342_chr22.1.40.png": b"p",
+        "X0.3_ENSG00000136997_chr8.1.40.png": b"p", "bad#name.png": b"p",
+    })
+    result = CliRunner().invoke(cli, ["lint", str(root), "--json"])
+    assert result.exit_code == 1
+    rules = {(f["path"], f["rule"]) for f in json.loads(result.stdout)["findings"]}
+    assert rules == {
+        ("Genes/LIF.md", "duplicate-embed"), ("Genes/LIF.md", "unknown-trait"), ("Genes/LIF.md", "other-gene-plot"),
+        ("Genes/LIF.md", "broken-link"), ("Genes/HILDA.md", "not-a-symbol"), ("Genes/NotAGene.md", "unknown-gene"),
+        ("bad#name.png", "bad-name"),
+    }
+
+
+def test_lint_clean_vault_exits_0(vault):
+    root = vault({"Genes/LIF.md": "# Plots\n## sPAP\n![[X0.5_ENSG00000128342_chr22.1.40.png]]\n",
+                  "X0.5_ENSG00000128342_chr22.1.40.png": b"p"})
+    assert CliRunner().invoke(cli, ["lint", str(root)]).exit_code == 0
