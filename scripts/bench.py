@@ -304,11 +304,11 @@ def bench_refresh(args: argparse.Namespace) -> None:
     try:
         make_refresh_vault(root, args.genes)
         first, report = timed(lambda: refresh(load_settings(root), offline=True, processes=2))
-        print(f"first run, --jobs 2: {first:.1f} s ({len(report.created)} notes created, {len(report.drawn)} plots drawn)")
+        print(f"first run, --jobs 2: {first:.1f} s ({len(report.notes.created)} notes created, {len(report.drawn)} plots drawn)")
         stamps = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
         second, report = timed(lambda: refresh(load_settings(root), offline=True, processes=2))
         changed = [p for p in root.rglob("*") if p.is_file() and stamps.get(p) != p.stat().st_mtime_ns]
-        print(f"second run, nothing changed: {second:.2f} s ({len(report.unchanged)} notes unchanged, "
+        print(f"second run, nothing changed: {second:.2f} s ({len(report.notes.unchanged)} notes unchanged, "
               f"{len(report.kept)} plots kept); files written: {len(changed)}")
     finally:
         shutil.rmtree(root.parent)

@@ -287,13 +287,14 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force
     sys.exit(1 if report.failed or bad else 0)
 
 
-def _print_notes(notes: Any) -> None:
+def _print_notes(notes: Any, *, would: bool = False) -> None:
     for c in notes.conflicts:
         click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
     for u in notes.unreadable:
         click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
-    click.echo(f"notes: {len(notes.created)} created, {len(notes.updated)} updated, {len(notes.unchanged)} unchanged",
-               err=True)
+    verb = "would be " if would else ""
+    click.echo(f"notes: {len(notes.created)} {verb}created, {len(notes.updated)} {verb}updated, "
+               f"{len(notes.unchanged)} unchanged; conflicts: {len(notes.conflicts)}", err=True)
 
 
 @cli.command()
@@ -391,22 +392,18 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, jobs: int, a
 
     report = run(settings_for(vault), offline=offline, dry_run=dry_run, force=force, processes=jobs,
                  progress=progress())
+    notes = report.notes
     if dry_run and not as_json:
-        click.echo(report.diff, nl=False)
+        click.echo(notes.diff, nl=False)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
-    for c in report.conflicts:
-        click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
-    for u in report.unreadable:
-        click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
     if as_json:
         emit_json(report.as_json())
+    _print_notes(notes, would=dry_run)
     verb = "would be " if dry_run else ""
     click.echo(
-        f"notes: {len(report.created)} {verb}created, {len(report.updated)} {verb}updated, {len(report.unchanged)} unchanged; "
-        f"plots: {len(report.drawn)} {verb}drawn, {len(report.kept)} kept, {len(report.retired)} {verb}retired; "
-        f"sources: {', '.join(f'{k} {v}' for k, v in report.sources.items()) or 'none'}; "
-        f"conflicts: {len(report.conflicts)}",
+        f"plots: {len(report.drawn)} {verb}drawn, {len(report.kept)} kept, {len(notes.retired)} {verb}retired; "
+        f"sources: {'; '.join(f'{k} {v}' for k, v in report.sources.items()) or 'none'}",
         err=True,
     )
     sys.exit(report.exit_code)

@@ -11,7 +11,7 @@ from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
 from vaultkit.pipeline.analysis import associate, load_cohort, select
 from vaultkit.pipeline.fetch import FetchReport, fetch_genes
-from vaultkit.pipeline.notewriter import Edit, NoteWriter
+from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder, symbols_for
 from vaultkit.pipeline.plotting import build_jobs, draw
 from vaultkit.progress import SILENT, Progress
@@ -24,31 +24,24 @@ BASE_FILE = "Genes.base"
 class RefreshReport:
     """What a refresh did; ``as_json`` is the ``--json`` document."""
 
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    notes: NotesReport = field(default_factory=NotesReport)
     drawn: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
-    conflicts: list[dict[str, str]] = field(default_factory=list)
-    unreadable: list[dict[str, Any]] = field(default_factory=list)
-    pasted_kept: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    diff: str = ""
-    offline: bool = False
 
     @property
     def exit_code(self) -> int:
         failed = any(s.startswith("failed") for s in self.sources.values())
-        return 1 if self.conflicts or self.unreadable or failed else 0
+        return 1 if self.notes.conflicts or self.notes.unreadable or failed else 0
 
     def as_json(self) -> dict[str, Any]:
+        n = self.notes
         return {
-            "notes": {"created": self.created, "updated": self.updated, "unchanged": len(self.unchanged)},
-            "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": self.retired},
-            "sources": self.sources, "conflicts": self.conflicts, "unreadable": self.unreadable,
-            "pasted_kept": self.pasted_kept, "warnings": self.warnings,
+            "notes": {"created": n.created, "updated": n.updated, "unchanged": len(n.unchanged)},
+            "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": n.retired},
+            "sources": self.sources, "conflicts": n.conflicts, "unreadable": n.unreadable,
+            "pasted_kept": n.pasted_kept, "warnings": self.warnings,
         }
 
 
@@ -82,7 +75,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
             processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
     """Bring the vault's gene notes and plots up to date with the data and the sources."""
     root = settings.vault
-    report = RefreshReport(offline=offline)
+    report = RefreshReport()
     with vault_lock(root):
         if not dry_run:
             clean_temp_files(root)  # what a killed run left behind
@@ -136,9 +129,7 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
                         text, f, state, note=rel, resolver=resolver, app=writer.app, force=force))
 
         writer.edit(writer.note_path(symbol), plan)
-    notes = writer.finish()
-    for name in ("created", "updated", "unchanged", "retired", "conflicts", "unreadable", "pasted_kept", "diff"):
-        setattr(report, name, getattr(notes, name))
+    report.notes = writer.finish()
     base = settings.vault / BASE_FILE
     if not dry_run and not base.exists() and facts:
         write_if_changed(base, genes_base(settings).encode("utf-8"))
