@@ -14,7 +14,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK_CELLS = 1 << 21  # 16 MB of float64 per block: stays in cache, and 850k x 500 fits easily
+CHUNK_CELLS = 1 << 21  # 16 MB of float64 per block: stays in cache; 850k x 500 never copies the whole matrix
 
 
 def _rank_rows(block: np.ndarray) -> np.ndarray:
@@ -108,15 +108,15 @@ def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndar
     if covariates is not None:
         design = np.column_stack([np.ones(len(ys)), covariates])
         block, ys = _residualise(block, design), _residualise(ys.T, design).T
-    xc = block - block.mean(axis=1, keepdims=True)
+    mean = block.mean(axis=1, keepdims=True)
+    xc = block - mean
     yc = ys - ys.mean(axis=0)
     sxx = np.einsum("ij,ij->i", xc, xc)
     syy = np.einsum("ij,ij->j", yc, yc)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (xc @ yc) / np.sqrt(np.outer(sxx, syy))
-    # No variance, no correlation: rounding can leave a tiny nonzero spread around a constant.
-    scale = np.abs(block).max(axis=1) if block.size else np.zeros(len(block))
-    flat = sxx <= (1e-12 * np.maximum(scale, 1e-300)) ** 2 * block.shape[1]
+    # No variance, no correlation: rounding leaves a spread of ~1e-16 x the mean around a constant.
+    flat = sxx <= (1e-12 * np.maximum(np.abs(mean[:, 0]), 1e-300)) ** 2 * block.shape[1]
     out[flat] = np.nan
     out[:, syy <= 0] = np.nan
     return out
