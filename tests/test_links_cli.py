@@ -26,14 +26,14 @@ def test_check_json_contract(vault):
         "a.md": "[[b]] [[missing]] ![[gone.png]]\n",
         "b.md": "[[Dup]] ![[used.png]]\n",
         "x/Dup.md": "", "y/Dup.md": "",
-        "used.png": b"png", "orphan.png": b"png",
+        "used.png": b"png", "orphan.png": b"png", "vaultkit.toml": "", "Genes.base": "views: []",
         "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "canvas.png"}]}),
         "canvas.png": b"png",
         ".obsidian/app.json": "{}", ".trash/old.md": "[[nowhere]]",
     })
     code, data = check_json(root)
     assert code == 1
-    assert data["notes"] == 4 and data["files"] == 8 and data["links"] == 6
+    assert data["notes"] == 4 and data["files"] == 10 and data["links"] == 6
     assert data["broken"] == [
         {"source": "a.md", "line": 1, "target": "missing", "embed": False},
         {"source": "a.md", "line": 1, "target": "gone.png", "embed": True},
@@ -41,7 +41,7 @@ def test_check_json_contract(vault):
     assert data["ambiguous"] == [
         {"source": "b.md", "line": 1, "target": "Dup", "embed": False, "candidates": ["x/Dup.md", "y/Dup.md"]}
     ]
-    assert data["orphans"] == ["orphan.png"]
+    assert data["orphans"] == ["orphan.png"]  # settings and .base files are not attachments
 
 
 def test_clean_vault_exits_zero_and_json_is_alone_on_stdout(vault):
@@ -147,7 +147,7 @@ def test_every_command_help_ends_with_an_example():
 def test_prune_moves_orphaned_plots_only_unless_all(vault):
     plot = "X0.5_ENSG00000128342_chr22.1.40.png"
     root = vault({f"plots/{plot}": b"png", "plots/used.png": b"png", "plots/X0.1_ENSG00000128342_chr22.5.9.png": b"p",
-                  "notes.pdf": b"pdf", "a.md": "![[used.png]] ![[X0.1_ENSG00000128342_chr22.5.9.png]]"})
+                  "notes.pdf": b"pdf", "data.tsv": b"t", "a.md": "![[used.png]] ![[X0.1_ENSG00000128342_chr22.5.9.png]]"})
     dry = run("links", "prune", root, "--dry-run")
     assert dry.exit_code == 0 and f"would move plots/{plot}" in dry.stdout
     assert (root / "plots" / plot).exists()
@@ -156,6 +156,7 @@ def test_prune_moves_orphaned_plots_only_unless_all(vault):
     assert (root / "notes.pdf").exists() and (root / "plots/used.png").exists()
     assert run("links", "prune", root, "--all").exit_code == 0
     assert (root / ".trash/notes.pdf").exists() and (root / "plots/used.png").exists()
+    assert (root / "data.tsv").exists()
 
 
 def test_huge_note_is_a_finding(vault, monkeypatch):

@@ -7,6 +7,7 @@ from typing import Any
 
 from vaultkit import genenote
 from vaultkit.config import Settings
+from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
 from vaultkit.pipeline.analysis import associate, load_cohort, select
@@ -80,6 +81,10 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         if not dry_run:
             clean_temp_files(root)  # what a killed run left behind
         data = settings.data
+        for key in ("features", "phenotypes"):
+            if not settings.path(getattr(data, key)).exists():
+                raise InputError(f"{settings.path(getattr(data, key))}: no such file; set [data].{key} in "
+                                 f"{root / 'vaultkit.toml'} (a path relative to the vault, or absolute)")
         cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                              sample_column=data.sample_column, traits=list(data.traits),
                              covariates=list(data.covariates), condition_column=data.condition_column)

@@ -8,7 +8,7 @@ from typing import Any
 
 from vaultkit.vault.index import VaultIndex
 from vaultkit.vault.linkparse import Link, ParsedNote
-from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT, fold
+from vaultkit.vault.paths import NOTE_EXT, fold
 
 
 @dataclass
@@ -41,8 +41,14 @@ class LinkReport:
         }
 
 
+# What Obsidian opens as an attachment (help.obsidian.md "Accepted file formats"); other files
+# (settings, data tables) are not shown in the vault, so they can never be orphans.
+ATTACHMENT_EXTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp", ".avif", ".pdf",
+                   ".mp3", ".wav", ".m4a", ".ogg", ".3gp", ".flac", ".webm", ".mp4", ".ogv", ".mov", ".mkv")
+
+
 def is_attachment(path: str) -> bool:
-    return not path.endswith((NOTE_EXT, CANVAS_EXT))
+    return path.lower().endswith(ATTACHMENT_EXTS)
 
 
 def check(index: VaultIndex) -> LinkReport:
