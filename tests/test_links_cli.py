@@ -181,3 +181,14 @@ def test_rename_carries_ownership_state(tmp_path):
     again = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout)["notes"]["created"] == []
     assert not (root / "Genes/LIF.md").exists()
+
+
+def test_nfd_file_names_on_disk_are_found_and_rewritten(vault):
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Café.md")
+    root = vault({nfd: "# Menu\n", "a.md": "[[Café#Menu]] [[cafe\u0301]]\n"})
+    code, data = check_json(root)
+    assert code == 0 and data["broken"] == [] and data["missing_anchors"] == []
+    assert run("links", "rename", root, nfd, "Bistro.md").exit_code == 0
+    assert (root / "a.md").read_text() == "[[Bistro#Menu]] [[Bistro]]\n"

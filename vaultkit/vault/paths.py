@@ -57,7 +57,9 @@ def scan(root: Path) -> Iterator[tuple[str, os.stat_result]]:
                 if entry.is_dir():
                     stack.append((rel + "/", Path(entry.path)))
                 elif entry.is_file():
-                    yield unicodedata.normalize("NFC", rel), entry.stat()
+                    # The name as it is on disk (NFD from macOS stays NFD): reads and writes need it;
+                    # comparisons go through ``fold``.
+                    yield rel, entry.stat()
             except OSError:
                 continue
 
@@ -84,7 +86,3 @@ def inside(root: Path, rel: str) -> Path:
         raise VaultError(f"{rel!r} resolves outside the vault {root} (through a symlink?)")
     return root / norm
 
-
-def relpath(root: Path, path: Path) -> str:
-    """Vault-relative posix path of ``path``."""
-    return unicodedata.normalize("NFC", Path(os.path.relpath(path, root)).as_posix())
