@@ -92,6 +92,9 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
     assert result.exit_code == 0, result.output
     text = (root / "Genes/LIF.md").read_text()
     assert "A fetched LIF summary" not in text  # the user's pasted summary stays
+    dry = invoke("fetch", root, "LIF", "--source", "ncbi", "--force", "--dry-run")
+    assert dry.exit_code == 0 and "+- A fetched LIF summary" in dry.stdout
+    assert "A fetched LIF summary" not in (root / "Genes/LIF.md").read_text()
     forced = invoke("fetch", root, "LIF", "--source", "ncbi", "--force")
     assert forced.exit_code == 0
     text = (root / "Genes/LIF.md").read_text()

@@ -249,9 +249,11 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
               help="Comma-separated sources to ask.")
 @click.option("--offline", is_flag=True, help="No network: use cached answers only.")
 @click.option("--force", is_flag=True, help="Replace summaries pasted or edited by hand (old text to .trash/).")
+@click.option("--dry-run", is_flag=True, help="Print the diff of the notes; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 @reports_errors
-def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force: bool, as_json: bool) -> None:
+def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force: bool, dry_run: bool,
+          as_json: bool) -> None:
     """Fetch NCBI Gene, UniProt and Europe PMC text for GENES and write it into their notes.
 
     GENES are symbols or ids; without them, every gene note in the notes
@@ -264,15 +266,17 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force
     from vaultkit.pipeline.notes import fetch_into_notes
 
     report, notes = fetch_into_notes(settings_for(vault), list(genes), sources=tuple(_csv(source)),
-                                     offline=offline, force=force, progress=progress())
+                                     offline=offline, force=force, dry_run=dry_run, progress=progress())
     for notice in report.notices:
         click.echo(f"note: {notice}", err=True)
+    if dry_run and notes and not as_json:
+        click.echo(notes.diff, nl=False)
     if as_json:
         doc = report.as_json()
         doc["notes"] = {"updated": notes.updated, "unchanged": len(notes.unchanged), "conflicts": notes.conflicts,
                         "unreadable": notes.unreadable} if notes else None
         emit_json(doc)
-    else:
+    elif not dry_run:
         for sym, info in report.genes.items():
             have = [name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers))
                     if v]
@@ -282,7 +286,7 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force
     if report.unknown:
         click.echo(f"unknown genes: {', '.join(report.unknown)}", err=True)
     if notes:
-        _print_notes(notes)
+        _print_notes(notes, would=dry_run)
     bad = notes is not None and bool(notes.conflicts or notes.unreadable)
     sys.exit(1 if report.failed or bad else 0)
 

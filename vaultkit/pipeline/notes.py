@@ -104,7 +104,8 @@ def _symbol(name: str) -> str:
 
 
 def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str, ...], offline: bool,
-                     force: bool = False, progress: Progress = SILENT) -> tuple[FetchReport, NotesReport | None]:
+                     force: bool = False, dry_run: bool = False,
+                     progress: Progress = SILENT) -> tuple[FetchReport, NotesReport | None]:
     """Fetch the sources for ``genes`` (all gene notes if none) and write the text into existing notes."""
     table = gene_table()
     if not genes:
@@ -114,8 +115,8 @@ def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str
             raise InputError(f"no gene notes in {folder}; name genes, e.g. `vaultkit fetch VAULT LIF`")
     fetched = fetch_genes(settings, genes, sources=sources, offline=offline, progress=progress)
     with vault_lock(settings.vault):
-        writer = NoteWriter(settings)
-        only = {SOURCE_BLOCKS[s] for s in sources}
+        writer = NoteWriter(settings, dry_run=dry_run)
+        only = {SOURCE_BLOCKS[s] for s in sources if s in SOURCE_BLOCKS}
         wrote_any = False
         for symbol, info in fetched.genes.items():
             if info.gene is None or not writer.exists(writer.note_path(symbol)):
