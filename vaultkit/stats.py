@@ -162,14 +162,11 @@ def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *,
     design = design_matrix(pheno, list(covariates))
     ys = np.column_stack([pd.to_numeric(pheno[t], errors="coerce").to_numpy(dtype=np.float64) for t in traits])
     r, n, p = correlate(values, ys, method=method, covariates=design)
-    frames = []
-    for j, trait in enumerate(traits):
-        frame = regions.reset_index(drop=True).copy()
-        frame["trait"] = trait
-        frame["n"] = n[:, j]
-        frame["r"] = r[:, j]
-        frame["p"] = p[:, j]
-        frame["q"] = bh_q(p[:, j])
-        frame["method"] = method
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    m, k = len(regions), len(traits)
+    return pd.DataFrame({
+        **{c: np.tile(regions[c].to_numpy(), k) for c in ("gene_id", "chrom", "start", "end")},
+        "trait": np.repeat(np.array(traits, dtype=object), m),
+        "n": n.T.ravel(), "r": r.T.ravel(), "p": p.T.ravel(),
+        "q": np.concatenate([bh_q(p[:, j]) for j in range(k)]) if k else np.empty(0),
+        "method": method,
+    })

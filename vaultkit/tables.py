@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vaultkit.errors import InputError
 
@@ -58,7 +58,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: cannot read as a {'Parquet' if 'parq' in name else 'delimited'} table: {exc}") from None
 
 
-def _numeric(df: pd.DataFrame, columns: list[str], path: Path, what: str, row_names: pd.Index) -> np.ndarray:
+def _numeric(df: pd.DataFrame, columns: list[str], path: Path, what: str, row_names: Any) -> np.ndarray:
     """The columns as float64; InputError naming the first non-numeric cell."""
     import numpy as np
     import pandas as pd
@@ -151,6 +151,21 @@ def _extract_ids(ids: pd.Series, pattern: str) -> tuple[np.ndarray, pd.DataFrame
     return ok, frame
 
 
+def _key(regions: pd.DataFrame, pos: int) -> str:
+    row = regions.iloc[pos]
+    return f"{row['gene_id']}_{row['chrom']}.{row['start']}.{row['end']}"
+
+
+class _LazyKeys:
+    """Region names for error messages, built only for the row that needs one."""
+
+    def __init__(self, regions: pd.DataFrame) -> None:
+        self.regions = regions
+
+    def __getitem__(self, pos: int) -> str:
+        return _key(self.regions, pos)
+
+
 def read_features(path: Path) -> Features:
     """Read a feature table: one row per region, one column per sample."""
     df = read_table(path)
@@ -162,12 +177,11 @@ def read_features(path: Path) -> Features:
     dup_cols = sorted({s for s in samples if samples.count(s) > 1})
     if dup_cols:
         raise InputError(f"{path}: duplicated sample column(s) {dup_cols}")
-    keys = regions["gene_id"] + "_" + regions["chrom"] + "." + regions["start"].astype(str) + "." + regions["end"].astype(str)
-    dup = keys.duplicated()
+    dup = regions.duplicated().to_numpy()
     if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"{path}: row {pos + 2}: region {keys.iloc[pos]} appears twice; expected one row per region")
-    values = _numeric(df, samples, path, "region", keys.reset_index(drop=True))
+        pos = int(dup.nonzero()[0][0])
+        raise InputError(f"{path}: row {pos + 2}: region {_key(regions, pos)} appears twice; expected one row per region")
+    values = _numeric(df, samples, path, "region", _LazyKeys(regions))
     return Features(path, regions.reset_index(drop=True), samples, values)
 
 
