@@ -34,6 +34,7 @@ class PlotJob:
     rel: str
     data: PlotData
     text: dict[str, str]
+    key: tuple[str, str, str, int, int] = ("", "", "", 0, 0)  # trait, gene_id, chrom, start, end
 
     @property
     def digest(self) -> str:
@@ -95,7 +96,7 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
         text = {"Title": data.title, "vaultkit:version": __version__, "vaultkit:trait": row.trait,
                 "vaultkit:region": region.key, "vaultkit:stats": f"n={data.n} r={data.r!r} p={data.p!r} q={data.q!r}",
                 HASH_KEY: _digest(data)}
-        jobs.append(PlotJob(vault / rel, rel, data, text))
+        jobs.append(PlotJob(vault / rel, rel, data, text, (row.trait, *key)))
     return jobs
 
 

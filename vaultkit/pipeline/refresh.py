@@ -104,7 +104,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
                           condition_column=data.condition_column, symbols=symbols)
         plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run)
         report.drawn, report.kept = plots.drawn, plots.kept
-        plot_rel = {(j.text["vaultkit:trait"], *_region_key(j.text["vaultkit:region"])): j.rel for j in jobs}
+        plot_rel = {j.key: j.rel for j in jobs}
         gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
         fetched = None
         if settings.sources.enabled and gene_symbols:
@@ -114,12 +114,6 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         facts = _facts(settings, chosen, plot_rel, fetched)
         _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs])
     return report
-
-
-def _region_key(key: str) -> tuple[str, str, int, int]:
-    gene, rest = key.split("_", 1)
-    chrom, start, end = rest.rsplit(".", 2)
-    return gene, chrom, int(start), int(end)
 
 
 def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,

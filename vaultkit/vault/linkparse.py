@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -212,8 +212,6 @@ def _aliases(fm: frontmatter.Frontmatter | None) -> tuple[str, ...]:
 
 
 def _with_line(link: Link, line_starts: list[int]) -> Link:
-    from dataclasses import replace
-
     return replace(link, line=bisect.bisect_right(line_starts, link.start))
 
 
@@ -266,14 +264,8 @@ def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
             cursor = at + len(m.group(0))
             link = _wiki_link(m.group(0), at)
             if link is not None:
-                links.append(Link("frontmatter", *_fields_after_kind(link)))
+                links.append(replace(link, kind="frontmatter"))
     return links
-
-
-def _fields_after_kind(link: Link) -> tuple[Any, ...]:
-    from dataclasses import astuple
-
-    return astuple(link)[1:]
 
 
 def canvas_links(text: str) -> list[Link]:
