@@ -192,3 +192,14 @@ def test_nfd_file_names_on_disk_are_found_and_rewritten(vault):
     assert code == 0 and data["broken"] == [] and data["missing_anchors"] == []
     assert run("links", "rename", root, nfd, "Bistro.md").exit_code == 0
     assert (root / "a.md").read_text() == "[[Bistro#Menu]] [[Bistro]]\n"
+
+
+def test_vault_defaults_to_the_current_folder(vault, monkeypatch):
+    root = vault({"Genes/LIF.md": "", "a.md": "[[LIF]]\n"})
+    monkeypatch.chdir(root)
+    assert run("links", "resolve", "a.md", "LIF").stdout == "Genes/LIF.md\n"
+    assert run("links", "check").exit_code == 0
+    assert run("links", "rename", "Genes/LIF.md", "Genes/LIF2.md").exit_code == 0
+    assert (root / "a.md").read_text() == "[[LIF2]]\n"
+    bad = run("links", "rename", "only-one-arg")
+    assert bad.exit_code == 2 and "expected [VAULT] OLD NEW" in bad.output

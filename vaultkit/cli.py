@@ -41,6 +41,16 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Path, ...]:
+    """``[VAULT] A B``: VAULT is optional and defaults to the current folder (design.md section 6)."""
+    if len(args) == len(names):
+        return (Path("."), *args)  # type: ignore[return-value]
+    if len(args) == len(names) + 1:
+        return (Path(args[0]), *args[1:])  # type: ignore[return-value]
+    usage = " ".join(n.upper() for n in names)
+    raise click.UsageError(f"expected [VAULT] {usage}, got {len(args)} argument(s)")
+
+
 def progress() -> Any:
     """A progress bar on a terminal, silence otherwise."""
     from vaultkit.progress import SILENT, RichProgress
@@ -116,30 +126,27 @@ def _print_link_report(report: Any) -> None:
 
 
 @links.command("resolve")
-@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
-@click.argument("source_note")
-@click.argument("link_text")
+@click.argument("args", nargs=-1, metavar="[VAULT] SOURCE_NOTE LINK_TEXT")
 @reports_errors
-def links_resolve(vault: Path, source_note: str, link_text: str) -> None:
+def links_resolve(args: tuple[str, ...]) -> None:
     """Print the vault path LINK_TEXT resolves to from SOURCE_NOTE; exit 1 if none.
 
     Example: vaultkit links resolve my-vault Genes/LIF.md "[[MYC#Plots]]"
     """
     from vaultkit.pipeline.links import links_resolve as run
 
-    path = run(vault, source_note, link_text)
+    vault, source_note, link_text = vault_first(args, ("source_note", "link_text"))
+    path = run(vault, str(source_note), str(link_text))
     if path is None:
         sys.exit(1)
     click.echo(path)
 
 
 @links.command("rename")
-@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
-@click.argument("old")
-@click.argument("new")
+@click.argument("args", nargs=-1, metavar="[VAULT] OLD NEW")
 @click.option("--dry-run", is_flag=True, help="Print the diff; change nothing.")
 @reports_errors
-def links_rename(vault: Path, old: str, new: str, dry_run: bool) -> None:
+def links_rename(args: tuple[str, ...], dry_run: bool) -> None:
     """Move the file or folder OLD to NEW and rewrite every link that pointed to it.
 
     Links keep their form (bare name, path, display text, heading, size);
@@ -150,7 +157,8 @@ def links_rename(vault: Path, old: str, new: str, dry_run: bool) -> None:
     """
     from vaultkit.pipeline.links import links_rename as run
 
-    plan = run(vault, old, new, dry_run=dry_run)
+    vault, old, new = vault_first(args, ("old", "new"))
+    plan = run(vault, str(old), str(new), dry_run=dry_run)
     if dry_run:
         click.echo(plan.diff(), nl=False)
     for warning in plan.warnings:
@@ -243,8 +251,7 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
 
 
 @cli.command()
-@VAULT
-@click.argument("genes", nargs=-1)
+@click.argument("args", nargs=-1, metavar="[VAULT] [GENE]...")
 @click.option("--source", "source", default="ncbi,uniprot,europepmc", show_default=True,
               help="Comma-separated sources to ask.")
 @click.option("--offline", is_flag=True, help="No network: use cached answers only.")
@@ -252,12 +259,11 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
 @click.option("--dry-run", is_flag=True, help="Print the diff of the notes; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 @reports_errors
-def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force: bool, dry_run: bool,
-          as_json: bool) -> None:
+def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_run: bool, as_json: bool) -> None:
     """Fetch NCBI Gene, UniProt and Europe PMC text for GENES and write it into their notes.
 
     GENES are symbols or ids; without them, every gene note in the notes
-    folder. Genes without a note are fetched and printed, not written.
+    folder. The first argument is the vault if it is a folder. Genes without a note are fetched and printed, not written.
     Answers are cached in VAULT/.vaultkit/; NCBI is asked once for all genes.
     Exits 1 if a source failed while online or a note had a conflict.
 
@@ -265,6 +271,8 @@ def fetch(vault: Path, genes: tuple[str, ...], source: str, offline: bool, force
     """
     from vaultkit.pipeline.notes import fetch_into_notes
 
+    # [VAULT] [GENE]...: a first argument that is a folder is the vault (no gene is a folder).
+    vault, genes = (Path(args[0]), args[1:]) if args and Path(args[0]).is_dir() else (Path("."), args)
     report, notes = fetch_into_notes(settings_for(vault), list(genes), sources=tuple(_csv(source)),
                                      offline=offline, force=force, dry_run=dry_run, progress=progress())
     for notice in report.notices:
@@ -302,12 +310,11 @@ def _print_notes(notes: Any, *, would: bool = False) -> None:
 
 
 @cli.command()
-@VAULT
-@click.argument("plots_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("args", nargs=-1, metavar="[VAULT] PLOTS_DIR")
 @click.option("--trait", required=True, help="The trait these plots show (the ## heading they go under).")
 @click.option("--dry-run", is_flag=True, help="Print the diff; copy and write nothing.")
 @reports_errors
-def ingest(vault: Path, plots_dir: Path, trait: str, dry_run: bool) -> None:
+def ingest(args: tuple[str, ...], trait: str, dry_run: bool) -> None:
     """Bring PNGs made elsewhere (an R script, say) into the vault and embed them.
 
     Files named in the plot template (X<r>_<ENSG>_<chrom>.<start>.<end>.png)
@@ -318,7 +325,8 @@ def ingest(vault: Path, plots_dir: Path, trait: str, dry_run: bool) -> None:
     """
     from vaultkit.pipeline.notes import ingest as run
 
-    report = run(settings_for(vault), plots_dir, trait=trait, dry_run=dry_run)
+    vault, plots_dir = vault_first(args, ("plots_dir",))
+    report = run(settings_for(vault), Path(plots_dir), trait=trait, dry_run=dry_run)
     if dry_run:
         click.echo(report.notes.diff, nl=False)
     for name in report.skipped:
@@ -337,12 +345,10 @@ def consensus() -> None:
 
 
 @consensus.command("add")
-@click.argument("vault", type=click.Path(path_type=Path, file_okay=False))
-@click.argument("gene")
-@click.argument("url")
+@click.argument("args", nargs=-1, metavar="[VAULT] GENE URL")
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @reports_errors
-def consensus_add(vault: Path, gene: str, url: str, dry_run: bool) -> None:
+def consensus_add(args: tuple[str, ...], dry_run: bool) -> None:
     """Append the answer of a Consensus share link under ### Consensus of GENE's note.
 
     The line is the answer followed by the link in parentheses, as in your
@@ -352,7 +358,8 @@ def consensus_add(vault: Path, gene: str, url: str, dry_run: bool) -> None:
     """
     from vaultkit.pipeline.notes import consensus_add as run
 
-    notes = run(settings_for(vault), gene, url, dry_run=dry_run)
+    vault, gene, url = vault_first(args, ("gene", "url"))
+    notes = run(settings_for(vault), str(gene), str(url), dry_run=dry_run)
     if dry_run:
         click.echo(notes.diff, nl=False)
     click.echo("added" if notes.updated else "already there", err=True)

@@ -92,13 +92,17 @@ def _key_blocks(yaml_text: str) -> dict[str, tuple[int, int]]:
 
 
 def dump_key(key: str, value: Any) -> str:
-    """One top-level ``key: value`` in block style, as Obsidian's Properties write it."""
+    """One top-level ``key: value`` in block style, as Obsidian's Properties write it.
+
+    The key is quoted when YAML would read it as something else (``on``, ``yes``, ``1``).
+    """
+    name = _scalar(key)
     if isinstance(value, list):
         if not value:
-            return f"{key}: []\n"
+            return f"{name}: []\n"
         items = "".join("  - " + _scalar(v) + "\n" for v in value)
-        return f"{key}:\n{items}"
-    return f"{key}: {_scalar(value)}\n"
+        return f"{name}:\n{items}"
+    return f"{name}: {_scalar(value)}\n"
 
 
 def _scalar(value: Any) -> str:
