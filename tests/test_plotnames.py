@@ -56,3 +56,10 @@ def test_region_ids():
     assert parse_region_id("ENSG00000128342.4_chr22:30247659-30247698") == LIF
     with pytest.raises(ValueError, match="expected"):
         parse_region_id("chr22-1-2")
+
+
+def test_names_never_hold_characters_that_break_links():
+    tpl = "{symbol}_{trait}_{chrom}_{start}_{end}.png"
+    for trait in ("sPAP/mmHg", "a#b", "x|y", "q?"):
+        with pytest.raises(ValueError, match="break links"):
+            format_plot_name(tpl, LIF, r=0.1, trait=trait, symbol="LIF")

@@ -38,13 +38,26 @@ def format_r(r: float) -> str:
     return f"{r:.15g}"
 
 
+# Obsidian refuses the first set in file names; the second breaks links (obsidian-links.md).
+_UNSAFE = set('*"\\/<>:|?#^[]')
+
+
 def format_plot_name(template: str, region: Region, *, r: float, trait: str, symbol: str) -> str:
-    """The file name of one association's plot under ``template`` (or ``"legacy"``)."""
+    """The file name of one association's plot under ``template`` (or ``"legacy"``).
+
+    ValueError if the name would hold a character that Obsidian refuses or that breaks links.
+    """
     if template == LEGACY:
-        return f"X{format_r(r)}_{region.gene_id}_{region.chrom}.{region.start}.{region.end}.png"
-    validate_template(template)
-    return template.format(symbol=symbol, trait=trait, gene_id=region.gene_id, chrom=region.chrom,
-                           start=region.start, end=region.end, r=format_r(r))
+        name = f"X{format_r(r)}_{region.gene_id}_{region.chrom}.{region.start}.{region.end}.png"
+    else:
+        validate_template(template)
+        name = template.format(symbol=symbol, trait=trait, gene_id=region.gene_id, chrom=region.chrom,
+                               start=region.start, end=region.end, r=format_r(r))
+    bad = sorted(_UNSAFE.intersection(name)) + (["%%"] if "%%" in name else [])
+    if bad:
+        raise ValueError(f"plot name {name!r} would contain {' '.join(bad)}, which break links or file names; "
+                         "rename the trait or change plot_name")
+    return name
 
 
 def validate_template(template: str) -> None:

@@ -79,7 +79,10 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
             raise InputError(f"results row {key} is not a region of the feature table; run associate again")
         region = Region(row.chrom, int(row.start), int(row.end), row.gene_id)
         symbol = symbols.get(row.gene_id, row.gene_id)
-        name = format_plot_name(template, region, r=float(row.r), trait=row.trait, symbol=symbol)
+        try:
+            name = format_plot_name(template, region, r=float(row.r), trait=row.trait, symbol=symbol)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         rel = f"{folder}/{name}" if folder else name
         ident = f"{row.trait} {region.key}"
         if rel in seen and seen[rel] != ident:
