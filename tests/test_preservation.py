@@ -17,7 +17,6 @@ from tests.conftest import make_gene_vault, snapshot, write_cohort
 from vaultkit import genenote
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
-from vaultkit.sources.ncbi import NcbiGene
 from vaultkit.vault.obsidian import AppSettings
 from vaultkit.vault.resolve import Resolver
 
@@ -29,9 +28,9 @@ def facts(r: float, summary: str) -> genenote.GeneFacts:
     plots = {t: [genenote.PlotRef(t, REGION, f"plots/X{r + i / 10:.15g}_{LIF.ensembl_id}_chr22.30247659.30247698.png")]
              for i, t in enumerate(("sPAP", "mPAP"))}
     stats = {t: genenote.TraitStats(r, 1e-4, 1e-3, 30) for t in ("sPAP", "mPAP")}
-    ncbi = NcbiGene("3976", "LIF", "LIF", summary, (), "22q12.2", (), "22", None, None)
+    ncbi = genenote.Summary(summary, "https://www.ncbi.nlm.nih.gov/gene/3976")
     return genenote.GeneFacts(gene=LIF, span=span_table().span("LIF"), traits=("sPAP", "mPAP"), plots=plots,
-                              stats=stats, ncbi=ncbi, consensus_question="about {symbol}")
+                              stats=stats, ncbi=ncbi, consensus_search=("about LIF", "https://consensus.app/results/?q=x"))
 
 
 def run(text: str, f: genenote.GeneFacts, state: dict) -> genenote.NoteUpdate:

@@ -16,10 +16,6 @@ from typing import Any
 from vaultkit.genome.genes import Gene, Span
 from vaultkit.genome.plotnames import parse_plot_name
 from vaultkit.genome.regions import Region
-from vaultkit.sources.consensus import search_link
-from vaultkit.sources.europepmc import Paper
-from vaultkit.sources.ncbi import NcbiGene
-from vaultkit.sources.uniprot import UniprotFunction
 from vaultkit.vault import frontmatter, sections
 from vaultkit.vault.linkformat import new_link
 from vaultkit.vault.linkparse import parse
@@ -46,6 +42,26 @@ class TraitStats:
     n: int
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A source's text for a section and the page it came from (already made safe by the source)."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One paper of the literature section."""
+
+    title: str
+    first_author: str
+    journal: str
+    year: str
+    url: str = ""
+    label: str = ""  # e.g. "doi:10.1000/x" or "PMID 123"
+
+
 @dataclass
 class GeneFacts:
     """Everything vaultkit knows of a gene for its note; None means "not known now" (keep what is there)."""
@@ -56,10 +72,10 @@ class GeneFacts:
     traits: tuple[str, ...] = ()
     plots: dict[str, list[PlotRef]] = field(default_factory=dict)
     stats: dict[str, TraitStats] = field(default_factory=dict)
-    ncbi: NcbiGene | None = None
-    uniprot: UniprotFunction | None = None
-    papers: list[Paper] | None = None
-    consensus_question: str = ""
+    ncbi: Summary | None = None
+    uniprot: Summary | None = None
+    papers: list[Reference] | None = None
+    consensus_search: tuple[str, str] | None = None  # (question, search link)
     synthetic: bool = False
 
     @property
@@ -121,18 +137,18 @@ def blocks(facts: GeneFacts) -> list[Block]:
         out.append(Block("synthetic", PLOTS, "> [!note] Synthetic data\n> The associations and plots here come "
                          "from the synthetic example cohort (scripts/make_example_data.py), not from patients.",
                          mode="intro", parent="", level=1))
-    if facts.consensus_question:
-        q = facts.consensus_question.format(symbol=s)
-        out.append(Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({search_link(q)})", mode="line"))
-    if facts.ncbi is not None and facts.ncbi.summary:
-        out.append(Block("ncbi", f"NCBI Gene Summary for {s} Gene", f"[]({facts.ncbi.url})\n\n- {facts.ncbi.summary}"))
+    if facts.consensus_search:
+        q, link = facts.consensus_search
+        out.append(Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({link})", mode="line"))
+    if facts.ncbi is not None and facts.ncbi.text:
+        out.append(Block("ncbi", f"NCBI Gene Summary for {s} Gene", f"[]({facts.ncbi.url})\n\n- {facts.ncbi.text}"))
     out.append(Block("genecards-link", f"GeneCards Summary for {s} Gene",
                      f"[GeneCards: {s}](https://www.genecards.org/cgi-bin/carddisp.pl?gene={s})", mode="line"))
     if facts.uniprot is not None:
         out.append(Block("uniprot", f"UniProtKB/Swiss-Prot Summary for {s} Gene", facts.uniprot.text))
     if facts.papers:
         lines = [f"- {p.title}. {p.first_author}{' et al.' if p.first_author else ''}, *{p.journal}* ({p.year})."
-                 + (f" [{'doi:' + p.doi if p.doi else 'PMID ' + p.pmid}]({p.url})" if p.url else "")
+                 + (f" [{p.label or 'link'}]({p.url})" if p.url else "")
                  for p in facts.papers]
         out.append(Block("literature", "Literature (Europe PMC)", "\n".join(lines)))
     out.append(Block("overview", "Gene overview (open sources)", _overview(facts)))

@@ -58,6 +58,22 @@ class FetchReport:
                 "unknown": self.unknown, "notices": self.notices}
 
 
+def note_texts(info: GeneInfo | None) -> dict[str, Any]:
+    """What a note shows of the sources' answers: ``ncbi``, ``uniprot`` and ``papers`` for GeneFacts."""
+    from vaultkit.genenote import Reference, Summary
+
+    if info is None:
+        return {}
+    return {
+        "ncbi": Summary(info.ncbi.summary, info.ncbi.url) if info.ncbi and info.ncbi.summary else None,
+        "uniprot": Summary(info.uniprot.text, info.uniprot.url) if info.uniprot else None,
+        "papers": None if info.papers is None else [
+            Reference(p.title, p.first_author, p.journal, p.year, p.url,
+                      f"doi:{p.doi}" if p.doi else (f"PMID {p.pmid}" if p.pmid else ""))
+            for p in info.papers],
+    }
+
+
 def make_client(settings: Settings, *, offline: bool) -> HttpClient:
     """The run's HTTP client: cache in the vault's state folder, NCBI's published rate."""
     rate = ncbi.HOST_RATE_WITH_KEY if settings.sources.ncbi_api_key else ncbi.HOST_RATE

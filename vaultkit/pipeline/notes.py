@@ -11,7 +11,7 @@ from vaultkit.config import Settings
 from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.plotnames import parse_plot_name
-from vaultkit.pipeline.fetch import FetchReport, fetch_genes
+from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
 from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder
 from vaultkit.progress import SILENT, Progress
@@ -122,6 +122,6 @@ def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str
             if info.gene is None or not writer.exists(writer.note_path(symbol)):
                 continue
             wrote_any = True
-            facts = genenote.GeneFacts(gene=info.gene, ncbi=info.ncbi, uniprot=info.uniprot, papers=info.papers)
+            facts = genenote.GeneFacts(gene=info.gene, **note_texts(info))
             writer.edit(writer.note_path(symbol), _plan(writer, facts, only=only, force=force))
         return fetched, writer.finish() if wrote_any else None

@@ -11,11 +11,12 @@ from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
 from vaultkit.pipeline.analysis import associate, load_cohort, select
-from vaultkit.pipeline.fetch import FetchReport, fetch_genes
+from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
 from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder, symbols_for
 from vaultkit.pipeline.plotting import build_jobs, draw
 from vaultkit.progress import SILENT, Progress
+from vaultkit.sources.consensus import search_link
 from vaultkit.vault.write import clean_temp_files, vault_lock, write_if_changed
 
 BASE_FILE = "Genes.base"
@@ -57,12 +58,11 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
             continue
         f = facts.get(gene.symbol)
         if f is None:
-            info = fetched.genes.get(gene.symbol) if fetched else None
+            question = settings.sources.consensus_question.format(symbol=gene.symbol)
             f = facts[gene.symbol] = genenote.GeneFacts(
                 gene=gene, build=data.build, span=spans.span(gene.symbol, row.chrom), traits=tuple(data.traits),
-                ncbi=info.ncbi if info else None, uniprot=info.uniprot if info else None,
-                papers=info.papers if info else None, consensus_question=settings.sources.consensus_question,
-                synthetic=data.synthetic)
+                consensus_search=(question, search_link(question)) if question else None, synthetic=data.synthetic,
+                **note_texts(fetched.genes.get(gene.symbol) if fetched else None))
         region = Region(row.chrom, int(row.start), int(row.end), row.gene_id)
         f.plots.setdefault(row.trait, []).append(
             genenote.PlotRef(row.trait, region, plot_rel[(row.trait, row.gene_id, row.chrom, int(row.start), int(row.end))]))

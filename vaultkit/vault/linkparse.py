@@ -127,9 +127,8 @@ def _markdown() -> Any:
 
     md = mistune.create_markdown(renderer=None, plugins=["table"])
 
-    def wiki(inline: Any, m: re.Match[str], state: Any) -> int | None:
-        if not m.group(0)[2 if m.group(0)[0] == "!" else 1 :].lstrip("[").strip("]").strip():
-            return None
+    def wiki(inline: Any, m: re.Match[str], state: Any) -> int:
+        # Empty ones ("[[]]") are consumed too and dropped later, exactly as the plain scan does.
         state.append_token({"type": "vk_wiki", "raw": m.group(0)})
         return m.end()
 
