@@ -150,6 +150,7 @@ def test_dry_run_prints_diff_and_writes_nothing(tmp_path):
     assert result.exit_code == 0, result.output
     assert "+++ b/Genes/LIF.md" in result.stdout and "+++ b/Genes/BMPR2.md" in result.stdout
     assert snapshot(root) == before and not (root / "plots").exists()
+    assert not (root / ".vaultkit").exists()  # a dry run creates nothing, not even vaultkit's state
 
 
 def test_bad_input_exits_2_and_writes_nothing(tmp_path):

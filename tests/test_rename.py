@@ -85,7 +85,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(vault):
     result = rename(root, "LIF.md", "LIF2.md", "--dry-run")
     assert result.exit_code == 0
     assert "-[[LIF]]\n+[[LIF2]]\n" in result.stdout and "rename LIF.md -> LIF2.md" in result.stdout
-    assert snapshot(root) == before
+    assert snapshot(root) == before and not (root / ".vaultkit").exists()
 
 
 def test_bad_renames_exit_2_and_write_nothing(vault):

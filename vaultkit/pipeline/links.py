@@ -57,8 +57,8 @@ class PruneReport:
 def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> RenamePlan:
     """Rename/move a file or folder and rewrite the links to it (nothing written if ``dry_run``)."""
     root = _vault(vault)
-    with vault_lock(root):
-        plan = plan_rename(vindex.build(root), old, new)
+    with vault_lock(root, dry_run=dry_run):
+        plan = plan_rename(vindex.build(root, use_cache=not dry_run), old, new)
         if not dry_run:
             apply_rename(root, plan)
             _move_state(root, plan.moves)
@@ -76,8 +76,8 @@ def _move_state(root: Path, moves: dict[str, str]) -> None:
 def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False) -> PruneReport:
     """Move orphaned plot images (all orphaned attachments with ``everything``) to ``.trash/``."""
     root = _vault(vault)
-    with vault_lock(root):
-        index = vindex.build(root)
+    with vault_lock(root, dry_run=dry_run):
+        index = vindex.build(root, use_cache=not dry_run)
         template = load_settings(root).plot_name
 
         def select(path: str) -> bool:

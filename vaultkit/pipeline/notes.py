@@ -51,7 +51,7 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
             raise InputError(f"{rel} already exists with other content; a plot is never overwritten silently")
         copies.append((png, dest))
         by_gene.setdefault(gene.symbol, []).append(genenote.PlotRef(trait, name.region, rel))
-    with vault_lock(settings.vault):
+    with vault_lock(settings.vault, dry_run=dry_run):
         if not dry_run:
             for src, dest in copies:
                 if not dest.exists():
@@ -82,7 +82,7 @@ def consensus_add(settings: Settings, gene: str, url: str, *, dry_run: bool = Fa
     """Append a Consensus share link's answer under the gene note's Consensus heading (never twice)."""
     answer = parse_share_link(url)
     symbol = _symbol(gene)
-    with vault_lock(settings.vault):
+    with vault_lock(settings.vault, dry_run=dry_run):
         writer = NoteWriter(settings, dry_run=dry_run)
         rel = writer.note_path(symbol)
         if not writer.exists(rel):
@@ -114,7 +114,7 @@ def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str
         if not genes:
             raise InputError(f"no gene notes in {folder}; name genes, e.g. `vaultkit fetch VAULT LIF`")
     fetched = fetch_genes(settings, genes, sources=sources, offline=offline, progress=progress)
-    with vault_lock(settings.vault):
+    with vault_lock(settings.vault, dry_run=dry_run):
         writer = NoteWriter(settings, dry_run=dry_run)
         only = {SOURCE_BLOCKS[s] for s in sources if s in SOURCE_BLOCKS}
         wrote_any = False

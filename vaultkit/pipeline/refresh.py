@@ -77,7 +77,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
     """Bring the vault's gene notes and plots up to date with the data and the sources."""
     root = settings.vault
     report = RefreshReport()
-    with vault_lock(root):
+    with vault_lock(root, dry_run=dry_run):
         if not dry_run:
             clean_temp_files(root)  # what a killed run left behind
         data = settings.data

@@ -32,5 +32,5 @@ def clean(text: str, *, limit: int = MAX_CHARS) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     text = _ESCAPE.sub(lambda m: "\\" + m.group(0), text)
-    text = text.replace("%%", "%\\%")
+    text = re.sub(r"%(?=%)", r"%\\", text)  # "%%%" -> "%\%\%": no "%%" left to open a comment
     return _HASHTAG.sub(r"\1\\#", text)

@@ -91,12 +91,16 @@ def trash_text(root: Path, rel: str, text: bytes) -> str:
 
 
 @contextlib.contextmanager
-def vault_lock(root: Path, *, wait: float = 5.0) -> Iterator[None]:
+def vault_lock(root: Path, *, wait: float = 5.0, dry_run: bool = False) -> Iterator[None]:
     """Hold the vault's write lock; wait up to ``wait`` seconds, then VaultLockedError.
 
     ``flock`` is released by the kernel when the process dies, even by SIGKILL,
-    so a killed run never leaves the vault locked.
+    so a killed run never leaves the vault locked. A dry run only reads: it
+    takes no lock and creates nothing.
     """
+    if dry_run:
+        yield
+        return
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
     fh = open(state / "lock", "a+")  # noqa: SIM115 - closed in finally
