@@ -51,6 +51,12 @@ def test_clean_vault_exits_zero_and_json_is_alone_on_stdout(vault):
     assert data["missing_anchors"][0]["anchor"] == "#Nope"
 
 
+def test_heading_anchors_as_obsidian_links_them(vault):
+    root = vault({"n.md": "# Q: what [next]?\n## Sub\n", "a.md": "[[n#Q what next ?]] [[n#q  WHAT next ?#Sub]] [[n#Nope]]"})
+    _code, data = check_json(root)
+    assert [m["anchor"] for m in data["missing_anchors"]] == ["#Nope"]
+
+
 def test_alias_is_not_a_link_but_suggested(vault):
     root = vault({"LIF.md": "---\naliases:\n  - leukemia inhibitory factor\n---\n", "a.md": "[[leukemia inhibitory factor]]"})
     code, data = check_json(root)

@@ -201,3 +201,30 @@ def test_init_writes_settings_once(tmp_path):
     runner.invoke(cli, ["init", str(tmp_path / "new")])
     assert (tmp_path / "new/vaultkit.toml").read_text() == "# mine\n"
     shutil.rmtree(tmp_path / "new")
+
+
+def test_embeds_the_user_placed_stay_ours_move_with_the_top_region(tmp_path):
+    root = make_gene_vault(tmp_path / "v")
+    assert refresh(root).exit_code == 0
+    note = root / "Genes/LIF.md"
+    # The user adds, under sPAP, a plot of another LIF region they care about.
+    mine = "X0.1_ENSG00000128342_chr22.30000000.30000040.png"
+    (root / "plots" / mine).write_bytes(b"\x89PNG mine")
+    text = note.read_text().replace("## sPAP\n", f"## sPAP\n![[{mine}]]\n", 1)
+    note.write_text(text)
+    ours_before = [lk.target for lk in parse(text).links if lk.embed and "30247659" in lk.target]
+    # New data: LIF's best region is now the other one (the planted region loses its signal).
+    import pandas as pd
+
+    feats = pd.read_csv(root / "data/features.tsv", sep="\t")
+    planted = feats["region"].str.contains("chr22.30247659")
+    other = feats["region"].str.contains("ENSG00000128342_chr22.302486")
+    feats.loc[planted | other, feats.columns[1:]] = feats.loc[other | planted, feats.columns[1:]].to_numpy()[::-1]
+    feats.to_csv(root / "data/features.tsv", sep="\t", index=False)
+    result = refresh(root)
+    assert result.exit_code == 0, result.output
+    new = note.read_text()
+    assert f"![[{mine}]]" in new  # the user's embed is theirs: untouched
+    embeds = [lk.target for lk in parse(new).links if lk.embed]
+    assert not set(ours_before) & set(embeds)  # vaultkit's embeds moved to the new top region
+    assert sum("30248" in e for e in embeds) == 2

@@ -186,7 +186,8 @@ def update(text: str, facts: GeneFacts, state: dict[str, Any], *, note: str, res
     ``only`` limits the update to some parts: ``"properties"``, ``"plots"``
     and block ids such as ``"ncbi"`` (None: everything).
     """
-    result = NoteUpdate(text, {"blocks": dict(state.get("blocks", {})), "props": dict(state.get("props", {}))})
+    result = NoteUpdate(text, {"blocks": dict(state.get("blocks", {})), "props": dict(state.get("props", {})),
+                               "plots": dict(state.get("plots", {}))})
     if only is None or "properties" in only:
         _properties(result, properties(facts), force)
     if only is None or "plots" in only:
@@ -274,31 +275,26 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
         result.text = sections.insert_block(result.text, sections.content_end(result.text, scope), f"## {trait}")
         sec = sections.find(result.text, trait, parent=PLOTS)
     gene_id = facts.gene.ensembl_id
-    existing = []
+    existing = []  # (link, its plot name, the file it points to) for this gene's plots under ## trait
     for link in parse(result.text).links:
         if link.embed and sec.body_start <= link.start < sec.end:
             name = parse_plot_name(link.target.rsplit("/", 1)[-1])
             if name is not None and name.region.gene_id == gene_id:
-                existing.append((link, name))
+                existing.append((link, name, resolver.resolve_link(link, note).path))
     wanted = list(facts.plots[trait])
-    edits: list[tuple[int, int, str]] = []
-    used: set[int] = set()
+    ours = set(result.state["plots"].get(trait, []))
     pairs = []
-    for plot in list(wanted):
-        hit = next((i for i, (_, n) in enumerate(existing) if i not in used and n.region == plot.region), None)
-        if hit is not None:
-            used.add(hit)
-            pairs.append((existing[hit][0], plot))
-            wanted.remove(plot)
-    for plot in list(wanted):
-        hit = next((i for i in range(len(existing)) if i not in used), None)
-        if hit is None:
-            break
-        used.add(hit)
-        pairs.append((existing[hit][0], plot))
-        wanted.remove(plot)
-    for link, plot in pairs:
-        old = resolver.resolve(link.target, note).path if link.kind != "markdown" else resolver.resolve_markdown(link.target, note).path
+    # The same region's embed follows its new plot (new r, new name). Another region's embed is
+    # replaced only if vaultkit put it there: one the user placed is theirs.
+    for same_region in (True, False):
+        for plot in list(wanted):
+            hit = next((e for e in existing if (e[1].region == plot.region if same_region else e[2] in ours)), None)
+            if hit is not None:
+                existing.remove(hit)
+                pairs.append((hit[0], hit[2], plot))
+                wanted.remove(plot)
+    edits: list[tuple[int, int, str]] = []
+    for link, old, plot in pairs:
         if old == plot.rel:
             continue
         new_target = plot.rel if "/" in link.target else plot.rel.rsplit("/", 1)[-1]
@@ -307,6 +303,7 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
         edits.append((link.tstart, link.tend, new_target))
         if old is not None:
             result.retired.append(old)
+    result.state["plots"][trait] = [p.rel for p in facts.plots[trait]]
     for start, end, new in sorted(edits, reverse=True):
         result.text = result.text[:start] + new + result.text[end:]
     if wanted:

@@ -87,7 +87,9 @@ def _alias_map(index: VaultIndex) -> dict[str, str]:
 
 
 def _norm_heading(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    # Characters that cannot stand in a link (# | ^ : % [ ] \\) become spaces in Obsidian's
+    # heading links ("Q: A" is linked as [[Note#Q A]]); case and runs of spaces do not matter.
+    return re.sub(r"\s+", " ", re.sub(r"[#|^:%\[\]\\]", " ", text)).strip().casefold()
 
 
 def _anchor_exists(note: ParsedNote | None, link: Link) -> bool:

@@ -41,11 +41,7 @@ class VaultIndex:
 
     def resolve(self, link: Link, source: str) -> Resolution:
         """Where ``link``, written in ``source``, points."""
-        if link.kind == "canvas":
-            return Resolution(self.resolver._exact(link.target)) if link.target else Resolution(None)
-        if link.kind == "markdown":
-            return self.resolver.resolve_markdown(link.target, source)
-        return self.resolver.resolve(link.target, source)
+        return self.resolver.resolve_link(link, source)
 
     def links(self) -> list[tuple[str, Link, Resolution]]:
         """Every link in the vault with its source and resolution, in path order."""

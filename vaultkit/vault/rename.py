@@ -22,7 +22,7 @@ from vaultkit.vault.index import VaultIndex
 from vaultkit.vault.linkparse import Link
 from vaultkit.vault.notes import read_text
 from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
-from vaultkit.vault.resolve import Resolution, Resolver
+from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.write import write_if_changed
 
 _MD_ESCAPES = {" ": "%20", "#": "%23", "%": "%25", "(": "%28", ")": "%29"}
@@ -98,13 +98,13 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
             continue  # [[#Heading]] follows its note wherever it goes
         new_source = moves.get(source, source)
         if res.path is None:
-            if _resolve(after, link, new_source).path is not None:
+            if after.resolve_link(link, new_source).path is not None:
                 plan.warnings.append(f"{source}:{link.line}: broken link {link.target!r} will now resolve")
             continue
         want = moves.get(res.path, res.path)
         # Links to a moved file are rewritten to its new name; other links only if
         # the move would change where they point.
-        if res.path not in moves and _resolve(after, link, new_source).path == want:
+        if res.path not in moves and after.resolve_link(link, new_source).path == want:
             continue
         text = _new_target(index.resolver, after, link, source, new_source, res.path, want)
         if text is None:
@@ -122,14 +122,6 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
         plan.texts[source] = (old_text, new_text)
         plan.rewritten += len(changes)
     return plan
-
-
-def _resolve(resolver: Resolver, link: Link, source: str) -> Resolution:
-    if link.kind == "canvas":
-        return Resolution(resolver._exact(link.target))
-    if link.kind == "markdown":
-        return resolver.resolve_markdown(link.target, source)
-    return resolver.resolve(link.target, source)
 
 
 def _new_target(
@@ -157,7 +149,7 @@ def _new_target(
     forms.append(lead + stem)
     for form in forms:
         probe = Link(link.kind, link.embed, 0, 0, 0, 0, 0, form, "", None)
-        res = _resolve(after, probe, new_source)
+        res = after.resolve_link(probe, new_source)
         if res.path == want and not res.ambiguous:
             return _encode(form, link)
     return None

@@ -16,6 +16,7 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from vaultkit.vault.paths import NOTE_EXT, fold
 
@@ -70,6 +71,14 @@ class Resolver:
         if exact is not None:
             return Resolution(exact)
         return self._by_suffix(target, source)
+
+    def resolve_link(self, link: Any, source: str) -> Resolution:
+        """Resolve a parsed link (wiki, markdown, frontmatter or canvas) written in ``source``."""
+        if link.kind == "canvas":
+            return Resolution(self._exact(link.target)) if link.target else NOWHERE
+        if link.kind == "markdown":
+            return self.resolve_markdown(link.target, source)
+        return self.resolve(link.target, source)
 
     def resolve_markdown(self, target: str, source: str) -> Resolution:
         """Resolve a (percent-decoded) markdown destination: relative to the source first."""
