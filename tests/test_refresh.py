@@ -141,6 +141,8 @@ def test_edited_block_is_a_conflict_until_force(tmp_path):
     assert "(checked by me)" not in text and "symbol: LIF\n" in text
     trashed = list((root / ".trash/Genes").glob("LIF.md.overview*.md"))
     assert trashed and "(checked by me)" in trashed[0].read_text()
+    kept = list((root / ".trash/Genes").glob("LIF.md.property-symbol*.md"))
+    assert kept and kept[0].read_text() == "symbol: LIF-custom\n"
 
 
 def test_dry_run_prints_diff_and_writes_nothing(tmp_path):
@@ -228,3 +230,17 @@ def test_embeds_the_user_placed_stay_ours_move_with_the_top_region(tmp_path):
     embeds = [lk.target for lk in parse(new).links if lk.embed]
     assert not set(ours_before) & set(embeds)  # vaultkit's embeds moved to the new top region
     assert sum("30248" in e for e in embeds) == 2
+
+
+def test_crlf_notes_keep_their_line_endings(tmp_path):
+    root = make_gene_vault(tmp_path / "v", user_notes=True)
+    lif = root / "Genes/LIF.md"
+    original = lif.read_text().replace("\n", "\r\n")
+    lif.write_bytes(original.encode())
+    assert refresh(root).exit_code == 0
+    data = lif.read_bytes().decode()
+    assert "\n" not in data.replace("\r\n", "")  # no bare LF was introduced
+    for line in original.split("\r\n"):
+        if not line.startswith("![[X"):
+            assert line in data.split("\r\n")
+    assert refresh(root, "--json").exit_code == 0 and lif.read_bytes().decode() == data

@@ -234,8 +234,11 @@ def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None
             if "gene" not in current[key]:
                 changes[key] = [*current[key], "gene"]
             value = changes.get(key, current[key])
-        elif force or (key in last and current[key] == last[key]):
+        elif key in last and current[key] == last[key]:
             changes[key] = value
+        elif force:
+            changes[key] = value
+            result.trashed.append((f"property-{key}", frontmatter.dump_key(key, current[key])))
         else:
             result.conflicts.append(f"property {key!r} was changed by hand (kept {current[key]!r}, not {value!r})")
             continue
