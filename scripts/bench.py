@@ -80,9 +80,8 @@ def bench_links(args: argparse.Namespace) -> None:
         print(f"obsidiantools connect+gather: {peer:6.2f} s")
         print(f"ratio obsidiantools / vaultkit: cold {peer / cold:.1f}x, cached {peer / warm:.1f}x")
         theirs = sum(len(v) for v in vault.wikilinks_index.values()) + sum(len(v) for v in vault.embedded_files_index.values())
-        in_code = 2 * len(range(0, args.notes, 10))
-        print(f"links seen: vaultkit {report.links} (the {in_code} in code blocks and spans excluded, as Obsidian "
-              f"does); obsidiantools {theirs} wikilinks + embeds")
+        print(f"links counted: vaultkit {report.links}, obsidiantools {theirs} (wikilinks + embeds); both leave out "
+              f"the {2 * len(range(0, args.notes, 10))} written in code")
     finally:
         shutil.rmtree(root.parent)
 
