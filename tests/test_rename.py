@@ -165,3 +165,20 @@ def test_rename_then_inverse_is_identity_and_only_link_spans_change(tmp_path_fac
     links_rename(root, old, new)
     links_rename(root, plan.moves[old], old)
     assert snapshot(root) == before
+
+
+def test_canvas_path_spelled_with_other_escapes_is_refused_not_corrupted(vault):
+    canvas = '{"nodes":[{"id":"1","type":"file","file":"plots\\/p.png"}]}'
+    root = vault({"plots/p.png": b"png", "c.canvas": canvas})
+    before = snapshot(root)
+    result = rename(root, "plots/p.png", "plots/q.png")
+    assert result.exit_code == 2 and "spelled unusually" in result.output
+    assert snapshot(root) == before
+
+
+def test_author_spelling_kept_when_the_link_still_reads_the_same(vault):
+    # The moved file keeps its name, so the bare link stays; %C3%A9 is not re-spelled as é.
+    root = vault({"Café.md": "", "a.md": "[x](Caf%C3%A9.md) [[Café]]\n"})
+    assert rename(root, "Café.md", "sub/Café.md").exit_code == 0
+    assert (root / "a.md").read_text() == "[x](Caf%C3%A9.md) [[Café]]\n"
+    assert (root / "sub/Café.md").exists()

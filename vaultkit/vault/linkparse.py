@@ -30,6 +30,7 @@ MDLINK = r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(" + _DEST + r"(?:[ \t]+(?:\"[^\"
 _MD_PARTS = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + _DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
+_WIKI = re.compile(WIKI)
 # Anything that makes markdown structure matter for links sends a note to mistune.
 _NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
@@ -254,9 +255,8 @@ def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
     collect(fm.data)
     links: list[Link] = []
     cursor = fm.start
-    wiki = re.compile(WIKI)
     for value in strings:
-        for m in wiki.finditer(value):
+        for m in _WIKI.finditer(value):
             at = text.find(m.group(0), cursor, fm.end)
             if at < 0:
                 continue
@@ -281,7 +281,9 @@ def canvas_links(text: str) -> list[Link]:
         if isinstance(node, dict) and node.get("type") == "file" and isinstance(node.get("file"), str):
             encoded = json.dumps(node["file"], ensure_ascii=False)[1:-1]
             at = text.find(encoded, cursor)
-            at = at if at >= 0 else 0
+            if at < 0:  # spelled with other escapes: still a link, but with no span to rewrite
+                links.append(Link("canvas", True, 0, 0, 0, 0, 1, node["file"], "", None))
+                continue
             cursor = at + len(encoded)
             line = text.count("\n", 0, at) + 1
             links.append(Link("canvas", True, at, at + len(encoded), at, at + len(encoded), line, node["file"], "", None))

@@ -14,8 +14,10 @@ import difflib
 import json
 import os
 import posixpath
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from vaultkit.errors import VaultError
 from vaultkit.vault.index import VaultIndex
@@ -85,13 +87,14 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
         moves = {src: dest}
     moved_keys = {fold(p) for p in moves}
     for target in moves.values():
-        if fold(target) in index.resolver.by_path and fold(target) not in moved_keys:
-            raise VaultError(f"{target!r} already exists; rename onto an existing file is refused")
-        if (index.root / target).exists() and fold(target) not in moved_keys:
+        # Hidden files are not in the index but would be overwritten all the same.
+        taken = fold(target) in index.resolver.by_path or (index.root / target).exists()
+        if taken and fold(target) not in moved_keys:
             raise VaultError(f"{target!r} already exists; rename onto an existing file is refused")
     plan = RenamePlan(moves, (src, dest) if is_folder else None)
     after = Resolver(moves.get(p, p) for p in index.files)
     edits: dict[str, list[tuple[int, int, str]]] = {}
+    texts: dict[str, str] = {}
     refused: list[str] = []
     for source, link, res in index.links():
         if link.kind != "canvas" and not link.target:
@@ -106,22 +109,39 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
         # the move would change where they point.
         if res.path not in moves and after.resolve_link(link, new_source).path == want:
             continue
-        text = _new_target(index.resolver, after, link, source, new_source, res.path, want)
-        if text is None:
-            refused.append(f"{source}:{link.line}: {link.target!r} cannot be kept pointing at {want!r}")
-            continue
-        if text != _encode(link.target, link):
-            edits.setdefault(source, []).append((link.tstart, link.tend, text))
+        new = _new_target(index.resolver, after, link, source, new_source, res.path, want)
+        if source not in texts:
+            texts[source] = read_text(index.root, source)
+        written = texts[source][link.tstart : link.tend]
+        # Nothing is spliced blind: the span must spell the parsed target, or the rename is refused.
+        if new is None or _decode(written, link) != link.target:
+            why = "cannot be kept pointing at" if new is None else "is not where it was parsed (spelled unusually?), for"
+            refused.append(f"{source}:{link.line}: {link.target!r} {why} {want!r}")
+        elif _decode(new, link) != link.target:  # same target in another spelling: keep the author's
+            edits.setdefault(source, []).append((link.tstart, link.tend, new))
     if refused:
         raise VaultError("rename refused; these links would point elsewhere afterwards:\n  " + "\n  ".join(refused))
     for source, changes in edits.items():
-        old_text = read_text(index.root, source)
-        new_text = old_text
+        new_text = texts[source]
         for start, end, text in sorted(changes, reverse=True):
             new_text = new_text[:start] + text + new_text[end:]
-        plan.texts[source] = (old_text, new_text)
+        plan.texts[source] = (texts[source], new_text)
         plan.rewritten += len(changes)
     return plan
+
+
+def _decode(written: str, link: Link) -> str | None:
+    """The target a span of text spells for this kind of link (None if it spells nothing)."""
+    if link.kind == "canvas":
+        try:
+            decoded = json.loads(f'"{written}"')
+        except ValueError:
+            return None
+    elif link.kind == "markdown":
+        decoded = written if link.angle else unquote(written)
+    else:
+        decoded = written.strip()
+    return unicodedata.normalize("NFC", decoded)
 
 
 def _new_target(
