@@ -13,11 +13,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaultkit.genome.genes import Gene, Span
+from vaultkit.genome.genes import SPANS_RELEASE, Gene, Span
 from vaultkit.genome.plotnames import parse_plot_name
 from vaultkit.genome.regions import Region
 from vaultkit.vault import frontmatter, sections
-from vaultkit.vault.linkformat import new_link
+from vaultkit.vault.linkformat import encode_markdown_path, new_link
 from vaultkit.vault.linkparse import parse
 from vaultkit.vault.obsidian import AppSettings
 from vaultkit.vault.resolve import Resolver
@@ -160,7 +160,7 @@ def _overview(facts: GeneFacts) -> str:
     lines = [f"- Name: {g.name} (HGNC {g.hgnc_id})", f"- Cytoband: {g.location} (HGNC)"]
     if facts.span is not None:
         sp = facts.span
-        lines.append(f"- {facts.build} span: {sp.chrom}:{sp.start:,}-{sp.end:,} ({sp.strand} strand; org.Hs.eg.db 3.16)")
+        lines.append(f"- {facts.build} span: {sp.chrom}:{sp.start:,}-{sp.end:,} ({sp.strand} strand; {SPANS_RELEASE})")
     if g.aliases or g.prev_symbols:
         lines.append(f"- Also known as: {', '.join(g.aliases + g.prev_symbols)} (HGNC)")
     if g.omim_id:
@@ -302,7 +302,7 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
             continue
         new_target = plot.rel if "/" in link.target else plot.rel.rsplit("/", 1)[-1]
         if link.kind == "markdown" and not link.angle:
-            new_target = new_target.replace("%", "%25").replace(" ", "%20")
+            new_target = encode_markdown_path(new_target)
         edits.append((link.tstart, link.tend, new_target))
         if old is not None:
             result.retired.append(old)

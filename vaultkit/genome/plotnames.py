@@ -13,6 +13,7 @@ import string
 from dataclasses import dataclass
 
 from vaultkit.genome.regions import Region, strip_version
+from vaultkit.names import unsafe_in
 
 LEGACY = "legacy"
 _LEGACY = re.compile(
@@ -38,10 +39,6 @@ def format_r(r: float) -> str:
     return f"{r:.15g}"
 
 
-# Obsidian refuses the first set in file names; the second breaks links (obsidian-links.md).
-_UNSAFE = set('*"\\/<>:|?#^[]')
-
-
 def format_plot_name(template: str, region: Region, *, r: float, trait: str, symbol: str) -> str:
     """The file name of one association's plot under ``template`` (or ``"legacy"``).
 
@@ -53,7 +50,7 @@ def format_plot_name(template: str, region: Region, *, r: float, trait: str, sym
         validate_template(template)
         name = template.format(symbol=symbol, trait=trait, gene_id=region.gene_id, chrom=region.chrom,
                                start=region.start, end=region.end, r=format_r(r))
-    bad = sorted(_UNSAFE.intersection(name)) + (["%%"] if "%%" in name else [])
+    bad = unsafe_in(name)
     if bad:
         raise ValueError(f"plot name {name!r} would contain {' '.join(bad)}, which break links or file names; "
                          "rename the trait or change plot_name")

@@ -8,11 +8,11 @@ from typing import Any
 from vaultkit.config import Settings
 from vaultkit.genome.genes import gene_table
 from vaultkit.genome.plotnames import parse_plot_name
+from vaultkit.names import unsafe_in
 from vaultkit.vault import index as vindex
 from vaultkit.vault import sections
 from vaultkit.vault.check import check
 from vaultkit.vault.notes import UnreadableNote, read_text
-from vaultkit.vault.paths import FORBIDDEN_CHARS, LINK_BREAKING
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def lint(settings: Settings) -> LintReport:
     found += [Finding(u["path"], u["line"], "unreadable", u["message"]) for u in links.unreadable]
     for path in index.files:
         name = path.rsplit("/", 1)[-1]
-        bad = [c for c in (*sorted(FORBIDDEN_CHARS), *LINK_BREAKING) if c in name]
+        bad = unsafe_in(name)
         if bad:
             found.append(Finding(path, 0, "bad-name", f"{' '.join(bad)} in the name break links; rename it"))
     folder = settings.notes_dir.strip("/")

@@ -8,7 +8,13 @@ from vaultkit.vault.obsidian import AppSettings
 from vaultkit.vault.paths import NOTE_EXT
 from vaultkit.vault.resolve import Resolver
 
+# What Obsidian percent-encodes in the paths of markdown links it writes.
 _MD_ESCAPES = {" ": "%20", "#": "%23", "%": "%25", "(": "%28", ")": "%29"}
+
+
+def encode_markdown_path(path: str) -> str:
+    """A path as a markdown link destination: space, ``#``, ``%``, ``(`` and ``)`` percent-encoded."""
+    return "".join(_MD_ESCAPES.get(ch, ch) for ch in path)
 
 
 def link_target(target: str, source: str, resolver: Resolver, app: AppSettings) -> str:
@@ -29,7 +35,7 @@ def new_link(target: str, source: str, resolver: Resolver, app: AppSettings, *, 
     path = link_target(target, source, resolver, app)
     bang = "!" if embed else ""
     if app.use_markdown_links:
-        return f"{bang}[{display or ''}]({''.join(_MD_ESCAPES.get(c, c) for c in path)})"
+        return f"{bang}[{display or ''}]({encode_markdown_path(path)})"
     if path.endswith(NOTE_EXT):
         path = path[: -len(NOTE_EXT)]
     return f"{bang}[[{path}{'|' + display if display else ''}]]"

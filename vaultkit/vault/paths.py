@@ -9,23 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vaultkit.errors import VaultError
+from vaultkit.names import FORBIDDEN_CHARS
 
 NOTE_EXT = ".md"
 CANVAS_EXT = ".canvas"
-# Obsidian refuses these in file names; they break links or the file system.
-FORBIDDEN_CHARS = set('*"\\/<>:|?')
-# Allowed by the OS but they break wiki-links; vaultkit never creates them.
-LINK_BREAKING = ("#", "^", "[", "]", "%%")
 
 
 def fold(path: str) -> str:
     """Key for comparing names the way Obsidian does: NFC and case-insensitive."""
     return unicodedata.normalize("NFC", path).casefold()
-
-
-def is_hidden(rel: str) -> bool:
-    """True for paths Obsidian does not see: any component starting with a dot."""
-    return any(part.startswith(".") for part in rel.split("/"))
 
 
 def scan(root: Path) -> Iterator[tuple[str, os.stat_result]]:

@@ -21,13 +21,12 @@ from urllib.parse import unquote
 
 from vaultkit.errors import VaultError
 from vaultkit.vault.index import VaultIndex
+from vaultkit.vault.linkformat import encode_markdown_path
 from vaultkit.vault.linkparse import Link
 from vaultkit.vault.notes import read_text
 from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.write import write_if_changed
-
-_MD_ESCAPES = {" ": "%20", "#": "%23", "%": "%25", "(": "%28", ")": "%29"}
 
 
 @dataclass
@@ -179,7 +178,7 @@ def _encode(target: str, link: Link) -> str:
     if link.kind == "canvas":
         return json.dumps(target, ensure_ascii=False)[1:-1]
     if link.kind == "markdown" and not link.angle:
-        return "".join(_MD_ESCAPES.get(ch, ch) for ch in target)
+        return encode_markdown_path(target)
     return target
 
 
