@@ -107,18 +107,13 @@ def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, .
     progress.start("fetching sources", len(sources))
     for source in sources:
         before = (client.stats.sent, client.stats.cached)
+        host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
         try:
-            if source == "ncbi":
-                _ncbi(client, cfg, report)
-            elif source == "uniprot":
-                _uniprot(client, cfg, report)
-            else:
-                _europepmc(client, cfg, report, progress)
-            host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
+            {"ncbi": _ncbi, "uniprot": _uniprot, "europepmc": _europepmc}[source](client, cfg, report)
             report.status[source] = _status(client, before, host)
         except OfflineMiss:
-            unreachable = urlsplit(getattr(cfg, f"{source}_base_url")).hostname in client.stats.offline_hosts
-            report.status[source] = f"offline: {'host unreachable, ' if unreachable else ''}nothing cached, text kept"
+            unreachable = host in client.stats.offline_hosts
+            report.status[source] = f"offline: {'host unreachable, ' if unreachable else ''}not all cached, text kept"
         except SourceError as exc:
             report.status[source] = f"failed: {exc}"
         progress.advance()
@@ -129,12 +124,11 @@ def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, .
 
 
 def _ncbi(client: HttpClient, cfg: Any, report: FetchReport) -> None:
-    ids = {info.gene.entrez_id: sym for sym, info in report.genes.items() if info.gene and info.gene.entrez_id}
+    ids = {info.gene.entrez_id for info in report.genes.values() if info.gene and info.gene.entrez_id}
     missing = [sym for sym, info in report.genes.items() if info.gene is None]
     if missing:
-        found = ncbi.parse_search(ncbi.fetch_search(client, cfg.ncbi_base_url, missing, email=cfg.ncbi_email,
-                                                    api_key=cfg.ncbi_api_key))
-        ids.update({i: "" for i in found})
+        ids.update(ncbi.parse_search(ncbi.fetch_search(client, cfg.ncbi_base_url, missing, email=cfg.ncbi_email,
+                                                       api_key=cfg.ncbi_api_key)))
     genes = ncbi.parse_summaries(ncbi.fetch_summaries(client, cfg.ncbi_base_url, ids, email=cfg.ncbi_email,
                                                       api_key=cfg.ncbi_api_key))
     by_symbol = {g.symbol.upper(): g for g in genes.values()}
@@ -153,9 +147,16 @@ def _uniprot(client: HttpClient, cfg: Any, report: FetchReport) -> None:
             report.genes[wanted[parsed.accession]].uniprot = parsed
 
 
-def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
+def _europepmc(client: HttpClient, cfg: Any, report: FetchReport) -> None:
     # Each gene is its own query: Europe PMC has no batch search that keeps per-gene top lists.
+    # Offline, a gene missing from the cache must not hide the cached answers of the others.
+    missed: OfflineMiss | None = None
     for sym, info in report.genes.items():
         query = cfg.europepmc_query.format(symbol=sym)
-        info.papers = europepmc.parse_search(
-            europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers))
+        try:
+            info.papers = europepmc.parse_search(
+                europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers))
+        except OfflineMiss as exc:
+            missed = exc
+    if missed is not None:
+        raise missed
