@@ -96,21 +96,27 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.expire_after = expire_after
+        # Looked up at call time, so a test can replace time.sleep for the whole run.
         self.sleep = sleep or (lambda seconds: time.sleep(seconds))
         self.wall_clock = wall_clock or time.time
         self.stats = NetStats()
         self._sessions: dict[str, requests.Session] = {}
+        self._backend: Any = None
 
     def _session(self, host: str) -> requests.Session:
+        """One session per host (each has its own rate), all sharing one cache backend."""
         if host not in self._sessions:
-            backend: Any = "memory"
-            if self.cache_path is not None:
+            if self._backend is None:
                 from requests_cache import SQLiteCache
+                from requests_cache.backends import BaseCache
 
-                self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-                backend = SQLiteCache(str(self.cache_path))
+                if self.cache_path is not None:
+                    self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+                    self._backend = SQLiteCache(str(self.cache_path))
+                else:
+                    self._backend = BaseCache()
             session = _session_class()(
-                backend=backend, expire_after=self.expire_after, allowable_methods=("GET", "POST"),
+                backend=self._backend, expire_after=self.expire_after, allowable_methods=("GET", "POST"),
                 allowable_codes=(200,), ignored_parameters=list(SECRET_PARAMS), match_headers=False,
                 stale_if_error=False, per_second=self.rates.get(host, DEFAULT_RATE), per_host=True,
                 limit_statuses=(429,),
@@ -148,7 +154,7 @@ class HttpClient:
         """Drop a bad answer from the cache so the next run asks again."""
         try:
             session.cache.delete(requests=[response.request])  # type: ignore[attr-defined]
-        except Exception:
+        except Exception:  # a cache we cannot clean costs one more request next run, no more
             pass
 
     def _send(self, session: requests.Session, host: str, method: str, url: str, params: dict[str, Any] | None,
@@ -161,7 +167,7 @@ class HttpClient:
                 # A short connect timeout: an unreachable network should not stall a refresh.
                 response = session.request(method, url, params=params, data=data,
                                            timeout=(min(5.0, self.timeout), self.timeout))
-            except (requests.ConnectionError, requests.exceptions.ConnectTimeout):
+            except requests.ConnectionError:  # refused, DNS failure, or ConnectTimeout (a subclass)
                 self.stats.offline_hosts.add(host)
                 self.stats.notices.append(f"{host} cannot be reached; working offline for it (cached answers only)")
                 return self._cached_only(session, host, method, url, params, data)
