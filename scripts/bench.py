@@ -177,7 +177,8 @@ def bench_plots(args: argparse.Namespace) -> None:
             x = rng.normal(8, 2, 30)
             data = PlotData(x, 40 + 3 * x + rng.normal(0, 5, 30), tuple(["healthy", "pah", "ph-lung", "cteph", "pah"] * 6),
                             f"GENE{i} · chr1:{i:,}-{i + 40:,} (GRCh38)", "ATAC-seq signal", "sPAP (mmHg)", 0.5, 1e-3, 1e-2, 30)
-            jobs.append(PlotJob(folder / f"p{i}.png", f"p{i}.png", data, {"vaultkit:hash": str(i)}))
+            jobs.append(PlotJob(folder / f"p{i}.png", f"p{i}.png", data, {"vaultkit:hash": str(i)},
+                                ("sPAP", f"G{i}", "chr1", i, i + 40)))
         naive, _ = timed(lambda: [_pyplot_naive(j) for j in jobs])
         ours, _ = timed(lambda: draw(jobs, processes=2))
         one, _ = timed(lambda: [_draw(j) for j in jobs])

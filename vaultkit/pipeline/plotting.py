@@ -34,7 +34,7 @@ class PlotJob:
     rel: str
     data: PlotData
     text: dict[str, str]
-    key: tuple[str, str, str, int, int] = ("", "", "", 0, 0)  # trait, gene_id, chrom, start, end
+    key: tuple[str, str, str, int, int]  # trait, gene_id, chrom, start, end
 
     @property
     def digest(self) -> str:
@@ -111,7 +111,7 @@ def _unchanged(job: PlotJob) -> bool:
         with open(job.path, "rb") as fh:
             head = fh.read(8192)
         return png_text(head).get(HASH_KEY) == job.digest
-    except (OSError, ValueError, SyntaxError):
+    except (OSError, ValueError):  # missing, or not a PNG: draw it
         return False
 
 
