@@ -43,6 +43,13 @@ def test_escaped_pipe_in_table_row():
         ("OSM", "osm", True, True), ("p.png", "100", True, True)]
 
 
+def test_a_pipe_line_without_dashes_makes_no_table():
+    # GFM needs dashes in the delimiter row; a loose "|" line must not cut the link above at its pipe.
+    for text in ("See [[LIF|the gene]] and `code`\n|\n", "![[b.png|3]]\n| x |\n"):
+        (link,) = parse(text).links
+        assert link.target in ("LIF", "b.png") and not link.in_table
+
+
 def test_markdown_links_are_percent_decoded_and_angle_form():
     links = parse("[t](Gene%20Notes/OSM%20receptor.md) [u](<Gene Notes/OSM receptor.md>) ![alt](p.png)").links
     assert [(lk.kind, lk.target, lk.embed, lk.angle) for lk in links] == [

@@ -9,7 +9,7 @@ from pathlib import Path
 from vaultkit import genenote
 from vaultkit.config import Settings
 from vaultkit.errors import InputError
-from vaultkit.genome.genes import gene_table, span_table
+from vaultkit.genome.genes import Gene, gene_table, span_table
 from vaultkit.genome.plotnames import parse_plot_name
 from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
 from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
@@ -37,7 +37,7 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
     report = IngestReport()
     folder = attachments_folder(settings)
     table = gene_table()
-    by_gene: dict[str, list[genenote.PlotRef]] = {}
+    by_gene: dict[str, tuple[Gene, list[genenote.PlotRef]]] = {}
     copies: list[tuple[Path, Path]] = []
     for png in sorted(plots_dir.glob("*.png")):
         name = parse_plot_name(png.name, settings.plot_name)
@@ -50,7 +50,7 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
         if dest.exists() and dest.read_bytes() != png.read_bytes():
             raise InputError(f"{rel} already exists with other content; a plot is never overwritten silently")
         copies.append((png, dest))
-        by_gene.setdefault(gene.symbol, []).append(genenote.PlotRef(trait, name.region, rel))
+        by_gene.setdefault(gene.symbol, (gene, []))[1].append(genenote.PlotRef(trait, name.region, rel))
     with vault_lock(settings.vault, dry_run=dry_run):
         if not dry_run:
             for src, dest in copies:
@@ -58,24 +58,12 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(src, dest)
                     report.copied.append(dest.relative_to(settings.vault).as_posix())
-        writer = NoteWriter(settings, dry_run=dry_run, planned=[p.rel for ps in by_gene.values() for p in ps])
-        for symbol, plots in sorted(by_gene.items()):
-            facts = genenote.GeneFacts(gene=table.lookup(symbol), build=settings.data.build,
-                                       span=span_table().span(symbol), traits=(trait,), plots={trait: plots})
-            writer.edit(writer.note_path(symbol), _plan(writer, facts, only={"plots"}))
+        writer = NoteWriter(settings, dry_run=dry_run, planned=[p.rel for _, ps in by_gene.values() for p in ps])
+        for symbol, (gene, plots) in sorted(by_gene.items()):
+            writer.edit_gene(genenote.GeneFacts(gene=gene, build=settings.data.build, span=span_table().span(symbol),
+                                                traits=(trait,), plots={trait: plots}), only={"plots"})
         report.notes = writer.finish()
     return report
-
-
-def _plan(writer: NoteWriter, facts: genenote.GeneFacts, *, only: set[str] | None, force: bool = False):
-    def plan(old: str | None) -> tuple[str, Edit]:
-        # A note that does not exist yet is created whole; an existing one only gets ``only``.
-        parts = None if old is None else only
-        return (old if old is not None else genenote.skeleton(facts),
-                lambda text, state, rel, resolver: genenote.update(text, facts, state, note=rel, resolver=resolver,
-                                                                  app=writer.app, force=force, only=parts))
-
-    return plan
 
 
 def consensus_add(settings: Settings, gene: str, url: str, *, dry_run: bool = False) -> NotesReport:
@@ -122,6 +110,5 @@ def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str
             if info.gene is None or not writer.exists(writer.note_path(symbol)):
                 continue
             wrote_any = True
-            facts = genenote.GeneFacts(gene=info.gene, **note_texts(info))
-            writer.edit(writer.note_path(symbol), _plan(writer, facts, only=only, force=force))
+            writer.edit_gene(genenote.GeneFacts(gene=info.gene, **note_texts(info)), only=only, force=force)
         return fetched, writer.finish() if wrote_any else None

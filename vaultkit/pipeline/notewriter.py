@@ -99,6 +99,20 @@ class NoteWriter:
             trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))
         write_if_changed(self.root / rel, upd.text.encode("utf-8"))
 
+    def edit_gene(self, facts: genenote.GeneFacts, *, only: set[str] | None = None, force: bool = False) -> None:
+        """Bring the gene's note up to date with ``facts``.
+
+        A note that does not exist yet is created whole; an existing one only
+        gets the parts in ``only`` (None: all of them).
+        """
+        def plan(old: str | None) -> tuple[str, Edit]:
+            parts = None if old is None else only
+            return (old if old is not None else genenote.skeleton(facts),
+                    lambda text, state, rel, resolver: genenote.update(
+                        text, facts, state, note=rel, resolver=resolver, app=self.app, force=force, only=parts))
+
+        self.edit(self.note_path(facts.symbol), plan)
+
     def finish(self) -> NotesReport:
         """Retire plots no note embeds any more, and remember what was written."""
         r = self.report

@@ -12,7 +12,7 @@ from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
 from vaultkit.pipeline.analysis import associate, load_cohort, select
 from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
-from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
+from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder, symbols_for
 from vaultkit.pipeline.plotting import build_jobs, draw
 from vaultkit.progress import SILENT, Progress
@@ -120,14 +120,7 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
                  dry_run: bool, force: bool, planned: list[str]) -> None:
     writer = NoteWriter(settings, dry_run=dry_run, planned=planned)
     for symbol in sorted(facts):
-        f = facts[symbol]
-
-        def plan(old: str | None, f: genenote.GeneFacts = f) -> tuple[str, Edit]:
-            return (old if old is not None else genenote.skeleton(f),
-                    lambda text, state, rel, resolver: genenote.update(
-                        text, f, state, note=rel, resolver=resolver, app=writer.app, force=force))
-
-        writer.edit(writer.note_path(symbol), plan)
+        writer.edit_gene(facts[symbol], force=force)
     report.notes = writer.finish()
     base = settings.vault / BASE_FILE
     if not dry_run and not base.exists() and facts:

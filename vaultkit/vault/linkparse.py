@@ -33,6 +33,7 @@ _PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
 _WIKI = re.compile(WIKI)
 # Anything that makes markdown structure matter for links sends a note to mistune.
 _NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+_DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9\-]+)[ \t]*$", re.M)
 
@@ -137,6 +138,19 @@ def _markdown() -> Any:
         state.append_token({"type": "vk_md", "raw": m.group(0)})
         return m.end()
 
+    # mistune takes a bare "|" line for a table's delimiter row and would then cut "[[a|b]]" on
+    # the line above at its pipe; as in GFM (and Obsidian), every delimiter cell needs dashes.
+    from mistune.plugins import table as gfm
+
+    def strict(parse: Any) -> Any:
+        def run(block: Any, m: re.Match[str], state: Any) -> int | None:
+            cells = state.get_line(m.end()).strip().strip("|").split("|")
+            return parse(block, m, state) if all(_DELIMITER_CELL.fullmatch(c) for c in cells) else None
+
+        return run
+
+    md.block.register("table", gfm.TABLE_PATTERN, strict(gfm.parse_table), before="paragraph")
+    md.block.register("nptable", gfm.NP_TABLE_PATTERN, strict(gfm.parse_nptable), before="paragraph")
     md.inline.register("vk_wiki", WIKI, wiki, before="link")
     md.inline.register("vk_md", MDLINK, md_link, before="link")
     # Let mistune's fast text scan stop at our rules' first characters.
