@@ -71,7 +71,7 @@ def _pick(cls: type, table: dict[str, Any], where: str) -> dict[str, Any]:
         if key not in known:
             continue  # unknown keys are tolerated: newer vaultkit versions may add them
         default = known[key].default
-        if isinstance(default, tuple) or key in ("traits", "covariates", "enabled"):
+        if isinstance(default, tuple):
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

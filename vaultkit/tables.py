@@ -71,7 +71,8 @@ def _numeric(df: pd.DataFrame, columns: list[str], path: Path, what: str, row_na
         if pd.api.types.is_numeric_dtype(series.dtype):
             continue
         coerced = pd.to_numeric(series, errors="coerce")
-        bad = coerced.isna() & series.notna() & (series.astype(str).str.strip().isin(["", "NA", "NaN", "nan"]) == False)  # noqa: E712
+        missing = series.isna() | series.astype(str).str.strip().isin(["", "NA", "NaN", "nan"])
+        bad = coerced.isna() & ~missing
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
