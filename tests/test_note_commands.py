@@ -92,9 +92,13 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
     assert result.exit_code == 0, result.output
     text = (root / "Genes/LIF.md").read_text()
     assert "A fetched LIF summary" not in text  # the user's pasted summary stays
-    dry = invoke("fetch", root, "LIF", "--source", "ncbi", "--force", "--dry-run")
+    cache = root / ".vaultkit/http_cache.sqlite"
+    before, cached = snapshot(root), cache.read_bytes()
+    # LIF+MYC is a request the cache has not seen: its answer must not be stored.
+    dry = invoke("fetch", root, "LIF", "MYC", "--source", "ncbi", "--force", "--dry-run")
     assert dry.exit_code == 0 and "+- A fetched LIF summary" in dry.stdout
-    assert "A fetched LIF summary" not in (root / "Genes/LIF.md").read_text()
+    # A dry run writes nothing: not the notes, not even the answers it fetched into the cache.
+    assert snapshot(root) == before and cache.read_bytes() == cached
     forced = invoke("fetch", root, "LIF", "--source", "ncbi", "--force")
     assert forced.exit_code == 0
     text = (root / "Genes/LIF.md").read_text()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,12 +77,25 @@ def note_texts(info: GeneInfo | None) -> dict[str, Any]:
     }
 
 
-def make_client(settings: Settings, *, offline: bool) -> HttpClient:
-    """The run's HTTP client: cache in the vault's state folder, NCBI's published rate."""
+def make_client(settings: Settings, *, offline: bool, dry_run: bool = False) -> HttpClient:
+    """The run's HTTP client: cache in the vault's state folder, NCBI's published rate.
+
+    A dry run reads a temporary copy of the cache, so it answers as the real run would
+    and writes nothing into the vault.
+    """
     rate = ncbi.HOST_RATE_WITH_KEY if settings.sources.ncbi_api_key else ncbi.HOST_RATE
     host = urlsplit(settings.sources.ncbi_base_url).hostname or ""
-    return HttpClient(settings.vault / STATE_DIR / CACHE_FILE, rates={host: rate}, offline=offline,
-                      timeout=settings.sources.timeout)
+    cache: Path | None = settings.vault / STATE_DIR / CACHE_FILE
+    scratch = None
+    if dry_run:
+        scratch = tempfile.TemporaryDirectory(prefix="vaultkit-dry-run-")
+        copy = Path(scratch.name) / CACHE_FILE
+        if cache.exists():
+            shutil.copyfile(cache, copy)
+        cache = copy
+    client = HttpClient(cache, rates={host: rate}, offline=offline, timeout=settings.sources.timeout)
+    client.scratch = scratch  # type: ignore[attr-defined]  # lives (and is removed) with the client
+    return client
 
 
 def _status(client: HttpClient, before: tuple[int, int], host: str) -> str:
@@ -92,12 +108,12 @@ def _status(client: HttpClient, before: tuple[int, int], host: str) -> str:
 
 
 def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, ...] = SOURCES, offline: bool = False,
-                client: HttpClient | None = None, progress: Progress = SILENT) -> FetchReport:
+                dry_run: bool = False, client: HttpClient | None = None, progress: Progress = SILENT) -> FetchReport:
     """Everything the chosen sources know of ``symbols``; a failing source never stops the others."""
     unknown_sources = [s for s in sources if s not in SOURCES]
     if unknown_sources:
         raise InputError(f"unknown source(s) {unknown_sources}; choose from {', '.join(SOURCES)}")
-    client = client or make_client(settings, offline=offline)
+    client = client or make_client(settings, offline=offline, dry_run=dry_run)
     table = gene_table()
     report = FetchReport({})
     for sym in symbols:

@@ -101,7 +101,7 @@ def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str
         genes = sorted(p.stem for p in folder.glob("*.md") if table.find(p.stem)) if folder.is_dir() else []
         if not genes:
             raise InputError(f"no gene notes in {folder}; name genes, e.g. `vaultkit fetch VAULT LIF`")
-    fetched = fetch_genes(settings, genes, sources=sources, offline=offline, progress=progress)
+    fetched = fetch_genes(settings, genes, sources=sources, offline=offline, dry_run=dry_run, progress=progress)
     with vault_lock(settings.vault, dry_run=dry_run):
         writer = NoteWriter(settings, dry_run=dry_run)
         only = {SOURCE_BLOCKS[s] for s in sources if s in SOURCE_BLOCKS}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaultkit import genenote
-from vaultkit.config import Settings
+from vaultkit.config import CONFIG_FILE, Settings
 from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
@@ -84,7 +84,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         for key in ("features", "phenotypes"):
             if not settings.path(getattr(data, key)).exists():
                 raise InputError(f"{settings.path(getattr(data, key))}: no such file; set [data].{key} in "
-                                 f"{root / 'vaultkit.toml'} (a path relative to the vault, or absolute)")
+                                 f"{root / CONFIG_FILE} (a path relative to the vault, or absolute)")
         cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                              sample_column=data.sample_column, traits=list(data.traits),
                              covariates=list(data.covariates), condition_column=data.condition_column)
@@ -108,7 +108,8 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
         fetched = None
         if settings.sources.enabled and gene_symbols:
-            fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline)
+            fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline,
+                                  dry_run=dry_run)
             report.sources = fetched.status
             report.warnings.extend(fetched.notices)
         facts = _facts(settings, chosen, plot_rel, fetched)
