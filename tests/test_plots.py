@@ -55,8 +55,10 @@ def test_same_data_same_bytes_and_provenance():
 def test_missing_values_and_no_conditions_still_draw():
     d = data(conditions=None)
     d.x[3] = np.nan
-    fig = scatter(d)
-    assert fig.axes[0].get_legend() is not None
+    (ax,) = scatter(d).axes
+    assert len(ax.collections[0].get_offsets()) == 23  # the sample without a value is left out
+    assert np.isfinite(ax.collections[0].get_offsets()).all()
+    assert ax.get_legend() is not None
 
 
 def _vault(tmp_path, extra=""):

@@ -202,7 +202,6 @@ def test_init_writes_settings_once(tmp_path):
     (tmp_path / "new/vaultkit.toml").write_text("# mine\n")
     runner.invoke(cli, ["init", str(tmp_path / "new")])
     assert (tmp_path / "new/vaultkit.toml").read_text() == "# mine\n"
-    shutil.rmtree(tmp_path / "new")
 
 
 def test_embeds_the_user_placed_stay_ours_move_with_the_top_region(tmp_path):

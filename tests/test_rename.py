@@ -99,12 +99,12 @@ def test_bad_renames_exit_2_and_write_nothing(vault):
     assert snapshot(root) == before
 
 
-def test_refuses_when_a_link_cannot_keep_its_target(vault):
-    # [[Note]] from c/ resolves to a/Note.md (equal length, first in order), moving b/Note.md to
-    # a/ is blocked by the existing file; instead check an unfixable case: relative-free equal ties.
-    root = vault({"a/Note.md": "", "b/Note.md": "", "src.md": "[[a/Note]]"})
+def test_a_path_link_to_the_other_duplicate_is_left_alone(vault):
+    root = vault({"a/Note.md": "", "b/Note.md": "", "src.md": "[[a/Note]] [[Note]]\n"})
     plan = plan_rename(vindex.build(root), "b/Note.md", "b/Other.md")
-    assert plan.texts == {}
+    assert plan.texts == {}  # neither link pointed at b/Note.md, and both still reach a/Note.md
+    assert rename(root, "b/Note.md", "b/Other.md").exit_code == 0
+    assert (root / "src.md").read_text() == "[[a/Note]] [[Note]]\n"
 
 
 def test_unchanged_files_are_not_written(vault):
