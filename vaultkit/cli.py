@@ -232,19 +232,26 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
 @click.option("--fdr", type=click.FloatRange(0, 1, min_open=True), help="Keep associations with q <= FDR [fdr].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Drawing processes.")
 @click.option("--dry-run", is_flag=True, help="List what would be drawn; write nothing.")
+@click.option("--redraw", is_flag=True, help="Draw every plot again, even those whose fingerprint did not change.")
 @reports_errors
-def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: int, dry_run: bool) -> None:
+def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: int, dry_run: bool,
+         redraw: bool) -> None:
     """Draw the selected associations into the vault's attachments folder.
 
-    The feature and phenotype tables come from vaultkit.toml ([data]); a plot
-    whose data did not change is not drawn again.
+    The feature and phenotype tables come from vaultkit.toml ([data]). Each
+    PNG carries a fingerprint of what it shows (values, labels, rounded
+    statistics, plot style); a plot whose fingerprint did not change is not
+    drawn again, and a PNG without one (drawn by R, ingested) is never
+    replaced.
 
     Example: vaultkit plot my-vault --results results.tsv --top 1 --fdr 0.05 --jobs 2
     """
     from vaultkit.pipeline.plot import run_plot
 
     report = run_plot(settings_for(vault), results=results, top=top, fdr=fdr, processes=jobs,
-                      progress=progress(), dry_run=dry_run)
+                      progress=progress(), dry_run=dry_run, redraw=redraw)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
     for rel in report.drawn:
         click.echo(f"{'would draw' if dry_run else 'drew'} {rel}")
     click.echo(f"plots: {len(report.drawn)} {'to draw' if dry_run else 'drawn'}, {len(report.kept)} unchanged", err=True)
@@ -386,10 +393,11 @@ def init(vault: Path) -> None:
 @click.option("--offline", is_flag=True, help="No network: sources come from the cache; text already there is kept.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of every note; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite sections edited or pasted by hand (old text goes to .trash/).")
+@click.option("--redraw", is_flag=True, help="Draw every plot again, even those whose fingerprint did not change.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Plot-drawing processes.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report to stdout.")
 @reports_errors
-def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, jobs: int, as_json: bool) -> None:
+def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool, jobs: int, as_json: bool) -> None:
     """Associate, plot, and bring every gene note up to date; your own text is kept.
 
     Steps: read vaultkit.toml, associate regions with traits, keep q <= fdr
@@ -401,7 +409,7 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, jobs: int, a
     """
     from vaultkit.pipeline.refresh import refresh as run
 
-    report = run(settings_for(vault), offline=offline, dry_run=dry_run, force=force, processes=jobs,
+    report = run(settings_for(vault), offline=offline, dry_run=dry_run, force=force, redraw=redraw, processes=jobs,
                  progress=progress())
     notes = report.notes
     if dry_run and not as_json:

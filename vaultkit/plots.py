@@ -78,6 +78,12 @@ def format_p(p: float) -> str:
     return "NA" if not np.isfinite(p) else (f"{p:.2g}" if p >= 1e-3 else f"{p:.1e}")
 
 
+def stats_text(data: PlotData) -> str:
+    """The statistics box as drawn: rounded, so the last bits of r, p and q never show (or change a fingerprint)."""
+    symbol = "r" if data.method == "pearson" else "ρ"
+    return f"{symbol} = {data.r:.3f}\np = {format_p(data.p)}\nq = {format_p(data.q)}\nn = {data.n}"
+
+
 def scatter(data: PlotData, ax=None) -> Figure:
     """Draw the association on ``ax`` (or a new Figure) and return the Figure."""
     import matplotlib
@@ -113,9 +119,7 @@ def scatter(data: PlotData, ax=None) -> Figure:
             ax.fill_between(grid, fit - half, fit + half, color="0.6", alpha=0.3, linewidth=0, zorder=1,
                             label="95% CI (all)")
             ax.plot(grid, fit, color="black", linewidth=1.8, zorder=4, label="least squares (all)")
-        symbol = "r" if data.method == "pearson" else "ρ"
-        text = f"{symbol} = {data.r:.3f}\np = {format_p(data.p)}\nq = {format_p(data.q)}\nn = {data.n}"
-        ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", ha="left", family="DejaVu Sans Mono",
+        ax.text(0.02, 0.98, stats_text(data), transform=ax.transAxes, va="top", ha="left", family="DejaVu Sans Mono",
                 bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.9}, zorder=5)
         ax.set_title(data.title)
         ax.set_xlabel(data.xlabel)
@@ -136,10 +140,12 @@ def png_bytes(fig: Figure, text: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
-def png_text(data: bytes) -> dict[str, str]:
+def png_text(data: bytes, *, whole: bool = False) -> dict[str, str]:
     """The tEXt chunks of a PNG (provenance written by ``png_bytes``), without decoding the image.
 
-    Raises ValueError for bytes that are not a PNG.
+    ``data`` may be the head of the file only; with ``whole`` it must be the
+    entire file. Raises ValueError for bytes that are not a PNG, and with
+    ``whole`` for a file cut short (no IEND chunk).
     """
     import struct
 
@@ -149,10 +155,12 @@ def png_text(data: bytes) -> dict[str, str]:
     pos = 8
     while pos + 8 <= len(data):
         length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if kind == b"tEXt":
+        if kind == b"tEXt" and pos + 12 + length <= len(data):
             key, _, value = data[pos + 8 : pos + 8 + length].partition(b"\0")
             out[key.decode("latin-1")] = value.decode("latin-1")
         elif kind == b"IEND":
-            break
+            return out
         pos += 12 + length
+    if whole:
+        raise ValueError("PNG cut short")
     return out

@@ -41,8 +41,6 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
     r and p. Each block of rows is centred (or ranked, or residualised) once
     for all traits that share its complete samples.
     """
-    from scipy.stats import t as t_dist
-
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     single = y.ndim == 1
@@ -73,14 +71,24 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
                 idx = rows[s : s + step] if isinstance(rows, np.ndarray) else slice(s, min(s + step, total))
                 block = x[idx] if cols.all() else x[idx][:, cols]
                 r[_sel(idx), traits] = _dense_r(block, yy, method, cov)
-    df = n - 2 - k
+    r = np.clip(r, -1.0, 1.0)
+    r[n - 2 - k < 1] = np.nan
+    p = p_values(r, n - 2 - k)
+    return (r[:, 0], n[:, 0], p[:, 0]) if single else (r, n, p)
+
+
+def p_values(r: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Two-sided p of r with ``df`` degrees of freedom (Student's t, as R's ``cor.test``); NaN r gives NaN."""
+    from scipy.stats import t as t_dist
+
+    r = np.asarray(r, dtype=np.float64)
+    df = np.asarray(df, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.clip(r, -1.0, 1.0)
-        r[df < 1] = np.nan
         tstat = r * np.sqrt(df / ((1.0 - r) * (1.0 + r)))
         p = 2.0 * t_dist.sf(np.abs(tstat), np.maximum(df, 1))
-    p[np.isnan(r)] = np.nan
-    return (r[:, 0], n[:, 0], p[:, 0]) if single else (r, n, p)
+    p = np.asarray(p, dtype=np.float64)
+    p[np.isnan(r) | (df < 1)] = np.nan
+    return p
 
 
 def _sel(rows: np.ndarray | slice) -> np.ndarray | slice:
@@ -105,6 +113,8 @@ def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndar
     """Correlation of each row of ``block`` with each column of ``ys`` (no missing values)."""
     if method == "spearman":
         block, ys = _rank_rows(block), _rank_rows(ys.T).T
+        if covariates is not None:  # ppcor ranks the covariates too
+            covariates = _rank_rows(covariates.T).T
     if covariates is not None:
         design = np.column_stack([np.ones(len(ys)), covariates])
         block, ys = _residualise(block, design), _residualise(ys.T, design).T

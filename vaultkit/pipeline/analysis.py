@@ -80,7 +80,59 @@ def read_results(path: Path) -> pd.DataFrame:
 
 
 def select(results: pd.DataFrame, *, fdr: float, top: int) -> pd.DataFrame:
-    """Associations with q <= fdr, at most ``top`` regions per gene and trait (smallest p first)."""
-    keep = results[(results["q"] <= fdr) & (results["gene_id"] != "")]
-    keep = keep.sort_values(["gene_id", "trait", "p", "chrom", "start", "end"], kind="mergesort")
-    return keep.groupby(["gene_id", "trait"], sort=False).head(top).reset_index(drop=True)
+    """Associations with q <= fdr, at most ``top`` regions per gene and trait.
+
+    Smallest p first (within a trait BH's q orders as p does), then largest
+    |r|, then position. p and |r| are compared at 9 significant digits: the
+    scan's last bits depend on the machine, and two regions whose p differ
+    only there must be ordered the same way everywhere.
+    """
+    import numpy as np
+
+    keep = results[(results["q"] <= fdr) & (results["gene_id"] != "")].copy()
+    keep["_p"] = [float(f"{v:.9g}") for v in keep["p"]]
+    keep["_r"] = [-float(f"{abs(v):.9g}") for v in keep["r"]]
+    keep = keep.sort_values(["gene_id", "trait", "_p", "_r", "chrom", "start", "end"], kind="mergesort")
+    keep = keep.drop(columns=["_p", "_r"])
+    out = keep.groupby(["gene_id", "trait"], sort=False).head(top).reset_index(drop=True)
+    out["n"] = out["n"].astype(np.int64)
+    return out
+
+
+def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str,
+                covariates: list[str] = ()) -> tuple[pd.DataFrame, int]:
+    """``chosen`` with r and p recomputed bit-for-bit the same on every machine (see ``vaultkit.exact``).
+
+    These are the numbers that reach file names, notes and plots; q stays
+    the scan's (it depends on every p of the trait) and is only ever printed
+    rounded. Returns the table and how many rows kept their old values
+    because the recomputation is not the computation that made them (r
+    differs by more than 1e-9: other covariates).
+    """
+    import numpy as np
+
+    from vaultkit import exact
+    from vaultkit.stats import design_matrix, p_values
+
+    if chosen.empty:
+        return chosen, 0
+    index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(zip(
+        cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
+    design = design_matrix(cohort.pheno, list(covariates))
+    traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
+    r = np.empty(len(chosen))
+    df = np.empty(len(chosen))
+    for i, row in enumerate(chosen.itertuples(index=False)):
+        key = (row.gene_id, row.chrom, int(row.start), int(row.end))
+        if key not in index:
+            raise InputError(f"results row {key} is not a region of the feature table; run associate again")
+        r[i], n, k = exact.correlation(cohort.values[index[key]], traits[row.trait], method=method,
+                                       covariates=design)
+        df[i] = n - 2 - k
+    # A table made with other covariates (``plot --results``) is not recomputed from here: keep its values.
+    scan = chosen["r"].to_numpy(dtype=np.float64)
+    same = (np.abs(r - scan) <= 1e-9) | (np.isnan(r) & np.isnan(scan))
+    out = chosen.copy()
+    out["r"] = np.where(same, r, scan)
+    out["p"] = np.where(same, p_values(r, df), chosen["p"].to_numpy(dtype=np.float64))
+    return out, int((~same).sum())

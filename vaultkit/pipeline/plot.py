@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vaultkit.config import Settings
-from vaultkit.pipeline.analysis import associate, load_cohort, read_results, select, write_results
+from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, read_results, select, write_results
 from vaultkit.pipeline.plotting import PlotReport, build_jobs, draw
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault.obsidian import load_app_settings
@@ -41,7 +41,8 @@ def symbols_for(gene_ids: list[str]) -> dict[str, str]:
 
 
 def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: float | None = None,
-             processes: int = 1, progress: Progress = SILENT, dry_run: bool = False) -> PlotReport:
+             processes: int = 1, progress: Progress = SILENT, dry_run: bool = False, redraw: bool = False
+             ) -> PlotReport:
     """Draw the selected associations of ``results`` into the vault's attachments folder."""
     data = settings.data
     table = read_results(results)
@@ -49,12 +50,22 @@ def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: 
     traits = sorted(set(chosen["trait"]))
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=traits or list(data.traits),
-                         condition_column=data.condition_column)
+                         covariates=list(data.covariates), condition_column=data.condition_column)
+    methods = set(chosen["method"])
+    chosen, kept_digits = exact_stats(chosen, cohort, method=methods.pop() if len(methods) == 1 else data.method,
+                            covariates=list(data.covariates))
     jobs = build_jobs(chosen, cohort, vault=settings.vault, folder=attachments_folder(settings),
                       template=settings.plot_name, build=data.build, feature_label=data.feature_label,
                       units=data.units, condition_column=data.condition_column,
                       symbols=symbols_for(sorted(set(chosen["gene_id"]))))
     if dry_run:
-        return draw(jobs, dry_run=True)
-    with vault_lock(settings.vault):
-        return draw(jobs, processes=processes, progress=progress)
+        report = draw(jobs, dry_run=True, redraw=redraw)
+    else:
+        with vault_lock(settings.vault):
+            report = draw(jobs, processes=processes, progress=progress, redraw=redraw)
+    if kept_digits:
+        report.warnings.append(
+            f"{kept_digits} association(s) of {results.name} could not be recomputed from the feature table with "
+            f"covariates {list(data.covariates)}: their r and p are the table's, whose last digits may differ "
+            "between machines")
+    return report

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaultkit import __version__
 from vaultkit.errors import InputError
 from vaultkit.genome.plotnames import format_plot_name
 from vaultkit.genome.regions import Region
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from vaultkit.pipeline.analysis import Cohort
     from vaultkit.plots import PlotData
 
-PLOT_STYLE = "1"  # bump when the drawing changes, so every plot is redrawn once
+PLOT_STYLE = "2"  # bump when the drawing changes, so every plot is redrawn once
 HASH_KEY = "vaultkit:hash"
 
 
@@ -45,16 +44,24 @@ class PlotJob:
 class PlotReport:
     drawn: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _digest(data: PlotData) -> str:
+def fingerprint(data: PlotData) -> str:
+    """What the picture is made of: the values plotted, every text on it, and the plot-style version.
+
+    Numbers enter as they are drawn (``stats_text``), never at full precision, so
+    a new machine, BLAS or library version that moves r, p or q in their last
+    bits leaves the fingerprint, and so the file, alone.
+    """
     import numpy as np
+
+    from vaultkit.plots import stats_text
 
     h = hashlib.sha256(PLOT_STYLE.encode())
     h.update(np.ascontiguousarray(data.x, dtype="<f8").tobytes())
     h.update(np.ascontiguousarray(data.y, dtype="<f8").tobytes())
-    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, repr(data.r), repr(data.p),
-                         repr(data.q), data.n, data.method]).encode())
+    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, stats_text(data)]).encode())
     return h.hexdigest()[:32]
 
 
@@ -64,7 +71,7 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
     """A job per selected association; InputError if two would share a file name."""
     import numpy as np
 
-    from vaultkit.plots import PlotData
+    from vaultkit.plots import PlotData, stats_text
 
     index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(
         zip(cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
@@ -96,22 +103,33 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
             ylabel=f"{row.trait} ({unit})" if unit else row.trait,
             r=float(row.r), p=float(row.p), q=float(row.q), n=int(row.n), method=str(row.method),
         )
-        text = {"Title": data.title, "vaultkit:version": __version__, "vaultkit:trait": row.trait,
-                "vaultkit:region": region.key, "vaultkit:stats": f"n={data.n} r={data.r!r} p={data.p!r} q={data.q!r}",
-                HASH_KEY: _digest(data)}
+        # No vaultkit version in the file: an upgrade that draws the same picture must write the same bytes.
+        text = {"Title": data.title, "vaultkit:style": PLOT_STYLE, "vaultkit:trait": row.trait,
+                "vaultkit:region": region.key, "vaultkit:stats": stats_text(data).replace("\n", "; ").replace("ρ", "rho"),
+                HASH_KEY: fingerprint(data)}
         jobs.append(PlotJob(vault / rel, rel, data, text, (row.trait, *key)))
     return jobs
 
 
-def _unchanged(job: PlotJob) -> bool:
+def _keep(job: PlotJob, *, redraw: bool) -> bool:
+    """Whether the file at the job's path stays as it is.
+
+    Ours with the same fingerprint stays (unless ``redraw``); a PNG with no
+    fingerprint was drawn elsewhere (R, ``ingest``) and always stays; a
+    missing file, or one that is not a PNG, is drawn.
+    """
     from vaultkit.plots import png_text
 
     try:
-        # The provenance chunks sit before the image data: the head of the file is enough.
+        # Our provenance chunks sit before the image data: the head of the file is enough.
         with open(job.path, "rb") as fh:
-            head = fh.read(8192)
-        return png_text(head).get(HASH_KEY) == job.digest
-    except (OSError, ValueError):  # missing, or not a PNG: draw it
+            found = png_text(fh.read(8192)).get(HASH_KEY)
+        if found is not None:
+            return found == job.digest and not redraw
+        # No fingerprint: someone else's picture if it is a whole PNG, a broken file (redrawn) if not.
+        png_text(job.path.read_bytes(), whole=True)
+        return True
+    except (OSError, ValueError):
         return False
 
 
@@ -122,13 +140,18 @@ def _draw(job: PlotJob) -> str:
     return job.rel
 
 
-def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False) -> PlotReport:
-    """Draw the jobs whose plot is missing or stale; ``processes`` > 1 draws in parallel."""
+def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False,
+         redraw: bool = False) -> PlotReport:
+    """Draw the jobs whose plot is missing or whose fingerprint differs (all of them with ``redraw``).
+
+    ``processes`` > 1 draws in parallel. A redrawn plot whose bytes come out
+    the same is not written.
+    """
     report = PlotReport()
     kept: list[PlotJob] = []
     todo: list[PlotJob] = []
     for job in jobs:
-        (kept if _unchanged(job) else todo).append(job)
+        (kept if _keep(job, redraw=redraw) else todo).append(job)
     report.kept = [j.rel for j in kept]
     if dry_run or not todo:
         report.drawn = [j.rel for j in todo]

@@ -10,7 +10,7 @@ from vaultkit.config import CONFIG_FILE, Settings
 from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region
-from vaultkit.pipeline.analysis import associate, load_cohort, select
+from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, select
 from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
 from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder, symbols_for
@@ -73,7 +73,7 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
 
 
 def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False, force: bool = False,
-            processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
+            redraw: bool = False, processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
     """Bring the vault's gene notes and plots up to date with the data and the sources."""
     root = settings.vault
     report = RefreshReport()
@@ -98,11 +98,12 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         if empty:
             report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
         known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
-        chosen = chosen.loc[known].reset_index(drop=True)
+        chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
+                                covariates=list(data.covariates))
         jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
                           build=data.build, feature_label=data.feature_label, units=data.units,
                           condition_column=data.condition_column, symbols=symbols)
-        plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run)
+        plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
         report.drawn, report.kept = plots.drawn, plots.kept
         plot_rel = {j.key: j.rel for j in jobs}
         gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
