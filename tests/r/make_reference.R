@@ -127,20 +127,22 @@ pearson <- do.call(rbind, pearson_rows)
 write_tsv(pearson, "pearson.tsv")
 
 # ------------------------------------------------------------ Spearman ----
-# cor.test(method = "spearman"), default exact = NULL. R's documented rule:
+# cor.test(method = "spearman"), default exact = NULL. ?cor.test says:
 # without ties and n < 1290, p from the null distribution of
 # S = sum (rank x - rank y)^2 (algorithm AS 89: exact for small n,
 # Edgeworth series otherwise); with ties (R warns "Cannot compute exact
-# p-value with ties") or n >= 1290, the t approximation.
-# 'branch' records which of these applies by that rule:
-#   exact (no ties, n <= 9), edgeworth (no ties, 10 <= n < 1290), t.
+# p-value with ties") or larger n, the t approximation. R 4.2.2 in fact
+# still uses the Edgeworth series at n = 1290 (and the t approximation from
+# n = 1291 on): the n = 1290 and 1291 cases below show it.
+# 'branch' records which of these applies, as R behaves:
+#   exact (no ties, n <= 9), edgeworth (no ties, 10 <= n <= 1290), t.
 
 spearman_rows <- list()
 add_spearman <- function(case, x, y) {
   ok <- complete.cases(x, y)
   n <- sum(ok)
   ties <- anyDuplicated(x[ok]) > 0 || anyDuplicated(y[ok]) > 0
-  branch <- if (ties || n >= 1290) "t" else if (n <= 9) "exact" else "edgeworth"
+  branch <- if (ties || n > 1290) "t" else if (n <= 9) "exact" else "edgeworth"
   ct <- with_warnings(cor.test(x, y, method = "spearman"))
   v <- ct$value
   spearman_rows[[length(spearman_rows) + 1]] <<- data.frame(
@@ -217,9 +219,12 @@ for (n in c(500, 1289)) {
   p <- seq_len(n); p[c(1, 2)] <- p[c(2, 1)]
   add_spearman(sprintf("edge_n%d_one_swap", n), seq_len(n), p)
 }
-# No ties but n >= 1290: the t approximation.
+# The boundary: n = 1290 still Edgeworth; no ties but n = 1291, the t
+# approximation.
 x <- rnorm(1290); y <- 0.1 * x + sqrt(1 - 0.1^2) * rnorm(1290)
-add_spearman("t_noties_n1290_rho0.1", rank(x), rank(y))
+add_spearman("edge_n1290_rho0.1", rank(x), rank(y))
+x <- rnorm(1291); y <- 0.1 * x + sqrt(1 - 0.1^2) * rnorm(1291)
+add_spearman("t_noties_n1291_rho0.1", rank(x), rank(y))
 # n = 20 on real-valued data, with and without missing values.
 for (rho in c(0.8, 0.3, 0, -0.45)) {
   d <- pair(20, rho)
