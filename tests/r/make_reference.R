@@ -207,6 +207,14 @@ for (n in c(11, 12, 13, 15, 20, 30, 50, 100, 200)) {
     add_spearman(sprintf("edge_n%d_S%d", n, sum((seq_len(n) - p)^2)), seq_len(n), p)
   }
 }
+# n = 16 near rho = 1: k disjoint swaps of neighbours give S = 2k. R's p is
+# not monotone here: it falls from S = 0 to S = 10, then is 0 (the series
+# goes below 0 and is clipped), though the true p rises with S.
+for (k in 0:7) {
+  p <- 1:16
+  for (j in seq_len(k)) p[c(2 * j - 1, 2 * j)] <- p[c(2 * j, 2 * j - 1)]
+  add_spearman(sprintf("edge_n16_S%d", 2 * k), 1:16, p)
+}
 # Larger n: ranks of correlated normals, a few strengths (integer inputs;
 # the normals are not rounded first, so there are no ties).
 big_rhos <- list(`500` = c(0.999, 0.3, 0.05, -0.6, -0.99), `1289` = c(0.99, 0.02))
