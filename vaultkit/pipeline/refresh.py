@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vaultkit import genenote
+from vaultkit import __version__
 from vaultkit.config import CONFIG_FILE, Settings
 from vaultkit.errors import InputError
-from vaultkit.genome.genes import gene_table, span_table
-from vaultkit.genome.regions import Region
-from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, select
-from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
-from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
-from vaultkit.pipeline.plot import attachments_folder, symbols_for
-from vaultkit.pipeline.plotting import build_jobs, draw
+from vaultkit.pipeline import lastrun
+from vaultkit.pipeline.notewriter import NotesReport
 from vaultkit.progress import SILENT, Progress
-from vaultkit.sources.consensus import search_link
 from vaultkit.vault.write import clean_temp_files, vault_lock, write_if_changed
+
+if TYPE_CHECKING:
+    from vaultkit import genenote
+    from vaultkit.pipeline.fetch import FetchReport
 
 BASE_FILE = "Genes.base"
 
@@ -31,6 +30,7 @@ class RefreshReport:
     kept: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    skipped: bool = False  # nothing changed since the last refresh: nothing was computed, drawn or written
 
     @property
     def exit_code(self) -> int:
@@ -43,12 +43,18 @@ class RefreshReport:
             "notes": {"created": n.created, "updated": n.updated, "unchanged": len(n.unchanged)},
             "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": n.retired},
             "sources": self.sources, "conflicts": n.conflicts, "unreadable": n.unreadable,
-            "pasted_kept": n.pasted_kept, "warnings": self.warnings,
+            "pasted_kept": n.pasted_kept, "warnings": self.warnings, "skipped": self.skipped,
         }
 
 
 def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
            fetched: FetchReport | None) -> dict[str, genenote.GeneFacts]:
+    from vaultkit import genenote
+    from vaultkit.genome.genes import gene_table, span_table
+    from vaultkit.genome.regions import Region
+    from vaultkit.pipeline.fetch import note_texts
+    from vaultkit.sources.consensus import search_link
+
     table, spans = gene_table(), span_table()
     data = settings.data
     facts: dict[str, genenote.GeneFacts] = {}
@@ -72,54 +78,113 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
     return facts
 
 
+# Online answers are asked again after this long, even when nothing else changed (new papers appear).
+SOURCES_FRESH_SECONDS = 12 * 3600
+
+
 def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False, force: bool = False,
             redraw: bool = False, processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
-    """Bring the vault's gene notes and plots up to date with the data and the sources."""
+    """Bring the vault's gene notes and plots up to date with the data and the sources.
+
+    When the inputs (settings, data tables, versions) and every file of the
+    vault are as the last clean refresh left them, nothing can change: the
+    run is skipped and reported as such (``report.skipped``).
+    """
+    from vaultkit.pipeline.plotting import PLOT_STYLE
+
     root = settings.vault
-    report = RefreshReport()
     with vault_lock(root, dry_run=dry_run):
         if not dry_run:
             clean_temp_files(root)  # what a killed run left behind
         data = settings.data
-        for key in ("features", "phenotypes"):
-            if not settings.path(getattr(data, key)).exists():
-                raise InputError(f"{settings.path(getattr(data, key))}: no such file; set [data].{key} in "
+        tables = [settings.path(data.features), settings.path(data.phenotypes)]
+        for key, path in zip(("features", "phenotypes"), tables, strict=True):
+            if not path.exists():
+                raise InputError(f"{path}: no such file; set [data].{key} in "
                                  f"{root / CONFIG_FILE} (a path relative to the vault, or absolute)")
-        cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
-                             sample_column=data.sample_column, traits=list(data.traits),
-                             covariates=list(data.covariates), condition_column=data.condition_column)
-        results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates))
-        chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
-        symbols = symbols_for(sorted(set(results["gene_id"])))
-        unknown = sorted(g for g in symbols if g and symbols[g] == g)
-        if unknown:
-            report.warnings.append(f"{len(unknown)} gene id(s) not in the HGNC table get no note: {', '.join(unknown[:10])}")
-        empty = int((results["gene_id"] == "").sum() // max(1, len(data.traits)))
-        if empty:
-            report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
-        known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
-        chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
-                                covariates=list(data.covariates))
-        jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
-                          build=data.build, feature_label=data.feature_label, units=data.units,
-                          condition_column=data.condition_column, symbols=symbols)
-        plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
-        report.drawn, report.kept = plots.drawn, plots.kept
-        plot_rel = {j.key: j.rel for j in jobs}
-        gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
-        fetched = None
-        if settings.sources.enabled and gene_symbols:
-            fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline,
-                                  dry_run=dry_run)
-            report.sources = fetched.status
-            report.warnings.extend(fetched.notices)
-        facts = _facts(settings, chosen, plot_rel, fetched)
-        _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs])
+        last = lastrun.LastRun.load(root)
+        hashes = lastrun.data_hashes(tables, last.data if last else None)
+        inputs = lastrun.inputs_digest(repr(settings), root, hashes, (__version__, PLOT_STYLE))
+        before = lastrun.snapshot(root)
+        online = bool(settings.sources.enabled) and not offline
+        if (last is not None and not (force or redraw) and last.inputs == inputs
+                and last.vault == lastrun.snapshot_digest(before) and (not online or time.time() < last.sources_until)):
+            return _skipped(last)
+        report = _refresh(settings, offline=offline, dry_run=dry_run, force=force, redraw=redraw,
+                          processes=processes, progress=progress)
+        if not dry_run:
+            n = report.notes
+            written = {*n.created, *n.updated, *report.drawn, BASE_FILE}
+            clean = report.exit_code == 0
+            fetched_ok = online and all(v in ("fetched", "cached", "nothing to fetch") for v in report.sources.values())
+            lastrun.LastRun(
+                inputs=inputs if clean else "", vault=lastrun.left_behind(root, before, written), data=hashes,
+                sources_until=time.time() + SOURCES_FRESH_SECONDS if fetched_ok else 0.0,
+                summary={"notes": sorted({*n.created, *n.updated, *n.unchanged}), "plots": sorted({*report.drawn,
+                         *report.kept}), "warnings": report.warnings,
+                         "sources": [f"{k}\0{v}" for k, v in report.sources.items()]},
+            ).save(root)
+    return report
+
+
+def _skipped(last: lastrun.LastRun) -> RefreshReport:
+    summary = last.summary or {}
+    report = RefreshReport(notes=NotesReport(unchanged=list(summary.get("notes", []))),
+                           kept=list(summary.get("plots", [])), warnings=list(summary.get("warnings", [])),
+                           skipped=True)
+    for item in summary.get("sources", []):
+        name, _, status = item.partition("\0")
+        report.sources[name] = f"as in the last refresh ({status})"
+    return report
+
+
+def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, redraw: bool, processes: int,
+             progress: Progress) -> RefreshReport:
+    from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, select
+    from vaultkit.pipeline.fetch import fetch_genes
+    from vaultkit.pipeline.plot import attachments_folder, symbols_for
+    from vaultkit.pipeline.plotting import build_jobs, draw
+
+    root = settings.vault
+    report = RefreshReport()
+    data = settings.data
+    cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
+                         sample_column=data.sample_column, traits=list(data.traits),
+                         covariates=list(data.covariates), condition_column=data.condition_column)
+    results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates))
+    chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
+    symbols = symbols_for(sorted(set(results["gene_id"])))
+    unknown = sorted(g for g in symbols if g and symbols[g] == g)
+    if unknown:
+        report.warnings.append(f"{len(unknown)} gene id(s) not in the HGNC table get no note: {', '.join(unknown[:10])}")
+    empty = int((results["gene_id"] == "").sum() // max(1, len(data.traits)))
+    if empty:
+        report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
+    known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
+    chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
+                            covariates=list(data.covariates))
+    jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
+                      build=data.build, feature_label=data.feature_label, units=data.units,
+                      condition_column=data.condition_column, symbols=symbols)
+    plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
+    report.drawn, report.kept = plots.drawn, plots.kept
+    plot_rel = {j.key: j.rel for j in jobs}
+    gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
+    fetched = None
+    if settings.sources.enabled and gene_symbols:
+        fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline,
+                              dry_run=dry_run)
+        report.sources = fetched.status
+        report.warnings.extend(fetched.notices)
+    facts = _facts(settings, chosen, plot_rel, fetched)
+    _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs])
     return report
 
 
 def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
                  dry_run: bool, force: bool, planned: list[str]) -> None:
+    from vaultkit.pipeline.notewriter import NoteWriter
+
     writer = NoteWriter(settings, dry_run=dry_run, planned=planned)
     for symbol in sorted(facts):
         writer.edit_gene(facts[symbol], force=force)
