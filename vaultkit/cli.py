@@ -52,10 +52,10 @@ def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Path, ..
 
 
 def progress() -> Any:
-    """A progress bar on a terminal, silence otherwise."""
-    from vaultkit.progress import SILENT, RichProgress
+    """A progress bar on a terminal, a few plain lines on stderr otherwise."""
+    from vaultkit.progress import for_terminal
 
-    return RichProgress() if sys.stderr.isatty() else SILENT
+    return for_terminal(sys.stderr)
 
 
 def emit_json(data: Any) -> None:

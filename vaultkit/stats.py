@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vaultkit.progress import SILENT, Progress
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -29,8 +31,8 @@ def _residualise(block: np.ndarray, design: np.ndarray) -> np.ndarray:
     return block - (block @ q) @ q.T
 
 
-def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariates: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariates: np.ndarray | None = None,
+              progress: Progress = SILENT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """r, n and two-sided p of each row of ``x`` (regions x samples) with ``y``.
 
     ``y`` is one trait (samples) or several (samples x traits); the results
@@ -56,11 +58,13 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
     for j in range(t):
         y_groups.setdefault(ok_y[:, j].tobytes(), []).append(j)
     x_nan = np.isnan(x)
+    progress.start(f"associating {m:,} regions with {t} trait(s)", m * len(y_groups))
     for traits in y_groups.values():
         ymask = ok_y[:, traits[0]]
         for rows, cols in _row_groups(x_nan, ymask):
             n[_sel(rows), traits] = int(cols.sum())
             if cols.sum() < 3 + k:
+                progress.advance(len(rows) if isinstance(rows, np.ndarray) else rows.stop)
                 continue
             yy = ys[np.ix_(cols, traits)]
             cov = None if covariates is None else covariates[cols]
@@ -71,6 +75,8 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
                 idx = rows[s : s + step] if isinstance(rows, np.ndarray) else slice(s, min(s + step, total))
                 block = x[idx] if cols.all() else x[idx][:, cols]
                 r[_sel(idx), traits] = _dense_r(block, yy, method, cov)
+                progress.advance(len(block))
+    progress.stop()
     r = np.clip(r, -1.0, 1.0)
     r[n - 2 - k < 1] = np.nan
     p = p_values(r, n - 2 - k)
@@ -163,7 +169,7 @@ def design_matrix(pheno: pd.DataFrame, covariates: list[str]) -> np.ndarray | No
 
 
 def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *, traits: list[str],
-              method: str = "pearson", covariates: list[str] = ()) -> pd.DataFrame:
+              method: str = "pearson", covariates: list[str] = (), progress: Progress = SILENT) -> pd.DataFrame:
     """The tidy results table: gene_id, chrom, start, end, trait, n, r, p, q, method."""
     import pandas as pd
 
@@ -171,7 +177,7 @@ def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *,
         raise ValueError(f"method must be 'pearson' or 'spearman', not {method!r}")
     design = design_matrix(pheno, list(covariates))
     ys = np.column_stack([pd.to_numeric(pheno[t], errors="coerce").to_numpy(dtype=np.float64) for t in traits])
-    r, n, p = correlate(values, ys, method=method, covariates=design)
+    r, n, p = correlate(values, ys, method=method, covariates=design, progress=progress)
     m, k = len(regions), len(traits)
     return pd.DataFrame({
         **{c: np.tile(regions[c].to_numpy(), k) for c in ("gene_id", "chrom", "start", "end")},

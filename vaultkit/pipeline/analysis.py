@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultkit.errors import InputError
+from vaultkit.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,23 +27,31 @@ class Cohort:
 
 
 def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits: list[str],
-                covariates: list[str] = (), condition_column: str | None = None) -> Cohort:
+                covariates: list[str] = (), condition_column: str | None = None,
+                progress: Progress = SILENT) -> Cohort:
     """Read both tables, validate them, and keep the samples they share."""
     from vaultkit.tables import align, read_features, read_phenotypes
 
-    feats = read_features(features)
-    pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
-                            covariates=list(covariates), condition_column=condition_column)
+    progress.start(f"reading {features.name} and {phenotypes.name}", 2)
+    try:
+        feats = read_features(features)
+        progress.advance()
+        pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
+                                covariates=list(covariates), condition_column=condition_column)
+        progress.advance()
+    finally:
+        progress.stop()
     values, table, samples = align(feats, pheno)
     return Cohort(feats.regions, values, table, samples)
 
 
-def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = ()) -> pd.DataFrame:
+def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (),
+              progress: Progress = SILENT) -> pd.DataFrame:
     """The results table for every region and trait."""
     from vaultkit import stats
 
     return stats.associate(cohort.regions, cohort.values, cohort.pheno, traits=list(traits), method=method,
-                           covariates=list(covariates))
+                           covariates=list(covariates), progress=progress)
 
 
 def write_results(results: pd.DataFrame, out: Path) -> None:
@@ -99,8 +108,8 @@ def select(results: pd.DataFrame, *, fdr: float, top: int) -> pd.DataFrame:
     return out
 
 
-def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str,
-                covariates: list[str] = ()) -> tuple[pd.DataFrame, int]:
+def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates: list[str] = (),
+                progress: Progress = SILENT) -> tuple[pd.DataFrame, int]:
     """``chosen`` with r and p recomputed bit-for-bit the same on every machine (see ``vaultkit.exact``).
 
     These are the numbers that reach file names, notes and plots; q stays
@@ -122,6 +131,7 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str,
     traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
     r = np.empty(len(chosen))
     df = np.empty(len(chosen))
+    progress.start("recomputing the selected associations exactly", len(chosen))
     for i, row in enumerate(chosen.itertuples(index=False)):
         key = (row.gene_id, row.chrom, int(row.start), int(row.end))
         if key not in index:
@@ -129,6 +139,8 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str,
         r[i], n, k = exact.correlation(cohort.values[index[key]], traits[row.trait], method=method,
                                        covariates=design)
         df[i] = n - 2 - k
+        progress.advance()
+    progress.stop()
     # A table made with other covariates (``plot --results``) is not recomputed from here: keep its values.
     scan = chosen["r"].to_numpy(dtype=np.float64)
     same = (np.abs(r - scan) <= 1e-9) | (np.isnan(r) & np.isnan(scan))

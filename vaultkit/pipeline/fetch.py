@@ -21,6 +21,7 @@ from vaultkit.sources.uniprot import UniprotFunction
 from vaultkit.vault.write import STATE_DIR
 
 SOURCES = ("ncbi", "uniprot", "europepmc")
+LABELS = {"ncbi": "NCBI Gene", "uniprot": "UniProt", "europepmc": "Europe PMC"}
 CACHE_FILE = "http_cache.sqlite"
 
 
@@ -120,26 +121,30 @@ def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, .
         gene = table.find(sym)
         report.genes[gene.symbol if gene else sym] = GeneInfo(gene.symbol if gene else sym, gene)
     cfg = settings.sources
-    progress.start("fetching sources", len(sources))
     for source in sources:
         before = (client.stats.sent, client.stats.cached)
         host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
+        # Europe PMC is asked once per gene (minutes for a large vault); the others in a few batched requests.
+        progress.start(f"asking {LABELS[source]} about {len(report.genes)} gene(s)",
+                       len(report.genes) if source == "europepmc" else 1)
         try:
-            {"ncbi": _ncbi, "uniprot": _uniprot, "europepmc": _europepmc}[source](client, cfg, report)
+            {"ncbi": _ncbi, "uniprot": _uniprot, "europepmc": _europepmc}[source](client, cfg, report, progress)
             report.status[source] = _status(client, before, host)
         except OfflineMiss:
             unreachable = host in client.stats.offline_hosts
             report.status[source] = f"offline: {'host unreachable, ' if unreachable else ''}not all cached, text kept"
         except SourceError as exc:
             report.status[source] = f"failed: {exc}"
-        progress.advance()
-    progress.stop()
+        finally:
+            if source != "europepmc":
+                progress.advance()
+            progress.stop()
     report.requests, report.throttled = client.stats.sent, client.stats.throttled
     report.notices = list(dict.fromkeys(client.stats.notices))
     return report
 
 
-def _ncbi(client: HttpClient, cfg: Any, report: FetchReport) -> None:
+def _ncbi(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
     ids = {info.gene.entrez_id for info in report.genes.values() if info.gene and info.gene.entrez_id}
     missing = [sym for sym, info in report.genes.items() if info.gene is None]
     if missing:
@@ -154,7 +159,7 @@ def _ncbi(client: HttpClient, cfg: Any, report: FetchReport) -> None:
     report.unknown = sorted(s for s, i in report.genes.items() if i.gene is None and i.ncbi is None)
 
 
-def _uniprot(client: HttpClient, cfg: Any, report: FetchReport) -> None:
+def _uniprot(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
     wanted = {info.gene.uniprot_ids[0]: sym for sym, info in report.genes.items() if info.gene and info.gene.uniprot_ids}
     entries = uniprot.fetch_entries(client, cfg.uniprot_base_url, wanted)
     for entry in entries:
@@ -163,7 +168,7 @@ def _uniprot(client: HttpClient, cfg: Any, report: FetchReport) -> None:
             report.genes[wanted[parsed.accession]].uniprot = parsed
 
 
-def _europepmc(client: HttpClient, cfg: Any, report: FetchReport) -> None:
+def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
     # Each gene is its own query: Europe PMC has no batch search that keeps per-gene top lists.
     # Offline, a gene missing from the cache must not hide the cached answers of the others.
     missed: OfflineMiss | None = None
@@ -174,5 +179,6 @@ def _europepmc(client: HttpClient, cfg: Any, report: FetchReport) -> None:
                 europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers))
         except OfflineMiss as exc:
             missed = exc
+        progress.advance()
     if missed is not None:
         raise missed

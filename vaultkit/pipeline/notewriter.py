@@ -13,6 +13,7 @@ from typing import Any
 
 from vaultkit import genenote
 from vaultkit.config import Settings
+from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import index as vindex
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.obsidian import load_app_settings
@@ -40,11 +41,12 @@ Edit = Callable[[str, dict[str, Any], str, Resolver], genenote.NoteUpdate]
 class NoteWriter:
     """One pass of note edits over a vault; ``finish`` writes the state and retires old plots."""
 
-    def __init__(self, settings: Settings, *, dry_run: bool = False, planned: list[str] = ()) -> None:
+    def __init__(self, settings: Settings, *, dry_run: bool = False, planned: list[str] = (),
+                 progress: Progress = SILENT) -> None:
         self.settings = settings
         self.root = settings.vault
         self.dry_run = dry_run
-        index = vindex.build(self.root, use_cache=not dry_run)
+        index = vindex.build(self.root, use_cache=not dry_run, progress=progress)
         self.resolver = Resolver([*index.files, *planned])
         self.app = load_app_settings(self.root)
         self.state = load_state(self.root)

@@ -150,8 +150,10 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
     data = settings.data
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=list(data.traits),
-                         covariates=list(data.covariates), condition_column=data.condition_column)
-    results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates))
+                         covariates=list(data.covariates), condition_column=data.condition_column,
+                         progress=progress)
+    results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates),
+                        progress=progress)
     chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
     symbols = symbols_for(sorted(set(results["gene_id"])))
     unknown = sorted(g for g in symbols if g and symbols[g] == g)
@@ -162,7 +164,7 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
         report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
     known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
     chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
-                            covariates=list(data.covariates))
+                            covariates=list(data.covariates), progress=progress)
     jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
                       build=data.build, feature_label=data.feature_label, units=data.units,
                       condition_column=data.condition_column, symbols=symbols)
@@ -173,21 +175,25 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
     fetched = None
     if settings.sources.enabled and gene_symbols:
         fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline,
-                              dry_run=dry_run)
+                              dry_run=dry_run, progress=progress)
         report.sources = fetched.status
         report.warnings.extend(fetched.notices)
     facts = _facts(settings, chosen, plot_rel, fetched)
-    _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs])
+    _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs],
+                 progress=progress)
     return report
 
 
 def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
-                 dry_run: bool, force: bool, planned: list[str]) -> None:
+                 dry_run: bool, force: bool, planned: list[str], progress: Progress) -> None:
     from vaultkit.pipeline.notewriter import NoteWriter
 
-    writer = NoteWriter(settings, dry_run=dry_run, planned=planned)
+    writer = NoteWriter(settings, dry_run=dry_run, planned=planned, progress=progress)
+    progress.start("writing gene notes", len(facts))
     for symbol in sorted(facts):
         writer.edit_gene(facts[symbol], force=force)
+        progress.advance()
+    progress.stop()
     report.notes = writer.finish()
     base = settings.vault / BASE_FILE
     if not dry_run and not base.exists() and facts:
