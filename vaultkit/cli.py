@@ -405,6 +405,12 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
     fetch NCBI/UniProt/Europe PMC text. Exits 1 on conflicts, unreadable
     notes, or a source that failed while online.
 
+    When the settings, the data tables, vaultkit's version and every file of
+    the vault are as the last clean refresh left them, the run is skipped
+    and nothing is written (online sources are asked again after 12 hours).
+    Plots are drawn only when what they show changed (a fingerprint in each
+    PNG); --redraw draws them all.
+
     Example: vaultkit refresh my-vault --jobs 2
     """
     from vaultkit.pipeline.refresh import refresh as run
@@ -418,6 +424,8 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
         click.echo(f"warning: {w}", err=True)
     if as_json:
         emit_json(report.as_json())
+    if report.skipped:
+        click.echo("nothing changed since the last refresh (settings, data, vault): nothing to do", err=True)
     _print_notes(notes, would=dry_run)
     verb = "would be " if dry_run else ""
     click.echo(
