@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats as ss
 
-from vaultkit.stats import associate, bh_q, correlate
+from vaultkit.stats import associate, correlate, q_values
 
 
 @pytest.fixture
@@ -30,14 +32,46 @@ def test_r_and_p_match_scipy_pairwise_complete(data, method, ref):
         want = ref(x[i][ok], y[ok])
         assert n[i] == ok.sum()
         assert abs(r[i] - want[0]) <= 1e-9 * abs(want[0]) + 1e-15
-        assert abs(p[i] - want[1]) <= 1e-7 * want[1] + 1e-300
+        if method == "pearson":  # scipy's Spearman p is the t approximation; R's (below) is exact or AS 89
+            assert abs(p[i] - want[1]) <= 1e-7 * want[1] + 1e-300
+
+
+REFERENCE = Path(__file__).parent / "fixtures" / "r_reference"
+
+
+def _vector(text: str) -> np.ndarray:
+    return np.array([np.nan if v == "NA" else float(v) for v in text.split(",")])
+
+
+@pytest.mark.parametrize(("table", "method", "estimate"), [("pearson.tsv", "pearson", "r"),
+                                                          ("spearman.tsv", "spearman", "rho")])
+def test_the_scan_and_the_exact_path_give_rs_cor_test(table, method, estimate):
+    """R's cor.test (tests/r/make_reference.R), case by case: the scan and the printed numbers alike."""
+    from vaultkit import exact
+    from vaultkit.stats import p_values
+
+    ref = pd.read_csv(REFERENCE / table, sep="\t", keep_default_na=False, dtype=str)
+    for row in ref.itertuples(index=False):
+        x, y = _vector(row.x), _vector(row.y)
+        want_r, want_p = float(getattr(row, estimate)), float(row.p)
+        r, _, p = correlate(x[None, :], y, method=method)
+        er, en, k = exact.correlation(x, y, method=method)
+        ep = p_values(np.array([er]), np.array([en]), k, method == "spearman" and exact.untied(x, y))
+        assert r[0] == pytest.approx(want_r, rel=1e-9, abs=1e-15), row.case
+        assert er == pytest.approx(want_r, rel=1e-9, abs=1e-15), row.case
+        if method == "pearson" and 1 - abs(want_r) < 1e-12:
+            # A perfect line: t is infinite, and R's 1e-62 comes from its own last bit of r. Both say 0.
+            assert p[0] < 1e-30 and ep[0] < 1e-30 and want_p < 1e-30, row.case
+            continue
+        assert p[0] == pytest.approx(want_p, rel=1e-9, abs=0), row.case
+        assert ep[0] == pytest.approx(want_p, rel=1e-9, abs=0), row.case
 
 
 def test_q_matches_false_discovery_control_within_trait(data):
     x, y = data
     _, _, p = correlate(x, y)
     p[5] = np.nan
-    q = bh_q(p)
+    q = q_values(p)
     ok = ~np.isnan(p)
     np.testing.assert_allclose(q[ok], ss.false_discovery_control(p[ok]), rtol=1e-12)
     assert np.isnan(q[5])
@@ -78,3 +112,41 @@ def test_results_table_columns_and_per_trait_q():
     assert len(out) == 6 and set(out["method"]) == {"spearman"}
     for _trait, part in out.groupby("trait"):
         np.testing.assert_allclose(part["q"], ss.false_discovery_control(part["p"]))
+
+
+def test_q_methods_give_p_adjust_and_qvalue():
+    """stats.q_values against R's p.adjust(p, "BH") and qvalue::qvalue(p, lambda) on R's own vectors."""
+    ref = pd.read_csv(REFERENCE / "padjust.tsv", sep="\t", keep_default_na=False, dtype=str)
+    num = lambda col: np.array([np.nan if v == "NA" else float(v) for v in col])  # noqa: E731
+    for _, part in ref.groupby("vector", sort=False):
+        p = num(part["p"])
+        np.testing.assert_allclose(q_values(p), num(part["bh"]), rtol=1e-12)
+        for lam in ("0.5", "0.3"):
+            want = num(part[f"q_lambda{lam}"])
+            if np.isnan(want).all():
+                continue  # qvalue stopped: pi0 <= 0 at this lambda
+            np.testing.assert_allclose(q_values(p, method="storey", storey_lambda=float(lam)), want, rtol=1e-12)
+
+
+def test_associate_command_with_storey_q(tmp_path):
+    from click.testing import CliRunner
+
+    from tests.conftest import write_cohort
+    from vaultkit import rstats
+    from vaultkit.cli import cli
+
+    write_cohort(tmp_path)
+    out = tmp_path / "results.tsv"
+    args = ["associate", "--features", str(tmp_path / "features.tsv"), "--phenotypes", str(tmp_path / "phenotypes.tsv"),
+            "--traits", "sPAP,mPAP", "--method", "spearman", "--q-method", "storey", "--storey-lambda", "0.3",
+            "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, sep="\t")
+    for _, part in table.groupby("trait"):
+        np.testing.assert_allclose(part["q"], rstats.storey_q(part["p"].to_numpy(), 0.3)[0], rtol=1e-12)
+    bad = tmp_path / "v"
+    bad.mkdir()
+    (bad / "vaultkit.toml").write_text('[data]\nq_method = "holm"\n')
+    result = CliRunner().invoke(cli, ["refresh", str(bad), "--offline"])
+    assert result.exit_code == 2 and "q_method" in result.stderr

@@ -206,12 +206,20 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option("--method", type=click.Choice(["pearson", "spearman"]), default="pearson", show_default=True)
 @click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
 @click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
+@click.option("--q-method", type=click.Choice(["bh", "storey"]), default="bh", show_default=True,
+              help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).")
+@click.option("--storey-lambda", type=click.FloatRange(0, 1, max_open=True), default=0.5, show_default=True,
+              help="qvalue's lambda for --q-method storey.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Results table; .tsv, .csv or .parquet.")
 @reports_errors
 def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, sample_column: str,
-              out: Path) -> None:
-    """Correlate every region with every trait: n, r, p and BH q within each trait.
+              q_method: str, storey_lambda: float, out: Path) -> None:
+    """Correlate every region with every trait: n, r, p and q within each trait, as R's cor.test gives them.
+
+    Pearson p is Student's t; Spearman p without ties is R's exact null
+    distribution (n <= 9) or the AS 89 series (n <= 1290), with ties the t
+    approximation; partial correlations (covariates) use t with n - 2 - k df.
 
     Writes columns gene_id, chrom, start, end, trait, n, r, p, q, method.
 
@@ -220,7 +228,8 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
     from vaultkit.pipeline.plot import run_associate
 
     rows = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out, method=method,
-                         covariates=_csv(covariates), sample_column=sample_column)
+                         covariates=_csv(covariates), sample_column=sample_column, q_method=q_method,
+                         storey_lambda=storey_lambda)
     click.echo(f"wrote {rows} associations to {out}", err=True)
 
 

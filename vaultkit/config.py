@@ -25,6 +25,8 @@ class DataSettings:
     covariates: tuple[str, ...] = ()
     build: str = "GRCh38"
     method: str = "pearson"
+    q_method: str = "bh"  # or "storey": qvalue::qvalue(p, lambda = storey_lambda)
+    storey_lambda: float = 0.5
     fdr: float = 0.05
     top_per_gene: int = 1
     feature_label: str = "ATAC-seq signal"
@@ -116,6 +118,10 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
     data = DataSettings(**_pick(DataSettings, data_table, f"{where} [data]"))
     if data.method not in ("pearson", "spearman"):
         raise ConfigError(f"{where} [data].method: expected \"pearson\" or \"spearman\", got {data.method!r}")
+    if data.q_method not in ("bh", "storey"):
+        raise ConfigError(f"{where} [data].q_method: expected \"bh\" or \"storey\", got {data.q_method!r}")
+    if not 0 <= data.storey_lambda < 1:
+        raise ConfigError(f"{where} [data].storey_lambda: expected a number in [0, 1), got {data.storey_lambda!r}")
     if not 0 < data.fdr <= 1:
         raise ConfigError(f"{where} [data].fdr: expected a number in (0, 1], got {data.fdr!r}")
     sources = _sources(raw.get("sources", {}), where)

@@ -108,6 +108,13 @@ def correlation(x: np.ndarray, y: np.ndarray, *, method: str = "pearson",
     return exact_r(xs, ys), n, k
 
 
+def untied(x: np.ndarray, y: np.ndarray) -> bool:
+    """No two equal values on either side among the complete pairs (R's exact Spearman p applies)."""
+    ok = ~(np.isnan(x) | np.isnan(y))
+    xs, ys = x[ok], y[ok]
+    return len(np.unique(xs)) == len(xs) and len(np.unique(ys)) == len(ys)
+
+
 def exact_r(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson r of two float64 vectors, correctly rounded from exact integer sums; NaN if one is constant."""
     n = len(x)

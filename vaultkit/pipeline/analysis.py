@@ -45,13 +45,19 @@ def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits:
     return Cohort(feats.regions, values, table, samples)
 
 
-def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (),
-              progress: Progress = SILENT) -> pd.DataFrame:
-    """The results table for every region and trait."""
+def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (), q_method: str = "bh",
+              storey_lambda: float = 0.5, progress: Progress = SILENT) -> pd.DataFrame:
+    """The results table for every region and trait; InputError when Storey's pi0 cannot be estimated."""
     from vaultkit import stats
 
-    return stats.associate(cohort.regions, cohort.values, cohort.pheno, traits=list(traits), method=method,
-                           covariates=list(covariates), progress=progress)
+    try:
+        return stats.associate(cohort.regions, cohort.values, cohort.pheno, traits=list(traits), method=method,
+                               covariates=list(covariates), q_method=q_method, storey_lambda=storey_lambda,
+                               progress=progress)
+    except ValueError as exc:
+        if q_method != "storey":
+            raise
+        raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or q_method = \"bh\"") from None
 
 
 def write_results(results: pd.DataFrame, out: Path) -> None:
@@ -130,15 +136,17 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates
     design = design_matrix(cohort.pheno, list(covariates))
     traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
     r = np.empty(len(chosen))
-    df = np.empty(len(chosen))
+    n = np.zeros(len(chosen), dtype=np.int64)
+    k = np.zeros(len(chosen), dtype=np.int64)
+    untied = np.zeros(len(chosen), dtype=bool)
     progress.start("recomputing the selected associations exactly", len(chosen))
     for i, row in enumerate(chosen.itertuples(index=False)):
         key = (row.gene_id, row.chrom, int(row.start), int(row.end))
         if key not in index:
             raise InputError(f"results row {key} is not a region of the feature table; run associate again")
-        r[i], n, k = exact.correlation(cohort.values[index[key]], traits[row.trait], method=method,
-                                       covariates=design)
-        df[i] = n - 2 - k
+        x, y = cohort.values[index[key]], traits[row.trait]
+        r[i], n[i], k[i] = exact.correlation(x, y, method=method, covariates=design)
+        untied[i] = method == "spearman" and design is None and exact.untied(x, y)
         progress.advance()
     progress.stop()
     # A table made with other covariates (``plot --results``) is not recomputed from here: keep its values.
@@ -146,5 +154,5 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates
     same = (np.abs(r - scan) <= 1e-9) | (np.isnan(r) & np.isnan(scan))
     out = chosen.copy()
     out["r"] = np.where(same, r, scan)
-    out["p"] = np.where(same, p_values(r, df), chosen["p"].to_numpy(dtype=np.float64))
+    out["p"] = np.where(same, p_values(r, n, k, untied), chosen["p"].to_numpy(dtype=np.float64))
     return out, int((~same).sum())

@@ -20,6 +20,8 @@ traits = ["sPAP", "mPAP"]
 covariates = []
 build = "GRCh38"
 method = "pearson"               # or "spearman"
+q_method = "bh"                  # or "storey": qvalue::qvalue(p, lambda = storey_lambda), as R's qvalue package
+storey_lambda = 0.5
 fdr = 0.05                       # keep associations with q <= fdr ...
 top_per_gene = 1                 # ... and at most this many regions per gene and trait
 feature_label = "ATAC-seq signal"

@@ -13,10 +13,12 @@ from vaultkit.vault.write import vault_lock
 
 
 def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "pearson",
-                  covariates: list[str] = (), sample_column: str = "sample") -> int:
+                  covariates: list[str] = (), sample_column: str = "sample", q_method: str = "bh",
+                  storey_lambda: float = 0.5) -> int:
     """Associate every region with every trait and write the results table; returns its rows."""
     cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates)
-    results = associate(cohort, traits=traits, method=method, covariates=covariates)
+    results = associate(cohort, traits=traits, method=method, covariates=covariates, q_method=q_method,
+                        storey_lambda=storey_lambda)
     write_results(results, out)
     return len(results)
 

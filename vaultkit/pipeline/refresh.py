@@ -153,7 +153,7 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
                          covariates=list(data.covariates), condition_column=data.condition_column,
                          progress=progress)
     results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates),
-                        progress=progress)
+                        q_method=data.q_method, storey_lambda=data.storey_lambda, progress=progress)
     chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
     symbols = symbols_for(sorted(set(results["gene_id"])))
     unknown = sorted(g for g in symbols if g and symbols[g] == g)
