@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from vaultkit.pipeline.analysis import Cohort
     from vaultkit.plots import PlotData
 
-PLOT_STYLE = "2"  # bump when the drawing changes, so every plot is redrawn once
+PLOT_STYLE = "3"  # bump when the drawing changes, so every plot is redrawn once
 HASH_KEY = "vaultkit:hash"
 
 
@@ -61,7 +61,8 @@ def fingerprint(data: PlotData) -> str:
     h = hashlib.sha256(PLOT_STYLE.encode())
     h.update(np.ascontiguousarray(data.x, dtype="<f8").tobytes())
     h.update(np.ascontiguousarray(data.y, dtype="<f8").tobytes())
-    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, stats_text(data)]).encode())
+    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, stats_text(data), data.method,
+                         list(data.covariates), list(data.plot_conditions), data.condition_panel]).encode())
     return h.hexdigest()[:32]
 
 
