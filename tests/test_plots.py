@@ -8,7 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from vaultkit.cli import cli
+from vaultkit.errors import InputError
 from vaultkit.pipeline import plotting
+from vaultkit.pipeline.analysis import Cohort
 from vaultkit.plots import OKABE_ITO, PlotData, png_bytes, png_text, scatter, stats_text
 
 
@@ -173,6 +175,41 @@ def test_same_data_same_bytes_with_panel_and_hidden_conditions():
     b = png_bytes(scatter(d), {"vaultkit:trait": "sPAP"})
     assert a == b
     assert png_bytes(scatter(data(condition_panel=True)), {}) != a
+
+
+def _cohort():
+    pheno = pd.DataFrame({"sPAP": [30.0, 42.0, 55.0, 61.0, 38.0, 70.0], "age": [50, 61, np.nan, 45, 70, 66],
+                          "condition": ["healthy", "pah", "pah", "cteph", "healthy", "pah"]})
+    regions = pd.DataFrame({"gene_id": ["ENSG00000128342"], "chrom": ["chr22"], "start": [30247659], "end": [30247698]})
+    values = np.array([[1.0, 2.0, 3.0, 4.0, 1.5, 3.5]])
+    selected = pd.DataFrame({"gene_id": ["ENSG00000128342"], "chrom": ["chr22"], "start": [30247659],
+                             "end": [30247698], "trait": ["sPAP"], "n": [5], "r": [0.9], "p": [0.01], "q": [0.02],
+                             "method": ["spearman"]})
+    return selected, Cohort(regions, values, pheno, [f"S{i}" for i in range(6)])
+
+
+def _jobs(tmp_path, **kw):
+    selected, cohort = _cohort()
+    return plotting.build_jobs(selected, cohort, vault=tmp_path, folder="plots", template="legacy", build="GRCh38",
+                               feature_label="ATAC-seq signal", units={}, condition_column="condition",
+                               symbols={"ENSG00000128342": "LIF"}, **kw)
+
+
+def test_build_jobs_passes_plot_settings_and_keeps_old_calls(tmp_path):
+    (old,) = _jobs(tmp_path)
+    assert old.data.plot_conditions == () and not old.data.condition_panel and old.data.covariates == ()
+    (job,) = _jobs(tmp_path, plot_conditions=("healthy", "pah"), condition_panel=True, covariates=("age",))
+    assert job.data.plot_conditions == ("healthy", "pah") and job.data.condition_panel
+    assert job.data.covariates == ("age",) and "partial, adjusted for age" in job.text["vaultkit:stats"]
+    assert job.text["vaultkit:stats"].startswith("Spearman rho = 0.900; ")
+    # The sample without an age is not in the statistics, so it is not drawn.
+    assert np.isnan(job.data.x[2]) and np.isfinite(job.data.x[[0, 1, 3, 4, 5]]).all()
+    assert job.digest != old.digest
+
+
+def test_build_jobs_rejects_an_unknown_plot_condition(tmp_path):
+    with pytest.raises(InputError, match=r"plot_conditions: \['CTEPH'\] not among the conditions"):
+        _jobs(tmp_path, plot_conditions=("healthy", "CTEPH"))
 
 
 def _vault(tmp_path, extra=""):

@@ -68,8 +68,16 @@ def fingerprint(data: PlotData) -> str:
 
 def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: str, template: str, build: str,
                feature_label: str, units: dict[str, str], condition_column: str | None,
-               symbols: dict[str, str]) -> list[PlotJob]:
-    """A job per selected association; InputError if two would share a file name."""
+               symbols: dict[str, str], plot_conditions: tuple[str, ...] = (), condition_panel: bool = False,
+               covariates: tuple[str, ...] = ()) -> list[PlotJob]:
+    """A job per selected association; InputError if two would share a file name.
+
+    ``plot_conditions`` are the conditions drawn (empty: all; InputError for
+    one the phenotype table does not have), ``condition_panel`` adds the
+    signal-by-condition panel, ``covariates`` are those the statistics were
+    adjusted for: named on the plot, and samples missing one are not drawn,
+    as they are not in the statistics.
+    """
     import numpy as np
 
     from vaultkit.plots import PlotData, stats_text
@@ -79,6 +87,19 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
     conds = None
     if condition_column and condition_column in cohort.pheno.columns:
         conds = tuple(cohort.pheno[condition_column].fillna("unknown").astype(str))
+    if plot_conditions:
+        if conds is None:
+            raise InputError(f"plot_conditions {list(plot_conditions)} but the phenotype table has no condition "
+                             f"column {condition_column!r}; set condition_column or plot_conditions = []")
+        unknown = [c for c in plot_conditions if c not in set(conds)]
+        if unknown:
+            raise InputError(f"plot_conditions: {unknown} not among the conditions of the phenotype table "
+                             f"({', '.join(sorted(set(conds)))})")
+    # Samples without every covariate are not in the statistics: not drawn either, so n and the points agree.
+    missing = [c for c in covariates if c not in cohort.pheno.columns]
+    if missing:
+        raise InputError(f"covariate(s) {missing} are not columns of the phenotype table")
+    complete = cohort.pheno[list(covariates)].notna().all(axis=1).to_numpy() if covariates else None
     jobs: list[PlotJob] = []
     seen: dict[str, str] = {}
     for row in selected.itertuples(index=False):
@@ -98,11 +119,14 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
                              "choose a plot_name template with {trait} or {r} in it")
         seen[rel] = ident
         unit = units.get(row.trait, "")
+        x = cohort.values[index[key]]
         data = PlotData(
-            x=cohort.values[index[key]], y=np.asarray(cohort.pheno[row.trait], dtype=np.float64), conditions=conds,
+            x=x if complete is None else np.where(complete, x, np.nan),
+            y=np.asarray(cohort.pheno[row.trait], dtype=np.float64), conditions=conds,
             title=f"{symbol} · {region.locus()} ({build})", xlabel=feature_label,
             ylabel=f"{row.trait} ({unit})" if unit else row.trait,
             r=float(row.r), p=float(row.p), q=float(row.q), n=int(row.n), method=str(row.method),
+            covariates=tuple(covariates), plot_conditions=tuple(plot_conditions), condition_panel=condition_panel,
         )
         # No vaultkit version in the file: an upgrade that draws the same picture must write the same bytes.
         text = {"Title": data.title, "vaultkit:style": PLOT_STYLE, "vaultkit:trait": row.trait,
