@@ -62,7 +62,8 @@ def test_identity_columns_and_covariates(tmp_path):
     feats.insert(2, "start", [1, 50, 100])
     feats.insert(3, "end", [40, 90, 140])
     fpath, ppath = tables(tmp_path, features=feats)
-    result = run_assoc(fpath, ppath, tmp_path / "r.tsv", "--covariates", "age,sex", "--method", "spearman")
+    result = run_assoc(fpath, ppath, tmp_path / "r.tsv", "--covariates", "age,sex", "--categorical", "sex",
+                       "--method", "spearman")
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "r.tsv", sep="\t", keep_default_na=False)
     assert out["gene_id"].tolist()[:3] == ["ENSG00000128342", "", "ENSG00000128342"]

@@ -203,8 +203,10 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option("--phenotypes", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Phenotype table: a row per sample, trait and covariate columns.")
 @click.option("--traits", required=True, help="Comma-separated trait columns, e.g. sPAP,mPAP.")
-@click.option("--method", type=click.Choice(["pearson", "spearman"]), default="pearson", show_default=True)
+@click.option("--method", type=click.Choice(["pearson", "spearman"]), default="spearman", show_default=True,
+              help="Spearman (rank) or Pearson correlation, as R's cor.test.")
 @click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
+@click.option("--categorical", default="", help="Covariates that are categories (dummy-coded, first level dropped).")
 @click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
 @click.option("--q-method", type=click.Choice(["bh", "storey"]), default="bh", show_default=True,
               help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).")
@@ -213,8 +215,8 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Results table; .tsv, .csv or .parquet.")
 @reports_errors
-def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, sample_column: str,
-              q_method: str, storey_lambda: float, out: Path) -> None:
+def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, categorical: str,
+              sample_column: str, q_method: str, storey_lambda: float, out: Path) -> None:
     """Correlate every region with every trait: n, r, p and q within each trait, as R's cor.test gives them.
 
     Pearson p is Student's t; Spearman p without ties is R's exact null
@@ -228,8 +230,8 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
     from vaultkit.pipeline.plot import run_associate
 
     rows = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out, method=method,
-                         covariates=_csv(covariates), sample_column=sample_column, q_method=q_method,
-                         storey_lambda=storey_lambda)
+                         covariates=_csv(covariates), categorical=_csv(categorical), sample_column=sample_column,
+                         q_method=q_method, storey_lambda=storey_lambda)
     click.echo(f"wrote {rows} associations to {out}", err=True)
 
 

@@ -24,7 +24,7 @@ class DataSettings:
     traits: tuple[str, ...] = ("sPAP", "mPAP")
     covariates: tuple[str, ...] = ()
     build: str = "GRCh38"
-    method: str = "pearson"
+    method: str = "spearman"  # as the user's R analysis; "pearson" stays a choice
     q_method: str = "bh"  # or "storey": qvalue::qvalue(p, lambda = storey_lambda)
     storey_lambda: float = 0.5
     fdr: float = 0.05
@@ -32,7 +32,17 @@ class DataSettings:
     feature_label: str = "ATAC-seq signal"
     units: dict[str, str] = field(default_factory=lambda: {"sPAP": "mmHg", "mPAP": "mmHg"})
     condition_column: str = "condition"
+    categorical: tuple[str, ...] = ()  # covariates that are categories (dummy-coded, first level dropped)
+    sample_suffix: str = ""  # "" = detect a ".WORD" every sample column ends with (".ATAC")
+    plot_conditions: tuple[str, ...] = ()  # conditions drawn in the scatter; () = all
+    condition_panel: bool = False  # a second panel: the region's signal by condition
+    # label -> phenotype column, from [traits.<label>] column = "..."; labels name headings, files, properties
+    trait_columns: dict[str, str] = field(default_factory=dict)
     synthetic: bool = False  # the example data says so in its notes
+
+    def column(self, trait: str) -> str:
+        """The phenotype column of a trait label."""
+        return self.trait_columns.get(trait, trait)
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,13 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
     data_table = raw.get("data", {})
     if not isinstance(data_table, dict):
         raise ConfigError(f"{where}: [data] must be a table")
-    data = DataSettings(**_pick(DataSettings, data_table, f"{where} [data]"))
+    picked = _pick(DataSettings, data_table, f"{where} [data]")
+    columns, units = _traits(raw.get("traits", {}), where)
+    if columns:
+        picked["trait_columns"] = columns
+    if units:
+        picked["units"] = {**picked.get("units", DataSettings().units), **units}
+    data = DataSettings(**picked)
     if data.method not in ("pearson", "spearman"):
         raise ConfigError(f"{where} [data].method: expected \"pearson\" or \"spearman\", got {data.method!r}")
     if data.q_method not in ("bh", "storey"):
@@ -133,6 +149,26 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return with_overrides(settings, **overrides)
+
+
+def _traits(table: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``[traits.<label>]`` tables: (label -> column, label -> unit)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [traits] must hold tables such as [traits.sPAP] column = \"sPAP.excl..ZVD\"")
+    columns: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for label, sub in table.items():
+        if not isinstance(sub, dict):
+            raise ConfigError(f"{where}: [traits.{label}] must be a table with column = \"...\" (and unit)")
+        unknown = sorted(set(sub) - {"column", "unit"})
+        if unknown:
+            raise ConfigError(f"{where} [traits.{label}]: unknown key(s) {unknown}; expected column and unit")
+        for key, out in (("column", columns), ("unit", units)):
+            if key in sub:
+                if not isinstance(sub[key], str) or not sub[key]:
+                    raise ConfigError(f"{where} [traits.{label}].{key}: expected a non-empty string, got {sub[key]!r}")
+                out[label] = sub[key]
+    return columns, units
 
 
 def _sources(table: Any, where: str) -> SourceSettings:

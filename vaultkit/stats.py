@@ -169,36 +169,57 @@ def q_values(p: np.ndarray, *, method: str = "bh", storey_lambda: float = 0.5) -
     raise ValueError(f"q_method must be 'bh' or 'storey', not {method!r}")
 
 
-def design_matrix(pheno: pd.DataFrame, covariates: list[str]) -> np.ndarray | None:
-    """Covariates as numbers: numeric columns as they are, categorical ones as 0/1 dummies."""
+def covariate_design(pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()
+                     ) -> tuple[np.ndarray | None, list[str]]:
+    """Covariates as numbers, and a name per column: numeric columns as they are, declared categories as
+    0/1 dummies (levels sorted, the first dropped; a missing value stays missing).
+
+    Raises ValueError for a text covariate that is not declared categorical:
+    a silent one-hot encoding would change the model without the user knowing.
+    """
     import pandas as pd
 
     if not covariates:
-        return None
-    parts = []
+        return None, []
+    parts, names = [], []
     for c in covariates:
         col = pheno[c]
-        if pd.api.types.is_numeric_dtype(col.dtype):
+        if c not in categorical:
+            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+                seen = ", ".join(sorted(map(str, col.dropna().unique()))[:4])
+                raise ValueError(f"covariate {c!r} holds text ({seen}); declare it categorical "
+                                 f"(--categorical {c}, or categorical = [\"{c}\"] in [data]) or give numbers")
             parts.append(col.to_numpy(dtype=np.float64)[:, None])
-        else:
-            dummies = pd.get_dummies(col, drop_first=True, dtype=np.float64)
-            values = dummies.to_numpy(copy=True)
+            names.append(c)
+            continue
+        levels = sorted(col.dropna().astype(str).unique())
+        if len(levels) < 2:
+            raise ValueError(f"covariate column {c!r} has only one level ({', '.join(levels) or 'none'}); leave it out")
+        text = col.astype(str).where(col.notna())
+        for level in levels[1:]:
+            values = (text == level).to_numpy(dtype=np.float64)
             values[col.isna().to_numpy()] = np.nan
-            parts.append(values)
-    return np.hstack(parts)
+            parts.append(values[:, None])
+            names.append(f"{c}={level}")
+    return np.hstack(parts), names
+
+
+def design_matrix(pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()) -> np.ndarray | None:
+    """The covariate columns of :func:`covariate_design` (None without covariates)."""
+    return covariate_design(pheno, covariates, categorical)[0]
 
 
 def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *, traits: list[str],
-              method: str = "pearson", covariates: list[str] = (), q_method: str = "bh", storey_lambda: float = 0.5,
-              progress: Progress = SILENT) -> pd.DataFrame:
+              method: str = "pearson", covariates: list[str] = (), categorical: list[str] = (), q_method: str = "bh",
+              storey_lambda: float = 0.5, progress: Progress = SILENT) -> pd.DataFrame:
     """The tidy results table: gene_id, chrom, start, end, trait, n, r, p, q, method."""
     import pandas as pd
 
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', not {method!r}")
-    design = design_matrix(pheno, list(covariates))
+    x_design = design_matrix(pheno, list(covariates), list(categorical))
     ys = np.column_stack([pd.to_numeric(pheno[t], errors="coerce").to_numpy(dtype=np.float64) for t in traits])
-    r, n, p = correlate(values, ys, method=method, covariates=design, progress=progress)
+    r, n, p = correlate(values, ys, method=method, covariates=x_design, progress=progress)
     m, k = len(regions), len(traits)
     return pd.DataFrame({
         **{c: np.tile(regions[c].to_numpy(), k) for c in ("gene_id", "chrom", "start", "end")},

@@ -27,32 +27,86 @@ class Cohort:
 
 
 def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits: list[str],
-                covariates: list[str] = (), condition_column: str | None = None,
-                progress: Progress = SILENT) -> Cohort:
-    """Read both tables, validate them, and keep the samples they share."""
+                covariates: list[str] = (), categorical: list[str] = (), condition_column: str | None = None,
+                trait_columns: dict[str, str] | None = None, progress: Progress = SILENT) -> Cohort:
+    """Read both tables, validate them and the covariate design, and keep the samples they share.
+
+    ``traits`` are labels; ``trait_columns`` maps a label to its phenotype
+    column where they differ (``sPAP`` -> ``sPAP.excl..ZVD``). The cohort's
+    phenotype table is indexed by sample and has one column per label.
+    """
     from vaultkit.tables import align, read_features, read_phenotypes
 
+    columns = {t: (trait_columns or {}).get(t, t) for t in traits}
     progress.start(f"reading {features.name} and {phenotypes.name}", 2)
     try:
         feats = read_features(features)
         progress.advance()
-        pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
+        pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(columns.values()),
                                 covariates=list(covariates), condition_column=condition_column)
         progress.advance()
     finally:
         progress.stop()
     values, table, samples = align(feats, pheno)
+    table = table.rename(columns={c: t for t, c in columns.items() if c != t})
+    check_design(table, traits=list(traits), covariates=list(covariates), categorical=list(categorical),
+                 path=phenotypes, columns=columns)
     return Cohort(feats.regions, values, table, samples)
 
 
-def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (), q_method: str = "bh",
-              storey_lambda: float = 0.5, progress: Progress = SILENT) -> pd.DataFrame:
+def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str], categorical: list[str],
+                 path: Path, columns: dict[str, str]) -> None:
+    """InputError, naming the columns, for a design no correlation can be computed with.
+
+    A trait with one value over the samples in common; a covariate that is
+    text but not declared categorical; a constant covariate or one that is a
+    linear function of the others (with the intercept) over the samples whose
+    covariates are all known: the partial correlation would not be defined.
+    """
+    import numpy as np
+
+    from vaultkit.stats import covariate_design
+
+    for t in traits:
+        known = pheno[t].dropna()
+        if len(known) and known.nunique() == 1:
+            value = known.iloc[0].item() if hasattr(known.iloc[0], "item") else known.iloc[0]
+            raise InputError(f"{path}: trait column {columns.get(t, t)!r} has the single value {value!r} "
+                             f"over the {len(known)} samples in common; a correlation needs a trait that varies")
+    unknown = [c for c in categorical if c not in covariates]
+    if unknown:
+        raise InputError(f"categorical column(s) {unknown} are not among the covariates {covariates}")
+    try:
+        matrix, names = covariate_design(pheno, covariates, categorical)
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    if matrix is None:
+        return
+    rows = ~np.isnan(matrix).any(axis=1)
+    x = np.column_stack([np.ones(int(rows.sum())), matrix[rows]])
+    for j in range(1, x.shape[1]):
+        if np.linalg.matrix_rank(x[:, : j + 1]) <= j:
+            name = names[j - 1]
+            column = name.split("=", 1)[0]
+            if np.ptp(x[:, j]) == 0:
+                what = "has one value" if "=" not in name else f"has only one level ({name.split('=', 1)[1]})"
+                raise InputError(f"{path}: covariate column {column!r} {what} over the {int(rows.sum())} samples "
+                                 "with all covariates known; leave it out")
+            raise InputError(f"{path}: covariate {name!r} is a linear function of the intercept and "
+                             f"{names[: j - 1]} over the {int(rows.sum())} samples with all covariates known; "
+                             "leave one of them out")
+
+
+def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (),
+              categorical: list[str] = (), q_method: str = "bh", storey_lambda: float = 0.5,
+              progress: Progress = SILENT) -> pd.DataFrame:
     """The results table for every region and trait; InputError when Storey's pi0 cannot be estimated."""
     from vaultkit import stats
 
     try:
         return stats.associate(cohort.regions, cohort.values, cohort.pheno, traits=list(traits), method=method,
-                               covariates=list(covariates), q_method=q_method, storey_lambda=storey_lambda,
+                               covariates=list(covariates), categorical=list(categorical), q_method=q_method,
+                               storey_lambda=storey_lambda,
                                progress=progress)
     except ValueError as exc:
         if q_method != "storey":
@@ -115,7 +169,7 @@ def select(results: pd.DataFrame, *, fdr: float, top: int) -> pd.DataFrame:
 
 
 def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates: list[str] = (),
-                progress: Progress = SILENT) -> tuple[pd.DataFrame, int]:
+                categorical: list[str] = (), progress: Progress = SILENT) -> tuple[pd.DataFrame, int]:
     """``chosen`` with r and p recomputed bit-for-bit the same on every machine (see ``vaultkit.exact``).
 
     These are the numbers that reach file names, notes and plots; q stays
@@ -133,7 +187,7 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates
         return chosen, 0
     index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(zip(
         cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
-    design = design_matrix(cohort.pheno, list(covariates))
+    design = design_matrix(cohort.pheno, list(covariates), list(categorical))
     traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
     r = np.empty(len(chosen))
     n = np.zeros(len(chosen), dtype=np.int64)

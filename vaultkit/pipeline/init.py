@@ -17,16 +17,26 @@ features = "data/features.tsv"
 phenotypes = "data/phenotypes.tsv"
 sample_column = "sample"
 traits = ["sPAP", "mPAP"]
-covariates = []
+covariates = []                  # numeric columns; text ones only if listed in categorical
+categorical = []                 # covariates that are categories (dummy-coded, first level dropped)
+sample_suffix = ""               # "" = detect a ".WORD" shared by all sample columns (".ATAC")
 build = "GRCh38"
-method = "pearson"               # or "spearman"
+method = "spearman"              # or "pearson"; p as R's cor.test
 q_method = "bh"                  # or "storey": qvalue::qvalue(p, lambda = storey_lambda), as R's qvalue package
 storey_lambda = 0.5
 fdr = 0.05                       # keep associations with q <= fdr ...
 top_per_gene = 1                 # ... and at most this many regions per gene and trait
 feature_label = "ATAC-seq signal"
 units = { sPAP = "mmHg", mPAP = "mmHg" }
-condition_column = "condition"
+condition_column = "condition"   # colours the points, one fit line per condition
+plot_conditions = []             # conditions drawn in the scatter ([] = all)
+condition_panel = false          # a second panel: the region's signal by condition
+
+# A trait whose column is not the label the notes use: the label names the
+# "## heading", the plot files and the r_/p_/q_/n_ properties.
+# [traits.sPAP]
+# column = "sPAP.excl..ZVD"
+# unit = "mmHg"
 
 [sources]
 enabled = ["ncbi", "uniprot", "europepmc"]

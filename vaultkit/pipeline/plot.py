@@ -12,13 +12,14 @@ from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.write import vault_lock
 
 
-def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "pearson",
-                  covariates: list[str] = (), sample_column: str = "sample", q_method: str = "bh",
-                  storey_lambda: float = 0.5) -> int:
+def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
+                  covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
+                  q_method: str = "bh", storey_lambda: float = 0.5) -> int:
     """Associate every region with every trait and write the results table; returns its rows."""
-    cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates)
-    results = associate(cohort, traits=traits, method=method, covariates=covariates, q_method=q_method,
-                        storey_lambda=storey_lambda)
+    cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates,
+                         categorical=categorical)
+    results = associate(cohort, traits=traits, method=method, covariates=covariates, categorical=categorical,
+                        q_method=q_method, storey_lambda=storey_lambda)
     write_results(results, out)
     return len(results)
 
@@ -52,14 +53,17 @@ def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: 
     traits = sorted(set(chosen["trait"]))
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=traits or list(data.traits),
-                         covariates=list(data.covariates), condition_column=data.condition_column)
+                         covariates=list(data.covariates), categorical=list(data.categorical),
+                         condition_column=data.condition_column, trait_columns=data.trait_columns)
     methods = set(chosen["method"])
     chosen, kept_digits = exact_stats(chosen, cohort, method=methods.pop() if len(methods) == 1 else data.method,
-                            covariates=list(data.covariates))
+                                      covariates=list(data.covariates), categorical=list(data.categorical))
     jobs = build_jobs(chosen, cohort, vault=settings.vault, folder=attachments_folder(settings),
                       template=settings.plot_name, build=data.build, feature_label=data.feature_label,
                       units=data.units, condition_column=data.condition_column,
-                      symbols=symbols_for(sorted(set(chosen["gene_id"]))))
+                      symbols=symbols_for(sorted(set(chosen["gene_id"]))),
+                      plot_conditions=data.plot_conditions, condition_panel=data.condition_panel,
+                      covariates=tuple(data.covariates))
     if dry_run:
         report = draw(jobs, dry_run=True, redraw=redraw)
     else:

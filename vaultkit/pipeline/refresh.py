@@ -150,10 +150,11 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
     data = settings.data
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=list(data.traits),
-                         covariates=list(data.covariates), condition_column=data.condition_column,
-                         progress=progress)
+                         covariates=list(data.covariates), categorical=list(data.categorical),
+                         condition_column=data.condition_column, trait_columns=data.trait_columns, progress=progress)
     results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates),
-                        q_method=data.q_method, storey_lambda=data.storey_lambda, progress=progress)
+                        categorical=list(data.categorical), q_method=data.q_method, storey_lambda=data.storey_lambda,
+                        progress=progress)
     chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
     symbols = symbols_for(sorted(set(results["gene_id"])))
     unknown = sorted(g for g in symbols if g and symbols[g] == g)
@@ -164,10 +165,12 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
         report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
     known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
     chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
-                            covariates=list(data.covariates), progress=progress)
+                            covariates=list(data.covariates), categorical=list(data.categorical), progress=progress)
     jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
                       build=data.build, feature_label=data.feature_label, units=data.units,
-                      condition_column=data.condition_column, symbols=symbols)
+                      condition_column=data.condition_column, symbols=symbols,
+                      plot_conditions=data.plot_conditions, condition_panel=data.condition_panel,
+                      covariates=tuple(data.covariates))
     plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
     report.drawn, report.kept = plots.drawn, plots.kept
     plot_rel = {j.key: j.rel for j in jobs}
