@@ -1,13 +1,36 @@
-"""Read and validate the feature and phenotype tables; align their samples.
+"""Read and validate the feature and phenotype tables as the user's tools write them; align their samples.
 
-Errors name the file, the column and the row, and say what was expected;
-nothing is written when a table is bad.
+Text tables are read as they are (design.md section 5): the delimiter is
+sniffed (tab, semicolon, comma), a decimal comma is accepted where a whole
+column is written that way, numbers may be quoted, and empty cells, ``NA``,
+``NaN``, ``nan`` and ``NULL`` are missing. Parquet is chosen by extension.
+
+Numbers are parsed by Arrow's CSV reader and its string -> float64 cast. Both
+use Arrow's vendored ``fast_float`` (``arrow/vendored/fast_float``), which is
+correctly rounded (the nearest float64, ties to even, as C's ``strtod`` in
+the C locale and Python's ``float()``): the same bits on every machine, for
+every supported pyarrow. pandas' C parser is not an option for that: its
+default ("high") converter is not correctly rounded before pandas 3 (pandas
+issues #17154, #39514), and ``float_precision="round_trip"`` is deprecated
+in pandas 3.1 (it warns). ``tests/test_tables_real.py`` checks hard halfway
+cases against ``float()``.
+
+Samples are matched after R's ``make.names``, as the user's R scripts match
+them. Errors name the file, the column and the row, and say what was
+expected; nothing is written when a table is bad. What was detected (the
+delimiter, a decimal comma, a stripped sample suffix, the spellings of
+missing cells, the layout) is kept as plain sentences in ``notes``.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+import re
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,140 +39,716 @@ from vaultkit.errors import InputError
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 IDENTITY = ("gene_id", "chrom", "start", "end")
+SEGMENT = "segment"
+# Cells that are missing, also when quoted (``""``, ``"NA"``).
+MISSING = ("", "NA", "NaN", "nan", "NULL")
+DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
+
+_SEGMENT_ID = r"^(?P<gene>)(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)$"
+# A number written with a decimal comma (integers too; infinities so that they are reported as such).
+_COMMA_NUMBER = r"^[+-]?(?:(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?|[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?)$"
+_ENSEMBL_VERSION = r"^(ENS[A-Z]*\d+)\.\d+$"
+_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9_]*$")
+_SNIFF_BYTES = 1 << 16
+_SNIFF_ROWS = 200
+
+# R's reserved words (?Reserved): make.names appends a "." to them.
+_R_RESERVED = frozenset({
+    "if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE", "FALSE", "NULL",
+    "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "NA_complex_", "...",
+})
 
 
-class SampleWarning(UserWarning):
+class TableWarning(UserWarning):
+    """Something in an input table that was worked around; the CLI prints it."""
+
+
+class SampleWarning(TableWarning):
     """Samples found in only one of the two tables (left out)."""
+
+
+class MissingIdWarning(TableWarning):
+    """Rows of the phenotype table without a sample id (skipped)."""
 
 
 @dataclass(frozen=True)
 class Features:
-    """Per-region values: ``regions`` (gene_id, chrom, start, end) and ``values`` (regions x samples)."""
+    """Per-region values: ``regions`` (gene_id, chrom, start, end) and ``values`` (regions x samples).
+
+    ``samples`` are the sample names with a shared suffix stripped
+    (``id.7000``); ``columns`` are the same columns as the file names them
+    (``id.7000.ATAC``); ``notes`` say what was detected.
+    """
 
     path: Path
     regions: pd.DataFrame
     samples: list[str]
     values: np.ndarray
+    columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def column_of(self, sample: str) -> str:
+        """The file's name of a sample column (for messages)."""
+        if self.columns:
+            return self.columns[self.samples.index(sample)]
+        return sample
 
 
 @dataclass(frozen=True)
 class Phenotypes:
-    """One row per sample, indexed by sample id."""
+    """One row per sample, indexed by the sample id as the file writes it; ``notes`` say what was detected."""
 
     path: Path
     table: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+class Alignment(tuple):
+    """What :func:`align` returns: unpacks as ``values, phenotypes, samples``, plus ``notes``.
+
+    ``matched`` pairs each sample kept with its phenotype id (``("id.7000",
+    "id-7000")``); ``only_features`` and ``only_phenotypes`` are the ids left
+    out, as their files write them.
+    """
+
+    notes: tuple[str, ...]
+    matched: tuple[tuple[str, str], ...]
+    only_features: tuple[str, ...]
+    only_phenotypes: tuple[str, ...]
+
+    def __new__(cls, values: np.ndarray, table: pd.DataFrame, samples: list[str], *,
+                notes: tuple[str, ...] = (), matched: tuple[tuple[str, str], ...] = (),
+                only_features: tuple[str, ...] = (), only_phenotypes: tuple[str, ...] = ()) -> Alignment:
+        self = super().__new__(cls, (values, table, samples))
+        self.notes, self.matched = notes, matched
+        self.only_features, self.only_phenotypes = only_features, only_phenotypes
+        return self
+
+
+def make_names(name: str) -> str:
+    """R's ``make.names(name)`` (unique = FALSE), from its documented behaviour.
+
+    ``X`` is prepended when the name does not start with a letter, or starts
+    with a dot followed by a digit; every character that is not a letter, a
+    digit, ``.`` or ``_`` becomes ``.``; a reserved word gets a ``.``
+    appended. Letters and digits are Unicode's, as R's in a UTF-8 locale.
+    ``id-6620`` -> ``id.6620``, ``6620`` -> ``X6620``, ``NA`` -> ``NA.``.
+    """
+    first, second = name[:1], name[1:2]
+    if not (first.isalpha() or first == ".") or (first == "." and second in "0123456789" and second):
+        name = "X" + name
+    name = "".join(c if c.isalnum() or c in "._" else "." for c in name)
+    if name in _R_RESERVED or re.fullmatch(r"\.\.\d+", name):
+        name += "."
+    return name
+
+
+# ---------------------------------------------------------------- reading text and Parquet
+
+
+@dataclass
+class _Sniffed:
+    delimiter: str
+    header: list[str]
+    encoding: str
+    how: str
+    row_names: bool = False
+    missing_seen: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Loaded:
+    """An input table as Arrow columns, with the file's column names and what was detected."""
+
+    path: Path
+    table: pa.Table          # columns renamed to unique names (``names``)
+    header: list[str]        # the names as the file writes them
+    names: list[str]         # unique: a repeated name gets ``.1``, ``.2`` as pandas does
+    notes: list[str]
+    comma_decimals: bool = False  # a decimal comma may be read (the delimiter is not a comma)
+    missing_seen: list[str] = field(default_factory=list)  # spellings of missing cells in the sniffed rows
+    decimal_comma: list[str] = field(default_factory=list)  # columns read with a decimal comma
+
+    def duplicated(self) -> dict[str, list[int]]:
+        """Header names that appear more than once -> their 1-based column numbers."""
+        seen: dict[str, list[int]] = {}
+        for i, n in enumerate(self.header):
+            seen.setdefault(n, []).append(i + 1)
+        return {n: cols for n, cols in seen.items() if len(cols) > 1}
+
+    def name_of(self, header_name: str) -> str:
+        return self.names[self.header.index(header_name)]
+
+
+def _head(path: Path, gz: bool) -> tuple[bytes, bool]:
+    """The first complete lines of the file (at least the header), and whether that is all of it."""
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read(_SNIFF_BYTES)
+            while data and b"\n" not in data and len(data) < (64 << 20):
+                more = fh.read(_SNIFF_BYTES)
+                if not more:
+                    break
+                data += more
+            rest = fh.read(1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    if rest and b"\n" in data:
+        data = data[: data.rindex(b"\n") + 1]
+    return data, not rest
+
+
+def _sniff(path: Path, data: bytes, whole: bool, name: str) -> _Sniffed:
+    """The delimiter (tab, semicolon or comma), the header and the encoding, from the first lines."""
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(f"{path}: this is an Excel workbook, not a text table; save it as CSV or TSV")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text"
+        text, encoding = data[: len(data) // 2 * 2].decode("utf-16", errors="ignore"), "utf-16"
+    else:
+        try:
+            text, encoding = data.decode("utf-8-sig"), "utf8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty; expected a header line and one row per line")
+    candidates = {}
+    for d in ("\t", ";", ","):
+        rows = []
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=d, quotechar='"', strict=False):
+            if row:
+                rows.append(row)
+            if len(rows) > _SNIFF_ROWS:
+                break
+        if not whole and len(rows) > 1 and len(rows) <= _SNIFF_ROWS:
+            rows = rows[:-1]  # the last line read may be cut by the read
+        candidates[d] = rows
+    consistent = []
+    for order, (d, rows) in enumerate(candidates.items()):
+        width, body = len(rows[0]), [len(r) for r in rows[1:]]
+        same = all(n == width for n in body)
+        rownames = bool(body) and all(n == width + 1 for n in body)
+        if (same or rownames) and max(width, *body, 0) > 1:
+            consistent.append((max(width, *body, 0), -order, d, rownames))
+    if consistent:
+        _, _, delim, rownames = max(consistent)
+        rows = candidates[delim]
+        how = f"sniffed from the header and {len(rows) - 1} row(s)"
+    else:
+        widths = {d: len(rows[0]) for d, rows in candidates.items()}
+        delim = max(widths, key=lambda d: (widths[d], -list(widths).index(d)))
+        if widths[delim] == 1:
+            delim = "," if name.endswith(".csv") else "\t"
+            how = "one column; by the file's extension"
+        else:
+            how = "from the header (rows have other widths)"
+        rows, rownames = candidates[delim], False
+    header = list(rows[0])
+    if rownames:
+        header.insert(0, "")
+    seen = sorted({c for r in rows[1:] for c in r if c.strip() in MISSING}, key=MISSING.index)
+    return _Sniffed(delim, header, encoding, how, rownames, seen)
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Unique column names: a repeated name gets ``.1``, ``.2``, ... (as pandas does)."""
+    taken, out = set(header), []
+    counts: dict[str, int] = {}
+    for n in header:
+        if n in counts:
+            k = counts[n]
+            while f"{n}.{k}" in taken:
+                k += 1
+            counts[n] = k + 1
+            n = f"{n}.{k}"
+            taken.add(n)
+        else:
+            counts[n] = 1
+        out.append(n)
+    return out
+
+
+def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_columns: set[str]) -> pa.Table:
+    """The table as Arrow columns: ``text_columns`` as text, the others typed by Arrow's inference.
+
+    ``float_columns`` are expected to hold numbers: declaring them float64
+    spares the inference (a faster read of a large feature table); if one
+    holds anything else the table is read again with inference.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = _unique(sniffed.header)
+    types: dict[str, Any] = {n: pa.string() for n, h in zip(names, sniffed.header, strict=True) if h in text_columns}
+    hinted = {n: pa.float64() for n, h in zip(names, sniffed.header, strict=True)
+              if h in float_columns and h not in text_columns}
+    types.update(hinted)
+    encoding, multiline = sniffed.encoding, False
+    for _ in range(6):
+        try:
+            table = pcsv.read_csv(
+                path,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+                parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"', double_quote=True,
+                                                newlines_in_values=multiline),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types, null_values=list(MISSING), strings_can_be_null=True,
+                    quoted_strings_can_be_null=True, true_values=[], false_values=[]),
+            )
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "UTF8" in msg and encoding == "utf8":
+                encoding = "cp1252"
+                continue
+            if hinted and "conversion error" in msg:
+                for n in hinted:
+                    del types[n]
+                hinted = {}
+                continue
+            if "Expected" in msg and "columns" in msg and not multiline:
+                multiline = True  # a quoted cell may hold a line break
+                continue
+            what = DELIMITER_NAMES[sniffed.delimiter]
+            where = _ragged_row(path, sniffed) if "Expected" in msg else ""
+            raise InputError(f"{path}: cannot read as a {what}-separated table ({sniffed.how}){where}: {msg}") from None
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from None
+        retype = {n: pa.string() for n, t in zip(table.column_names, table.schema.types, strict=True)
+                  if pa.types.is_temporal(t) and n not in types}
+        if encoding == "utf8" and any(pa.types.is_binary(t) for t in table.schema.types):
+            encoding = "cp1252"
+            continue
+        if retype:  # dates stay text, as pandas and R read them
+            types.update(retype)
+            continue
+        if encoding != sniffed.encoding:
+            sniffed.encoding = encoding
+        return table
+    raise InputError(f"{path}: cannot read as a {DELIMITER_NAMES[sniffed.delimiter]}-separated table")
+
+
+def _ragged_row(path: Path, sniffed: _Sniffed) -> str:
+    """Where the first row whose number of cells is not the header's is (for an error message)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    width = len(sniffed.header)
+    with opener(path, "rt", encoding="utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding,
+                errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sniffed.delimiter, quotechar='"', strict=False)
+        next(reader, None)
+        for row in reader:
+            if row and len(row) != width:
+                return f"; row {reader.line_num} has {len(row)} cell(s), the header {width}"
+    return ""
+
+
+def _to_number(column: pa.ChunkedArray, comma: bool) -> tuple[pa.ChunkedArray | None, bool]:
+    """A text column as float64 if every non-missing cell is a number; (None, False) if not.
+
+    With ``comma``, a column whose every cell is a number written with a
+    decimal comma (``58,4``) is read as such; the flag says so.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(column)
+    text = pc.if_else(pc.is_in(text, value_set=pa.array(MISSING)), pa.scalar(None, pa.string()), text)
+    try:
+        return pc.cast(text, pa.float64()), False
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if comma and pc.all(pc.match_substring_regex(text, _COMMA_NUMBER)).as_py() is not False \
+            and pc.any(pc.match_substring(text, ",")).as_py():
+        return pc.cast(pc.replace_substring(text, ",", "."), pa.float64()), True
+    return None, False
+
+
+def _load(path: Path, *, text: Callable[[list[str]], set[str]] = lambda header: set(),
+          floats: Callable[[list[str]], set[str]] = lambda header: set()) -> _Loaded:
+    """Read a table; the columns ``text(header)`` names stay text, other text columns holding only
+    numbers become float64; ``floats(header)`` are expected to be numbers (a hint for speed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    name = path.name.lower()
+    gz = name.endswith(".gz")
+    name = name.removesuffix(".gz")
+    notes: list[str] = []
+    missing_seen: list[str] = []
+    if name.endswith((".parquet", ".pq")):
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{path}: cannot read as a Parquet table: {exc}") from None
+        header = [str(c) for c in table.column_names]
+        comma = False
+        notes.append("format: Parquet")
+        keep_text = text(header)
+        cast = []
+        for h, col in zip(header, table.columns, strict=True):
+            if h in keep_text and not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+                col = col.cast(pa.string())
+            cast.append(col)
+        table = pa.table(cast, names=_unique(header))
+    else:
+        data, whole = _head(path, gz)
+        sniffed = _sniff(path, data, whole, name)
+        header = sniffed.header
+        keep_text = text(header)
+        table = _read_text(path, sniffed, keep_text, floats(header))
+        comma, missing_seen = sniffed.delimiter != ",", sniffed.missing_seen
+        notes.append(f"delimiter: {DELIMITER_NAMES[sniffed.delimiter]} ({sniffed.how})")
+        if sniffed.encoding != "utf8":
+            notes.append(f"encoding: {sniffed.encoding} (the file is not UTF-8)")
+        if sniffed.row_names:
+            notes.append("the header has one name fewer than the rows: the first column is R's row names")
+    loaded = _Loaded(path, table, header, list(table.column_names), notes, comma, missing_seen)
+    _numbers_from_text(loaded, keep_text)
+    return loaded
+
+
+def _numbers_from_text(loaded: _Loaded, keep_text: set[str]) -> None:
+    """Text columns that hold only numbers (padded, or with a decimal comma) become float64, in place.
+
+    A column with no value at all becomes float64 (text if it is to stay text), as pandas reads it.
+    """
+    import pyarrow as pa
+
+    table = loaded.table
+    for i, (h, n) in enumerate(zip(loaded.header, loaded.names, strict=True)):
+        col = table.column(i)
+        if pa.types.is_null(col.type):
+            table = table.set_column(i, n, col.cast(pa.string() if h in keep_text else pa.float64()))
+            continue
+        if h in keep_text or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        number, decimal_comma = _to_number(col, loaded.comma_decimals)
+        if number is not None:
+            table = table.set_column(i, n, number)
+            if decimal_comma:
+                loaded.decimal_comma.append(h)
+    loaded.table = table
+    if loaded.decimal_comma:
+        cols = loaded.decimal_comma
+        loaded.notes.append(f"decimal comma in {len(cols)} column(s): {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+
+
+def _missing_note(loaded: _Loaded, columns: list[str], rows: list[int] | None = None) -> list[str]:
+    """A note counting the missing cells of ``columns`` (of ``rows``), with the spellings seen."""
+    import pyarrow as pa
+
+    table = loaded.table.select([loaded.name_of(c) for c in columns])
+    if rows is not None:
+        table = table.take(pa.array(rows, pa.int64()))
+    count = sum(col.null_count for col in table.columns)
+    if not count:
+        return []
+    seen = loaded.missing_seen
+    spelled = f" (written {', '.join(repr(s) if s else 'empty' for s in seen)} in the first rows)" if seen else ""
+    return [f"missing: {count} cell(s) in the columns used{spelled}"]
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A TSV, CSV or Parquet file (by extension, ``.gz`` allowed) as a DataFrame of its raw values."""
-    import pandas as pd
-
-    name = path.name.lower().removesuffix(".gz")
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    try:
-        if name.endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        sep = "," if name.endswith(".csv") else "\t"
-        return pd.read_csv(path, sep=sep)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path}: cannot read as a {'Parquet' if 'parq' in name else 'delimited'} table: {exc}") from None
+    """A TSV, CSV or Parquet file as a DataFrame: delimiter sniffed, numbers parsed (see the module's doc)."""
+    loaded = _load(Path(path))
+    return loaded.table.to_pandas()
 
 
-def _numeric(df: pd.DataFrame, columns: list[str], path: Path, what: str, row_names: Any) -> np.ndarray:
-    """The columns as float64; InputError naming the first non-numeric cell."""
+# ---------------------------------------------------------------- cells and messages
+
+
+def _is_numeric(t: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) or pa.types.is_decimal(t)
+
+
+def _floats(loaded: _Loaded, header_name: str) -> np.ndarray:
     import numpy as np
-    import pandas as pd
 
-    block = df[columns]
-    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in block.dtypes):
-        return block.to_numpy(dtype=np.float64)
-    for col in columns:
-        series = df[col]
-        if pd.api.types.is_numeric_dtype(series.dtype):
+    col = loaded.table.column(loaded.name_of(header_name))
+    return col.to_numpy().astype(np.float64, copy=False) if len(col) else np.empty(0)
+
+
+def _first_bad_cell(loaded: _Loaded, header_name: str) -> tuple[int, str]:
+    """(row position, cell text) of the first non-missing cell of a text column that is not a number."""
+    col = loaded.table.column(loaded.name_of(header_name)).to_pylist()
+    comma = loaded.comma_decimals
+    for pos, cell in enumerate(col):
+        if cell is None:
             continue
-        coerced = pd.to_numeric(series, errors="coerce")
-        missing = series.isna() | series.astype(str).str.strip().isin(["", "NA", "NaN", "nan"])
-        bad = coerced.isna() & ~missing
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"{path}: column {col!r}, row {pos + 2} ({what} {row_names[pos]}): "
-                f"{series.iloc[pos]!r} is not a number; expected numeric {what} values (empty or NA for missing)"
-            )
-        df[col] = coerced
-    return df[columns].to_numpy(dtype=np.float64)
+        text = str(cell).strip()
+        if text in MISSING:
+            continue
+        try:
+            float(text)
+        except ValueError:
+            if not (comma and re.fullmatch(_COMMA_NUMBER, text)):
+                return pos, str(cell)
+    for pos, cell in enumerate(col):  # every cell is a number, but decimal points and commas are mixed
+        if cell is not None and "," in str(cell):
+            return pos, str(cell)
+    return 0, str(col[0])
 
 
-def _regions(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _not_numeric(loaded: _Loaded, header_name: str, what: str, row_name: Any) -> InputError:
+    pos, cell = _first_bad_cell(loaded, header_name)
+    mixed = ""
+    if re.fullmatch(_COMMA_NUMBER, cell.strip()):
+        mixed = "; the column mixes decimal commas and decimal points, or commas in a comma-separated file"
+    return InputError(
+        f"{loaded.path}: column {header_name!r}, row {pos + 2} ({what} {row_name(pos)}): "
+        f"{cell!r} is not a number{mixed}; expected numeric {what} values (empty, NA, NaN or NULL for missing)"
+    )
+
+
+def _infinite(loaded: _Loaded, header_name: str, pos: int, value: float, what: str, row_name: Any) -> InputError:
+    return InputError(
+        f"{loaded.path}: column {header_name!r}, row {pos + 2} ({what} {row_name(pos)}): the value is "
+        f"{'-' if value < 0 else ''}infinite (inf, Inf or beyond float64 such as 1e999); "
+        f"expected finite numbers (empty, NA, NaN or NULL for missing)"
+    )
+
+
+# ---------------------------------------------------------------- features
+
+
+def _layout(header: list[str]) -> str:
+    if set(IDENTITY) <= set(header):
+        return "identity"
+    if SEGMENT in header:
+        return "segment"
+    return "id"
+
+
+def _feature_text_columns(header: list[str]) -> set[str]:
+    layout = _layout(header)
+    if layout == "identity":
+        return {"gene_id", "chrom"}
+    if layout == "segment":
+        return {SEGMENT, "gene_id"}
+    return {header[0]} if header else set()
+
+
+def _feature_sample_columns(header: list[str]) -> set[str]:
+    layout = _layout(header)
+    identity = {"identity": set(IDENTITY), "segment": {SEGMENT, "gene_id"}}.get(layout, set(header[:1]))
+    return set(header) - identity
+
+
+def _strings(loaded: _Loaded, header_name: str) -> pa.ChunkedArray:
+    """A text column, stripped, missing as ``""``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = loaded.table.column(loaded.name_of(header_name))
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())
+    return pc.fill_null(pc.utf8_trim_whitespace(col), "")
+
+
+def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> pd.DataFrame:
+    """gene/chrom/start/end of every id of ``column``; InputError naming the first id that is none."""
     import numpy as np
-    import pandas as pd
-
-    from vaultkit.genome.regions import COLON_ID, DOTTED_ID, parse_region_id, strip_version
-
-    cols = [str(c) for c in df.columns]
-    df.columns = cols
-    if set(IDENTITY) <= set(cols):
-        regions = df[list(IDENTITY)].copy()
-        regions["gene_id"] = regions["gene_id"].fillna("").astype(str).map(strip_version)
-        for c in ("start", "end"):
-            if not pd.api.types.is_integer_dtype(regions[c]):
-                raise InputError(f"{path}: column {c!r} must hold whole-number positions")
-        regions["chrom"] = regions["chrom"].astype(str)
-        return regions, [c for c in cols if c not in IDENTITY]
-    id_col = cols[0]
-    ids = df[id_col].astype(str).str.strip()
-    ok, regions = _extract_ids(ids, DOTTED_ID)
-    if not ok.all():
-        ok2, colon = _extract_ids(ids[~ok], COLON_ID)
-        if not ok2.all():
-            pos = int(np.flatnonzero(~ok)[np.flatnonzero(~ok2)[0]])
-            try:
-                parse_region_id(ids.iloc[pos])
-                reason = "not a region id"
-            except ValueError as exc:
-                reason = str(exc)
-            raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: {reason}; "
-                             "or give columns gene_id, chrom, start, end")
-        merged = pd.DataFrame(index=range(len(ids)), columns=regions.columns)
-        merged.loc[ok] = regions.to_numpy()
-        merged.loc[~ok] = colon.to_numpy()
-        regions = merged.astype({"start": np.int64, "end": np.int64, "gene_id": object, "chrom": object})
-    backwards = (regions["end"] < regions["start"]).to_numpy()
-    if backwards.any():
-        pos = int(np.flatnonzero(backwards)[0])
-        raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: region {ids.iloc[pos]!r} ends before it starts")
-    genes = regions["gene_id"].astype(str)
-    if genes.str.contains(".", regex=False).any():
-        regions["gene_id"] = genes.str.replace(r"^(ENS[A-Z]*\d+)\.\d+$", r"\1", regex=True)
-    return regions, cols[1:]
-
-
-def _extract_ids(ids: pd.Series, pattern: str) -> tuple[np.ndarray, pd.DataFrame]:
-    """(matched mask, columns gene/chrom/start/end) of ids matching ``pattern``.
-
-    pyarrow's RE2 runs over the whole column in C++; a Python regex per row
-    is ten times slower than reading the table.
-    """
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(ids.to_numpy(dtype=object), type=pa.string())
-    found = pc.extract_regex(arr, pattern)
-    ok = pc.is_valid(found).to_numpy(zero_copy_only=False)
-    if not ok.all():
-        found = found.filter(ok)
-    pos = {}
-    for name in ("start", "end"):
-        digits = pc.replace_substring(found.field(name), ",", "")
-        pos[name] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-    gene = found.field("gene").to_numpy(zero_copy_only=False)
-    frame = pd.DataFrame({"gene_id": [g or "" for g in gene] if None in gene else gene,
-                          "chrom": found.field("chrom").to_numpy(zero_copy_only=False), **pos})
-    return ok, frame
+    ids = pa.chunked_array(_strings(loaded, column)).combine_chunks() if loaded.table.num_rows else pa.array([], pa.string())
+    n = len(ids)
+    gene = np.full(n, "", dtype=object)
+    chrom = np.full(n, "", dtype=object)
+    start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    todo = np.ones(n, dtype=bool)
+    for pattern in patterns:
+        if not todo.any():
+            break
+        idx = np.flatnonzero(todo)
+        found = pc.extract_regex(ids.take(pa.array(idx)), pattern)
+        ok = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        if not ok.any():
+            continue
+        hit, found = idx[ok], found.filter(pa.array(ok))
+        gene[hit] = found.field("gene").to_numpy(zero_copy_only=False)
+        chrom[hit] = found.field("chrom").to_numpy(zero_copy_only=False)
+        for name, out in (("start", start), ("end", end)):
+            digits = pc.replace_substring(found.field(name), ",", "")
+            try:
+                out[hit] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+            except pa.ArrowInvalid:
+                bad = hit[0]
+                raise InputError(f"{loaded.path}: column {column!r}: a position is too large for a whole number "
+                                 f"near row {bad + 2}") from None
+        todo[hit] = False
+    if todo.any():
+        pos = int(np.flatnonzero(todo)[0])
+        text = ids[pos].as_py()
+        what = "an empty id" if not text else f"{text!r} is not a region id"
+        raise InputError(f"{loaded.path}: column {column!r}, row {pos + 2}: {what}; expected {hint}")
+    return pd.DataFrame({"gene_id": gene, "chrom": chrom, "start": start, "end": end})
+
+
+def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> pa.Array | None:
+    """The gene ids of a ``gene_id`` column: Ensembl versions stripped, symbols kept as written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column is None:
+        return None
+    genes = pa.chunked_array(_strings(loaded, column)).combine_chunks() if n else pa.array([], pa.string())
+    versioned = pc.match_substring_regex(genes, _ENSEMBL_VERSION)
+    n_versioned = pc.sum(versioned).as_py() or 0
+    ensembl = pc.match_substring_regex(genes, r"^ENS[A-Z]*\d+(\.\d+)?$")
+    empty = pc.equal(genes, "")
+    symbols = pc.invert(pc.or_(ensembl, empty))
+    n_symbols = pc.sum(symbols).as_py() or 0
+    parts = [f"{pc.sum(ensembl).as_py() or 0} Ensembl id(s)"]
+    if n_versioned:
+        example = genes.filter(versioned)[0].as_py()
+        parts.append(f"{n_versioned} with a version, stripped ({example} -> {example.rsplit('.', 1)[0]})")
+    if n_symbols:
+        sample = [s for s in genes.filter(symbols).unique().to_pylist()[:3]]
+        parts.append(f"{n_symbols} gene symbol(s) kept as written ({', '.join(sample)}{' ...' if n_symbols > 3 else ''})")
+    if pc.sum(empty).as_py():
+        parts.append(f"{pc.sum(empty).as_py()} empty")
+    notes.append(f"{column}: " + "; ".join(parts))
+    if n_versioned:
+        genes = pc.replace_substring_regex(genes, _ENSEMBL_VERSION, r"\1")
+    return genes
+
+
+def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str], str]:
+    """(regions, sample columns, the column that names a region) by the table's layout."""
+    import numpy as np
+    import pandas as pd
+
+    from vaultkit.genome.regions import COLON_ID, DOTTED_ID
+
+    header, n = loaded.header, loaded.table.num_rows
+    layout = _layout(header)
+    if layout == "identity":
+        notes.append("layout: columns gene_id, chrom, start, end")
+        genes = _gene_ids(loaded, "gene_id", n, notes)
+        regions = pd.DataFrame({"gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
+                                "chrom": np.asarray(_strings(loaded, "chrom").to_numpy(), dtype=object)})
+        for c in ("start", "end"):
+            col = loaded.table.column(loaded.name_of(c))
+            values = col.to_numpy() if _is_numeric(col.type) else None
+            whole = values is not None and col.null_count == 0 and not pd.isna(values).any() \
+                and bool(np.all(np.mod(values, 1) == 0))
+            if not whole:
+                pos = 0 if values is None else int(np.flatnonzero(pd.isna(values) | (np.mod(np.nan_to_num(values), 1) != 0))[0])
+                raise InputError(f"{loaded.path}: column {c!r}, row {pos + 2}: {col[pos].as_py()!r}: "
+                                 f"expected a whole-number position")
+            regions[c] = values.astype(np.int64)
+        return regions, [h for h in header if h not in IDENTITY], "chrom"
+    if layout == "segment":
+        regions = _parse_ids(loaded, SEGMENT, [_SEGMENT_ID, COLON_ID],
+                             "chrom.start.end such as chr7.26617805.26617894 (or chr7:26617805-26617894)")
+        has_gene = "gene_id" in header
+        notes.append("layout: a segment column (chrom.start.end)" + (" beside a gene_id column" if has_gene
+                                                                        else "; no gene_id column, so no gene notes"))
+        genes = _gene_ids(loaded, "gene_id" if has_gene else None, n, notes)
+        regions["gene_id"] = np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object) if has_gene else ""
+        return regions, [h for h in header if h not in (SEGMENT, "gene_id")], SEGMENT
+    id_col = header[0]
+    regions = _parse_ids(loaded, id_col, [DOTTED_ID, COLON_ID],
+                         "ENSG00000128342_chr22.30247659.30247698 or chr22:30247659-30247698, or columns "
+                         "gene_id, chrom, start, end, or columns segment and gene_id")
+    label = repr(id_col) if id_col else "of R row names"
+    notes.append(f"layout: one id column {label} (gene_chrom.start.end or chrom:start-end)")
+    genes = regions["gene_id"].astype(str)
+    if genes.str.contains(".", regex=False).any():
+        regions["gene_id"] = genes.str.replace(_ENSEMBL_VERSION, r"\1", regex=True).to_numpy(dtype=object)
+    return regions, header[1:], id_col
+
+
+def _strip_suffix(path: Path, columns: list[str], sample_suffix: str, notes: list[str]) -> list[str]:
+    """Sample names: a suffix shared by every sample column (``.ATAC``) stripped, or the one given."""
+    if sample_suffix:
+        lacking = [c for c in columns if not c.endswith(sample_suffix) or c == sample_suffix]
+        if lacking:
+            raise InputError(f"{path}: sample column(s) {lacking[:5]}{' ...' if len(lacking) > 5 else ''} do not end "
+                             f"with the sample suffix {sample_suffix!r}; expected every sample column to "
+                             "(set sample_suffix = \"\" to detect it, or rename the columns)")
+        suffix, how = sample_suffix, "as set"
+    else:
+        found = {m.group(0) if (m := _SUFFIX.search(c)) and len(c) > len(m.group(0)) else None for c in columns}
+        if len(columns) < 2 or len(found) != 1 or None in found:
+            return list(columns)
+        suffix, how = found.pop(), "shared by every sample column"
+    stripped = [c[: -len(suffix)] for c in columns]
+    notes.append(f"sample suffix {suffix!r} stripped ({how}): {columns[0]} -> {stripped[0]}")
+    return stripped
+
+
+def _no_twins(path: Path, ids: list[str], where: str, rows: list[int] | None = None) -> None:
+    """InputError when two ids become the same name after make.names."""
+    first: dict[str, int] = {}
+    for i, s in enumerate(ids):
+        key = make_names(s)
+        if key in first:
+            j = first[key]
+            place = (f"rows {rows[j]} and {rows[i]}" if rows else f"columns {ids[j]!r} and {ids[i]!r}")
+            raise InputError(f"{path}: {where}: {ids[j]!r} and {ids[i]!r} ({place}) are the same sample id after "
+                             f"R's make.names ({key!r}); expected ids that stay distinct")
+        first[key] = i
+
+
+def read_features(path: Path, *, sample_suffix: str = "") -> Features:
+    """Read a feature table: one row per region, one column per sample (see design.md section 5)."""
+    import numpy as np
+
+    path = Path(path)
+    loaded = _load(path, text=_feature_text_columns, floats=_feature_sample_columns)
+    notes = list(loaded.notes)
+    if loaded.table.num_rows == 0 or len(loaded.header) < 2:
+        raise InputError(f"{path}: the feature table is empty; expected one row per region and one column per sample")
+    regions, columns, id_col = _regions(loaded, notes)
+    if not columns:
+        raise InputError(f"{path}: no sample columns besides the region identity")
+    dup = {n: cols for n, cols in loaded.duplicated().items() if n in columns}
+    if dup:
+        raise InputError(f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
+                         f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); expected one column per sample")
+    dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == loaded.table.num_rows]
+    if dropped:
+        columns = [c for c in columns if c not in dropped]
+        notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
+    samples = _strip_suffix(path, columns, sample_suffix, notes)
+    _no_twins(path, samples, "sample columns")
+    dup_rows = regions.duplicated().to_numpy()
+    if dup_rows.any():
+        pos = int(dup_rows.nonzero()[0][0])
+        first = int(np.flatnonzero((regions == regions.iloc[pos]).all(axis=1).to_numpy())[0])
+        raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: region {_key(regions, pos)} appears twice "
+                         f"(rows {first + 2} and {pos + 2}); expected one row per region")
+    backwards = (regions["end"] < regions["start"]).to_numpy()
+    if backwards.any():
+        pos = int(np.flatnonzero(backwards)[0])
+        raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: region {_key(regions, pos)} ends before it "
+                         "starts; expected start <= end")
+
+    def region(pos: int) -> str:
+        return _key(regions, pos)
+
+    values = np.empty((loaded.table.num_rows, len(columns)), dtype=np.float64, order="F")
+    for j, c in enumerate(columns):
+        if not _is_numeric(loaded.table.column(loaded.name_of(c)).type):
+            raise _not_numeric(loaded, c, "region", region)
+        values[:, j] = _floats(loaded, c)
+    inf = np.isinf(values)
+    if inf.any():
+        r, c = np.argwhere(inf)[0]  # the first in reading order: by row, then by column
+        raise _infinite(loaded, columns[c], int(r), float(values[r, c]), "region", region)
+    notes.extend(_missing_note(loaded, columns))
+    notes.append(f"{len(regions)} region(s), {len(columns)} sample column(s)")
+    return Features(path, regions.reset_index(drop=True), samples, values, tuple(columns), tuple(notes))
 
 
 def _key(regions: pd.DataFrame, pos: int) -> str:
@@ -157,77 +756,123 @@ def _key(regions: pd.DataFrame, pos: int) -> str:
     return f"{row['gene_id']}_{row['chrom']}.{row['start']}.{row['end']}"
 
 
-class _LazyKeys:
-    """Region names for error messages, built only for the row that needs one."""
-
-    def __init__(self, regions: pd.DataFrame) -> None:
-        self.regions = regions
-
-    def __getitem__(self, pos: int) -> str:
-        return _key(self.regions, pos)
-
-
-def read_features(path: Path) -> Features:
-    """Read a feature table: one row per region, one column per sample."""
-    df = read_table(path)
-    if df.empty or len(df.columns) < 2:
-        raise InputError(f"{path}: the feature table is empty; expected one row per region and one column per sample")
-    regions, samples = _regions(df, path)
-    if not samples:
-        raise InputError(f"{path}: no sample columns besides the region identity")
-    dup_cols = sorted({s for s in samples if samples.count(s) > 1})
-    if dup_cols:
-        raise InputError(f"{path}: duplicated sample column(s) {dup_cols}")
-    dup = regions.duplicated().to_numpy()
-    if dup.any():
-        pos = int(dup.nonzero()[0][0])
-        raise InputError(f"{path}: row {pos + 2}: region {_key(regions, pos)} appears twice; expected one row per region")
-    values = _numeric(df, samples, path, "region", _LazyKeys(regions))
-    return Features(path, regions.reset_index(drop=True), samples, values)
+# ---------------------------------------------------------------- phenotypes
 
 
 def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covariates: list[str] = (),
                     condition_column: str | None = None) -> Phenotypes:
-    """Read a phenotype table and check that the traits and covariates are columns."""
-    df = read_table(path)
-    if df.empty:
+    """Read a phenotype table: one row per sample; traits numeric, the traits and covariates columns.
+
+    Rows without a sample id are skipped with a MissingIdWarning. Ids are
+    stripped of surrounding spaces; two that R's make.names makes equal are
+    an error.
+    """
+    import numpy as np
+
+    path = Path(path)
+    loaded = _load(path, text=lambda header: {sample_column})
+    notes = list(loaded.notes)
+    if loaded.table.num_rows == 0:
         raise InputError(f"{path}: the phenotype table is empty; expected one row per sample")
-    df.columns = [str(c) for c in df.columns]
-    if sample_column not in df.columns:
-        raise InputError(f"{path}: no sample id column {sample_column!r}; columns are {list(df.columns)} "
+    header = loaded.header
+    if sample_column not in header:
+        raise InputError(f"{path}: no sample id column {sample_column!r}; columns are {header} "
                          "(set [data].sample_column in vaultkit.toml)")
     for kind, names in (("trait", traits), ("covariate", covariates)):
-        missing = [n for n in names if n not in df.columns]
+        missing = [n for n in names if n not in header]
         if missing:
-            raise InputError(f"{path}: {kind} column(s) {missing} not found; columns are {list(df.columns)}")
-    ids = df[sample_column].astype(str)
-    dup = ids.duplicated()
-    if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"{path}: column {sample_column!r}, row {pos + 2}: sample {ids.iloc[pos]!r} appears twice")
-    df.index = ids
-    _numeric(df, list(traits), path, "sample", ids.reset_index(drop=True))
+            raise InputError(f"{path}: {kind} column(s) {missing} not found; columns are {header}")
     keep = [*traits, *[c for c in covariates if c not in traits]]
-    if condition_column and condition_column in df.columns and condition_column not in keep:
+    if condition_column and condition_column in header and condition_column not in keep:
         keep.append(condition_column)
-    return Phenotypes(path, df[keep])
+    dup = {n: cols for n, cols in loaded.duplicated().items() if n in (sample_column, *keep)}
+    if dup:
+        name, cols = next(iter(dup.items()))
+        raise InputError(f"{path}: column {name!r} appears {len(cols)} times (columns {', '.join(map(str, cols))}); "
+                         "expected one column of that name")
+
+    ids_arr = _strings(loaded, sample_column)
+    ids = [str(s) for s in ids_arr.to_pylist()]
+    no_id = [i for i, s in enumerate(ids) if not s]
+    if no_id:
+        rows = [i + 2 for i in no_id]
+        warnings.warn(f"{path.name}: skipped {len(rows)} row(s) without a sample id in column {sample_column!r}: "
+                      f"row(s) {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}",
+                      MissingIdWarning, stacklevel=2)
+        notes.append(f"skipped {len(rows)} row(s) without a sample id: row(s) {', '.join(map(str, rows[:10]))}")
+    kept = [i for i, s in enumerate(ids) if s]
+    if not kept:
+        raise InputError(f"{path}: column {sample_column!r} holds no sample id; expected one id per row")
+    seen: dict[str, int] = {}
+    for i in kept:
+        if ids[i] in seen:
+            raise InputError(f"{path}: column {sample_column!r}, row {i + 2}: sample {ids[i]!r} appears twice "
+                             f"(rows {seen[ids[i]] + 2} and {i + 2}); expected one row per sample")
+        seen[ids[i]] = i
+    _no_twins(path, [ids[i] for i in kept], f"column {sample_column!r}", [i + 2 for i in kept])
+    renamed = [(ids[i], make_names(ids[i])) for i in kept if make_names(ids[i]) != ids[i]]
+    if renamed:
+        notes.append(f"{len(renamed)} sample id(s) matched in R's make.names form: "
+                     + ", ".join(f"{a} -> {b}" for a, b in renamed[:3]) + (" ..." if len(renamed) > 3 else ""))
+
+    def sample(pos: int) -> str:
+        return repr(ids[pos]) if ids[pos] else "without id"
+
+    for name in keep:
+        col = loaded.table.column(loaded.name_of(name))
+        numeric = _is_numeric(col.type)
+        if name in traits and not numeric:
+            raise _not_numeric(loaded, name, "sample", sample)
+        if numeric:
+            values = _floats(loaded, name)
+            inf = np.flatnonzero(np.isinf(values[kept]) if len(values) else [])
+            if len(inf):
+                pos = kept[int(inf[0])]
+                raise _infinite(loaded, name, pos, float(values[pos]), "sample", sample)
+    table = loaded.table.select([loaded.name_of(c) for c in keep])
+    table = table.take(kept) if no_id else table
+    df = table.to_pandas()
+    df.columns = keep
+    df.index = [ids[i] for i in kept]
+    df.index.name = sample_column
+    notes.extend(_missing_note(loaded, keep, kept))
+    notes.append(f"{len(kept)} sample(s); traits {list(traits)}" + (f", covariates {list(covariates)}" if covariates else ""))
+    return Phenotypes(path, df, tuple(notes))
 
 
-def align(features: Features, phenotypes: Phenotypes) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
-    """Samples in both tables, in the feature table's order: (values, phenotypes, sample ids).
+# ---------------------------------------------------------------- alignment
 
+
+def align(features: Features, phenotypes: Phenotypes) -> Alignment:
+    """Samples in both tables, in the feature table's order: (values, phenotypes, sample ids), plus notes.
+
+    Ids are matched in R's ``make.names`` form (``id-7000`` = ``id.7000``).
+    The phenotype rows come indexed by the feature table's sample names.
     Samples in only one table are left out with a SampleWarning; none in
     common is an InputError.
     """
-    pheno_ids = set(phenotypes.table.index)
-    common = [s for s in features.samples if s in pheno_ids]
+    pheno_ids = [str(i) for i in phenotypes.table.index]
+    by_key: dict[str, int] = {}
+    for i, s in enumerate(pheno_ids):
+        by_key.setdefault(make_names(s), i)
+    rows, cols, common, matched, only_f = [], [], [], [], []
+    for j, s in enumerate(features.samples):
+        i = by_key.get(make_names(s))
+        if i is None:
+            only_f.append(features.column_of(s))
+            continue
+        rows.append(i)
+        cols.append(j)
+        common.append(s)
+        matched.append((features.column_of(s), pheno_ids[i]))
     if not common:
         raise InputError(
-            f"no sample in common between {features.path} (columns such as {features.samples[:3]}) and "
-            f"{phenotypes.path} (ids such as {list(phenotypes.table.index[:3])}); samples are matched by id"
+            f"no sample in common between {features.path} (columns such as {list(features.columns or features.samples)[:3]}) "
+            f"and {phenotypes.path} (ids such as {pheno_ids[:3]}); samples are matched by id in R's make.names form "
+            f"(such as {[make_names(s) for s in features.samples[:2]]} and {[make_names(s) for s in pheno_ids[:2]]})"
         )
-    only_f = [s for s in features.samples if s not in pheno_ids]
-    only_p = sorted(pheno_ids - set(features.samples))
+    used = set(rows)
+    only_p = [s for i, s in enumerate(pheno_ids) if i not in used]
     if only_f or only_p:
         warnings.warn(
             f"left out {len(only_f)} sample(s) only in {features.path.name} {only_f[:5]} and "
@@ -235,6 +880,20 @@ def align(features: Features, phenotypes: Phenotypes) -> tuple[np.ndarray, pd.Da
             SampleWarning,
             stacklevel=2,
         )
-    position = {s: i for i, s in enumerate(features.samples)}
-    cols = [position[s] for s in common] if only_f else slice(None)
-    return features.values[:, cols], phenotypes.table.loc[common], common
+    notes = [f"samples: {len(common)} matched between {features.path.name} and {phenotypes.path.name}"]
+    differ = [(f, p) for f, p in matched if f != p]
+    if differ:
+        notes.append("matched by id in R's make.names form: "
+                     + ", ".join(f"{f} = {p}" for f, p in differ[:3]) + (" ..." if len(differ) > 3 else ""))
+    if only_f:
+        notes.append(f"left out {len(only_f)} only in {features.path.name}: {', '.join(only_f[:10])}"
+                     + (" ..." if len(only_f) > 10 else ""))
+    if only_p:
+        notes.append(f"left out {len(only_p)} only in {phenotypes.path.name}: {', '.join(only_p[:10])}"
+                     + (" ..." if len(only_p) > 10 else ""))
+    values = features.values if len(cols) == len(features.samples) else features.values[:, cols]
+    table = phenotypes.table.iloc[rows].copy()
+    table.index = list(common)
+    table.index.name = phenotypes.table.index.name
+    return Alignment(values, table, list(common), notes=tuple(notes), matched=tuple(matched),
+                     only_features=tuple(only_f), only_phenotypes=tuple(only_p))
