@@ -15,6 +15,7 @@ tested to agree with the mistune path.
 from __future__ import annotations
 
 import bisect
+import inspect
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -151,11 +152,13 @@ def _markdown() -> Any:
 
     md.block.register("table", gfm.TABLE_PATTERN, strict(gfm.parse_table), before="paragraph")
     md.block.register("nptable", gfm.NP_TABLE_PATTERN, strict(gfm.parse_nptable), before="paragraph")
-    md.inline.register("vk_wiki", WIKI, wiki, before="link")
-    md.inline.register("vk_md", MDLINK, md_link, before="link")
-    # Let mistune's fast text scan stop at our rules' first characters.
-    md.inline._rule_start_chars.update({"vk_wiki": {"!", "["}, "vk_md": {"!", "["}})
-    md.inline._fast_trigger_chars = None
+    # mistune skips plain text up to the next character that can start a rule. 3.4 turns that fast
+    # scan off for a rule that does not name its first characters (register's start_chars, new in
+    # 3.4); 3.3 guesses them from the pattern ("!" here, and "[" is the built-in link rule's).
+    takes_start = "start_chars" in inspect.signature(md.inline.register).parameters
+    start: dict[str, Any] = {"start_chars": ("!", "[")} if takes_start else {}
+    md.inline.register("vk_wiki", WIKI, wiki, before="link", **start)
+    md.inline.register("vk_md", MDLINK, md_link, before="link", **start)
     return md
 
 
