@@ -249,7 +249,7 @@ def _sniff(path: Path, data: bytes, whole: bool, name: str) -> _Sniffed:
     header = list(rows[0])
     if rownames:
         header.insert(0, "")
-    seen = sorted({c for r in rows[1:] for c in r if c.strip() in MISSING}, key=MISSING.index)
+    seen = sorted({c.strip() for r in rows[1:] for c in r if c.strip() in MISSING}, key=MISSING.index)
     return _Sniffed(delim, header, encoding, how, rownames, seen)
 
 
