@@ -150,3 +150,14 @@ def test_associate_command_with_storey_q(tmp_path):
     (bad / "vaultkit.toml").write_text('[data]\nq_method = "holm"\n')
     result = CliRunner().invoke(cli, ["refresh", str(bad), "--offline"])
     assert result.exit_code == 2 and "q_method" in result.stderr
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ranks_equal_scipy_rankdata_with_and_without_ties(seed):
+    from vaultkit.stats import _rank_rows
+
+    rng = np.random.default_rng(seed)
+    block = rng.integers(0, 6 + 10 * seed, size=(200, 1 + seed * 7)).astype(float)  # few values: many ties
+    ranks, untied = _rank_rows(block)
+    np.testing.assert_array_equal(ranks, ss.rankdata(block, axis=1))
+    np.testing.assert_array_equal(untied, [len(set(row)) == len(row) for row in block])

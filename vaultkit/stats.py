@@ -7,6 +7,8 @@ computed at once (one group when nothing is missing).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,10 +21,34 @@ if TYPE_CHECKING:
 CHUNK_CELLS = 1 << 21  # 16 MB of float64 per block: stays in cache; 850k x 500 never copies the whole matrix
 
 
-def _rank_rows(block: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
+def _rank_rows(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks (1..n, ties get the mean of their positions, as R's ``rank``) of each row, and which
+    rows have no ties.
 
-    return rankdata(block, axis=-1)
+    One argsort per block; rows with ties get their averages from the run
+    boundaries of the sorted values, without a Python loop. (scipy's
+    ``rankdata`` sorts as often and its import alone costs a second.)
+    """
+    m, n = block.shape
+    order = np.argsort(block, axis=1)  # ties are averaged below, so the order among equals does not matter
+    ranks = np.empty((m, n), dtype=np.float64)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1.0, n + 1.0), (m, n)), axis=1)
+    if n < 2:
+        return ranks, np.ones(m, dtype=bool)
+    ordered = np.take_along_axis(block, order, axis=1)
+    same = ordered[:, 1:] == ordered[:, :-1]
+    untied = ~same.any(axis=1)
+    tied = np.flatnonzero(~untied)
+    if len(tied):
+        pos = np.arange(n)
+        same_t = same[tied]
+        first = np.maximum.accumulate(np.where(np.hstack([np.ones((len(tied), 1), bool), ~same_t]), pos, 0), axis=1)
+        last = np.minimum.accumulate(np.where(np.hstack([~same_t, np.ones((len(tied), 1), bool)]), pos, n)[:, ::-1],
+                                     axis=1)[:, ::-1]
+        sub = np.empty((len(tied), n))
+        np.put_along_axis(sub, order[tied], (first + last) / 2.0 + 1.0, axis=1)
+        ranks[tied] = sub
+    return ranks, untied
 
 
 def _residualise(block: np.ndarray, design: np.ndarray) -> np.ndarray:
@@ -62,6 +88,15 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
         y_groups.setdefault(ok_y[:, j].tobytes(), []).append(j)
     x_nan = np.isnan(x)
     progress.start(f"associating {m:,} regions with {t} trait(s)", m * len(y_groups))
+
+    def block_task(idx: np.ndarray | slice, cols: np.ndarray, traits: list[int], yy: np.ndarray,
+                   cov: np.ndarray | None) -> int:
+        block = x[idx] if cols.all() else x[idx][:, cols]
+        # Each block writes its own rows: the result does not depend on which thread ran it.
+        r[_sel(idx), traits], untied[_sel(idx), traits] = _dense_r(block, yy, method, cov)
+        return len(block)
+
+    tasks = []
     for traits in y_groups.values():
         ymask = ok_y[:, traits[0]]
         for rows, cols in _row_groups(x_nan, ymask):
@@ -76,22 +111,16 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
             for s in range(0, total, step):
                 # Contiguous rows are sliced, not copied by fancy indexing.
                 idx = rows[s : s + step] if isinstance(rows, np.ndarray) else slice(s, min(s + step, total))
-                block = x[idx] if cols.all() else x[idx][:, cols]
-                r[_sel(idx), traits] = _dense_r(block, yy, method, cov)
-                if ranked_exact:
-                    untied[_sel(idx), traits] = _no_ties(block)[:, None] & _no_ties(yy.T)[None, :]
-                progress.advance(len(block))
+                tasks.append((idx, cols, traits, yy, cov))
+    # numpy's sorts and BLAS release the GIL: threads rank and multiply blocks on every core.
+    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool:
+        for done in pool.map(lambda task: block_task(*task), tasks):
+            progress.advance(done)
     progress.stop()
     r = np.clip(r, -1.0, 1.0)
     r[n - 2 - k < 1] = np.nan
-    p = p_values(r, n, k, untied)
+    p = p_values(r, n, k, untied & ranked_exact)
     return (r[:, 0], n[:, 0], p[:, 0]) if single else (r, n, p)
-
-
-def _no_ties(block: np.ndarray) -> np.ndarray:
-    """Per row: no two equal values."""
-    s = np.sort(block, axis=1)
-    return ~(s[:, 1:] == s[:, :-1]).any(axis=1)
 
 
 def p_values(r: np.ndarray, n: np.ndarray, k: int | np.ndarray = 0, untied: np.ndarray | bool = False) -> np.ndarray:
@@ -135,12 +164,17 @@ def _row_groups(x_nan: np.ndarray, ymask: np.ndarray) -> list[tuple[np.ndarray |
     return [(order[bounds[i] : bounds[i + 1]], mask[order[bounds[i]]]) for i in range(len(patterns))]
 
 
-def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndarray | None) -> np.ndarray:
-    """Correlation of each row of ``block`` with each column of ``ys`` (no missing values)."""
+def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndarray | None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation of each row of ``block`` with each column of ``ys`` (no missing values), and which
+    (row, trait) pairs are Spearman without ties (R's exact null distribution applies)."""
+    untied = np.zeros((len(block), ys.shape[1]), dtype=bool)
     if method == "spearman":
-        block, ys = _rank_rows(block), _rank_rows(ys.T).T
+        (block, untied_x), (yr, untied_y) = _rank_rows(block), _rank_rows(ys.T)
+        ys = yr.T
+        untied = untied_x[:, None] & untied_y[None, :]
         if covariates is not None:  # ppcor ranks the covariates too
-            covariates = _rank_rows(covariates.T).T
+            covariates = _rank_rows(covariates.T)[0].T
     if covariates is not None:
         design = np.column_stack([np.ones(len(ys)), covariates])
         block, ys = _residualise(block, design), _residualise(ys.T, design).T
@@ -155,7 +189,7 @@ def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndar
     flat = sxx <= (1e-12 * np.maximum(np.abs(mean[:, 0]), 1e-300)) ** 2 * block.shape[1]
     out[flat] = np.nan
     out[:, syy <= 0] = np.nan
-    return out
+    return out, untied
 
 
 def q_values(p: np.ndarray, *, method: str = "bh", storey_lambda: float = 0.5) -> np.ndarray:
