@@ -541,12 +541,12 @@ def _feature_sample_columns(header: list[str]) -> set[str]:
     return set(header) - identity
 
 
-def _strings(loaded: _Loaded, header_name: str) -> pa.ChunkedArray:
-    """A text column, stripped, missing as ``""``."""
+def _strings(loaded: _Loaded, header_name: str) -> pa.Array:
+    """A text column as one array, stripped, missing as ``""``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = loaded.table.column(loaded.name_of(header_name))
+    col = loaded.table.column(loaded.name_of(header_name)).combine_chunks()
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = col.cast(pa.string())
     return pc.fill_null(pc.utf8_trim_whitespace(col), "")
@@ -559,7 +559,7 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids = pa.chunked_array(_strings(loaded, column)).combine_chunks() if loaded.table.num_rows else pa.array([], pa.string())
+    ids = _strings(loaded, column)
     n = len(ids)
     gene = np.full(n, "", dtype=object)
     chrom = np.full(n, "", dtype=object)
@@ -595,12 +595,11 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
 
 def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> pa.Array | None:
     """The gene ids of a ``gene_id`` column: Ensembl versions stripped, symbols kept as written."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     if column is None:
         return None
-    genes = pa.chunked_array(_strings(loaded, column)).combine_chunks() if n else pa.array([], pa.string())
+    genes = _strings(loaded, column)
     versioned = pc.match_substring_regex(genes, _ENSEMBL_VERSION)
     n_versioned = pc.sum(versioned).as_py() or 0
     ensembl = pc.match_substring_regex(genes, r"^ENS[A-Z]*\d+(\.\d+)?$")
@@ -635,7 +634,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
         notes.append("layout: columns gene_id, chrom, start, end")
         genes = _gene_ids(loaded, "gene_id", n, notes)
         regions = pd.DataFrame({"gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
-                                "chrom": np.asarray(_strings(loaded, "chrom").to_numpy(), dtype=object)})
+                                "chrom": np.asarray(_strings(loaded, "chrom").to_numpy(zero_copy_only=False), dtype=object)})
         for c in ("start", "end"):
             col = loaded.table.column(loaded.name_of(c))
             values = col.to_numpy() if _is_numeric(col.type) else None
