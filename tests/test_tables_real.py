@@ -370,12 +370,12 @@ def test_duplicated_ids(tmp_path):
 
 def test_ids_equal_after_make_names(tmp_path):
     msg = _error(read_p, _pheno(tmp_path, "id-1;1;30;F\nid.2;2;40;M\nid.1;3;50;F\n"))
-    assert "p.csv" in msg and "column 'id'" in msg and "'id-1' and 'id.1' (rows 2 and 4)" in msg
+    assert "p.csv: column 'id', rows 2 and 4: 'id-1' and 'id.1' are the same sample id" in msg
     assert "make.names ('id.1')" in msg
     path = tmp_path / "f.tsv"
     path.write_text("segment\tgene_id\tid-7.ATAC\tid.7.ATAC\nchr1.1.40\tLIF\t1\t2\n")
     msg = _error(read_features, path)
-    assert "f.tsv" in msg and "'id-7' and 'id.7'" in msg and "columns" in msg
+    assert "f.tsv: sample columns 'id-7.ATAC' and 'id.7.ATAC': 'id-7' and 'id.7' are the same" in msg
 
 
 def test_rows_without_id_are_skipped_with_a_warning(tmp_path):
@@ -421,3 +421,18 @@ def test_excel_workbook_is_refused_with_advice(tmp_path):
     path = tmp_path / "p.csv"
     path.write_bytes(b"PK\x03\x04" + b"\0" * 64)
     assert "Excel workbook" in _error(read_table, path)
+
+
+def test_identity_columns_need_whole_positions(tmp_path):
+    path = tmp_path / "f.tsv"
+    path.write_text("gene_id\tchrom\tstart\tend\tS1\nLIF\tchr1\t1\t40\t0.5\nMYC\tchr2\t1.5\t40\t0.5\n")
+    msg = _error(read_features, path)
+    assert "f.tsv: column 'start', row 3: 1.5: expected a whole-number position" in msg
+    path.write_text("gene_id\tchrom\tstart\tend\tS1\nLIF\tchr1\t1\t40\t0.5\nLIF\tchr1\t1\t40\t0.7\n")
+    msg = _error(read_features, path)
+    assert "columns gene_id, chrom, start, end, row 3: region LIF_chr1.1.40 appears twice (rows 2 and 3)" in msg
+
+
+def test_the_cell_named_is_the_one_arrow_could_not_read(tmp_path):
+    path = _features(tmp_path, "chr1.1.40\tLIF\t1\t2\nchr1.50.90\tLIF\t1_000\t4\n")  # float() would take 1_000
+    assert "column 'S1.ATAC', row 3 (region LIF_chr1.50.90): '1_000' is not a number" in _error(read_features, path)

@@ -6,14 +6,16 @@ column is written that way, numbers may be quoted, and empty cells, ``NA``,
 ``NaN``, ``nan`` and ``NULL`` are missing. Parquet is chosen by extension.
 
 Numbers are parsed by Arrow's CSV reader and its string -> float64 cast. Both
-use Arrow's vendored ``fast_float`` (``arrow/vendored/fast_float``), which is
-correctly rounded (the nearest float64, ties to even, as C's ``strtod`` in
-the C locale and Python's ``float()``): the same bits on every machine, for
-every supported pyarrow. pandas' C parser is not an option for that: its
-default ("high") converter is not correctly rounded before pandas 3 (pandas
-issues #17154, #39514), and ``float_precision="round_trip"`` is deprecated
-in pandas 3.1 (it warns). ``tests/test_tables_real.py`` checks hard halfway
-cases against ``float()``.
+use Arrow's vendored ``fast_float`` (since Arrow 3.0, ARROW-10328; we need
+pyarrow >= 14), which is correctly rounded: the nearest float64, ties to
+even, as C's ``strtod`` in the C locale and Python's ``float()``. So the
+same text gives the same bits on every machine and with every supported
+pyarrow, pandas or numpy. pandas' own C parser is not used: its default
+("high") converter is not correctly rounded in the pandas 2 releases we
+support (pandas issues #17154, #39514), and the correctly rounded
+``float_precision="round_trip"`` is deprecated in pandas 3.1 (it warns).
+Arrow's reader is also multithreaded, as fast as pandas' on a large table.
+``tests/test_tables_real.py`` checks hard halfway cases against ``float()``.
 
 Samples are matched after R's ``make.names``, as the user's R scripts match
 them. Errors name the file, the column and the row, and say what was
@@ -49,7 +51,9 @@ DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
 
 _SEGMENT_ID = r"^(?P<gene>)(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)$"
 # A number written with a decimal comma (integers too; infinities so that they are reported as such).
-_COMMA_NUMBER = r"^[+-]?(?:(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?|[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?)$"
+_COMMA_NUMBER = r"^[+-]?(?:(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)(?:[eE][+-]?[0-9]+)?|[Ii][Nn][Ff](?:[Ii][Nn][Ii][Tt][Yy])?)$"
+# What Arrow reads as a float64 (for messages about the cells it did not).
+_DOT_NUMBER = r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))$"
 _ENSEMBL_VERSION = r"^(ENS[A-Z]*\d+)\.\d+$"
 _SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9_]*$")
 _SNIFF_BYTES = 1 << 16
@@ -435,7 +439,8 @@ def _numbers_from_text(loaded: _Loaded, keep_text: set[str]) -> None:
     loaded.table = table
     if loaded.decimal_comma:
         cols = loaded.decimal_comma
-        loaded.notes.append(f"decimal comma in {len(cols)} column(s): {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+        more = " ..." if len(cols) > 8 else ""
+        loaded.notes.append(f"decimal comma in {len(cols)} column(s): {', '.join(cols[:8])}{more}")
 
 
 def _missing_note(loaded: _Loaded, columns: list[str], rows: list[int] | None = None) -> list[str]:
@@ -480,16 +485,10 @@ def _first_bad_cell(loaded: _Loaded, header_name: str) -> tuple[int, str]:
     col = loaded.table.column(loaded.name_of(header_name)).to_pylist()
     comma = loaded.comma_decimals
     for pos, cell in enumerate(col):
-        if cell is None:
+        text = "" if cell is None else str(cell).strip()
+        if text in MISSING or re.match(_DOT_NUMBER, text) or (comma and re.match(_COMMA_NUMBER, text)):
             continue
-        text = str(cell).strip()
-        if text in MISSING:
-            continue
-        try:
-            float(text)
-        except ValueError:
-            if not (comma and re.fullmatch(_COMMA_NUMBER, text)):
-                return pos, str(cell)
+        return pos, str(cell)
     for pos, cell in enumerate(col):  # every cell is a number, but decimal points and commas are mixed
         if cell is not None and "," in str(cell):
             return pos, str(cell)
@@ -499,8 +498,9 @@ def _first_bad_cell(loaded: _Loaded, header_name: str) -> tuple[int, str]:
 def _not_numeric(loaded: _Loaded, header_name: str, what: str, row_name: Any) -> InputError:
     pos, cell = _first_bad_cell(loaded, header_name)
     mixed = ""
-    if re.fullmatch(_COMMA_NUMBER, cell.strip()):
-        mixed = "; the column mixes decimal commas and decimal points, or commas in a comma-separated file"
+    if re.match(_COMMA_NUMBER, cell.strip()):
+        mixed = ("; the column mixes decimal commas and decimal points" if loaded.comma_decimals else
+                 "; a decimal comma is read only in files whose delimiter is not a comma")
     return InputError(
         f"{loaded.path}: column {header_name!r}, row {pos + 2} ({what} {row_name(pos)}): "
         f"{cell!r} is not a number{mixed}; expected numeric {what} values (empty, NA, NaN or NULL for missing)"
@@ -611,8 +611,9 @@ def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> 
         example = genes.filter(versioned)[0].as_py()
         parts.append(f"{n_versioned} with a version, stripped ({example} -> {example.rsplit('.', 1)[0]})")
     if n_symbols:
-        sample = [s for s in genes.filter(symbols).unique().to_pylist()[:3]]
-        parts.append(f"{n_symbols} gene symbol(s) kept as written ({', '.join(sample)}{' ...' if n_symbols > 3 else ''})")
+        some = genes.filter(symbols).unique().to_pylist()
+        more = " ..." if len(some) > 3 else ""
+        parts.append(f"{n_symbols} gene symbol(s) kept as written ({', '.join(some[:3])}{more})")
     if pc.sum(empty).as_py():
         parts.append(f"{pc.sum(empty).as_py()} empty")
     notes.append(f"{column}: " + "; ".join(parts))
@@ -622,7 +623,7 @@ def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> 
 
 
 def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str], str]:
-    """(regions, sample columns, the column that names a region) by the table's layout."""
+    """(regions, sample columns, where a region is named: "column 'segment'") by the table's layout."""
     import numpy as np
     import pandas as pd
 
@@ -633,19 +634,23 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
     if layout == "identity":
         notes.append("layout: columns gene_id, chrom, start, end")
         genes = _gene_ids(loaded, "gene_id", n, notes)
+        chrom = _strings(loaded, "chrom").to_numpy(zero_copy_only=False)
         regions = pd.DataFrame({"gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
-                                "chrom": np.asarray(_strings(loaded, "chrom").to_numpy(zero_copy_only=False), dtype=object)})
+                                "chrom": np.asarray(chrom, dtype=object)})
         for c in ("start", "end"):
             col = loaded.table.column(loaded.name_of(c))
             values = col.to_numpy() if _is_numeric(col.type) else None
-            whole = values is not None and col.null_count == 0 and not pd.isna(values).any() \
-                and bool(np.all(np.mod(values, 1) == 0))
-            if not whole:
-                pos = 0 if values is None else int(np.flatnonzero(pd.isna(values) | (np.mod(np.nan_to_num(values), 1) != 0))[0])
+            if values is None:
+                bad = np.ones(n, dtype=bool)
+            else:
+                values = values.astype(np.float64)
+                bad = np.isnan(values) | (np.mod(np.nan_to_num(values), 1) != 0)
+            if bad.any():
+                pos = int(np.flatnonzero(bad)[0])
                 raise InputError(f"{loaded.path}: column {c!r}, row {pos + 2}: {col[pos].as_py()!r}: "
                                  f"expected a whole-number position")
             regions[c] = values.astype(np.int64)
-        return regions, [h for h in header if h not in IDENTITY], "chrom"
+        return regions, [h for h in header if h not in IDENTITY], "columns gene_id, chrom, start, end"
     if layout == "segment":
         regions = _parse_ids(loaded, SEGMENT, [_SEGMENT_ID, COLON_ID],
                              "chrom.start.end such as chr7.26617805.26617894 (or chr7:26617805-26617894)")
@@ -654,7 +659,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
                                                                         else "; no gene_id column, so no gene notes"))
         genes = _gene_ids(loaded, "gene_id" if has_gene else None, n, notes)
         regions["gene_id"] = np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object) if has_gene else ""
-        return regions, [h for h in header if h not in (SEGMENT, "gene_id")], SEGMENT
+        return regions, [h for h in header if h not in (SEGMENT, "gene_id")], f"column {SEGMENT!r}"
     id_col = header[0]
     regions = _parse_ids(loaded, id_col, [DOTTED_ID, COLON_ID],
                          "ENSG00000128342_chr22.30247659.30247698 or chr22:30247659-30247698, or columns "
@@ -664,7 +669,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
     genes = regions["gene_id"].astype(str)
     if genes.str.contains(".", regex=False).any():
         regions["gene_id"] = genes.str.replace(_ENSEMBL_VERSION, r"\1", regex=True).to_numpy(dtype=object)
-    return regions, header[1:], id_col
+    return regions, header[1:], f"column {id_col!r}" if id_col else "the row names"
 
 
 def _strip_suffix(path: Path, columns: list[str], sample_suffix: str, notes: list[str]) -> list[str]:
@@ -686,17 +691,15 @@ def _strip_suffix(path: Path, columns: list[str], sample_suffix: str, notes: lis
     return stripped
 
 
-def _no_twins(path: Path, ids: list[str], where: str, rows: list[int] | None = None) -> None:
-    """InputError when two ids become the same name after make.names."""
+def _no_twins(path: Path, ids: list[str], where: Callable[[int, int], str]) -> None:
+    """InputError when two ids become the same name after make.names; ``where(i, j)`` places them."""
     first: dict[str, int] = {}
-    for i, s in enumerate(ids):
+    for j, s in enumerate(ids):
         key = make_names(s)
-        if key in first:
-            j = first[key]
-            place = (f"rows {rows[j]} and {rows[i]}" if rows else f"columns {ids[j]!r} and {ids[i]!r}")
-            raise InputError(f"{path}: {where}: {ids[j]!r} and {ids[i]!r} ({place}) are the same sample id after "
+        i = first.setdefault(key, j)
+        if i != j:
+            raise InputError(f"{path}: {where(i, j)}: {ids[i]!r} and {ids[j]!r} are the same sample id after "
                              f"R's make.names ({key!r}); expected ids that stay distinct")
-        first[key] = i
 
 
 def read_features(path: Path, *, sample_suffix: str = "") -> Features:
@@ -708,29 +711,30 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
     notes = list(loaded.notes)
     if loaded.table.num_rows == 0 or len(loaded.header) < 2:
         raise InputError(f"{path}: the feature table is empty; expected one row per region and one column per sample")
-    regions, columns, id_col = _regions(loaded, notes)
+    regions, columns, where = _regions(loaded, notes)
     if not columns:
         raise InputError(f"{path}: no sample columns besides the region identity")
     dup = {n: cols for n, cols in loaded.duplicated().items() if n in columns}
     if dup:
         raise InputError(f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
                          f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); expected one column per sample")
-    dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == loaded.table.num_rows]
+    n = loaded.table.num_rows
+    dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == n]
     if dropped:
         columns = [c for c in columns if c not in dropped]
         notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
     samples = _strip_suffix(path, columns, sample_suffix, notes)
-    _no_twins(path, samples, "sample columns")
+    _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
     dup_rows = regions.duplicated().to_numpy()
     if dup_rows.any():
         pos = int(dup_rows.nonzero()[0][0])
         first = int(np.flatnonzero((regions == regions.iloc[pos]).all(axis=1).to_numpy())[0])
-        raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: region {_key(regions, pos)} appears twice "
+        raise InputError(f"{path}: {where}, row {pos + 2}: region {_key(regions, pos)} appears twice "
                          f"(rows {first + 2} and {pos + 2}); expected one row per region")
     backwards = (regions["end"] < regions["start"]).to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
-        raise InputError(f"{path}: column {id_col!r}, row {pos + 2}: region {_key(regions, pos)} ends before it "
+        raise InputError(f"{path}: {where}, row {pos + 2}: region {_key(regions, pos)} ends before it "
                          "starts; expected start <= end")
 
     def region(pos: int) -> str:
@@ -808,7 +812,7 @@ def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covari
             raise InputError(f"{path}: column {sample_column!r}, row {i + 2}: sample {ids[i]!r} appears twice "
                              f"(rows {seen[ids[i]] + 2} and {i + 2}); expected one row per sample")
         seen[ids[i]] = i
-    _no_twins(path, [ids[i] for i in kept], f"column {sample_column!r}", [i + 2 for i in kept])
+    _no_twins(path, [ids[i] for i in kept], lambda i, j: f"column {sample_column!r}, rows {kept[i] + 2} and {kept[j] + 2}")
     renamed = [(ids[i], make_names(ids[i])) for i in kept if make_names(ids[i]) != ids[i]]
     if renamed:
         notes.append(f"{len(renamed)} sample id(s) matched in R's make.names form: "
