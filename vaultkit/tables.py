@@ -184,7 +184,12 @@ class _Loaded:
         return {n: cols for n, cols in seen.items() if len(cols) > 1}
 
     def name_of(self, header_name: str) -> str:
-        return self.names[self.header.index(header_name)]
+        """The table's column of a header name (the first, if the name is repeated)."""
+        if not hasattr(self, "_first"):
+            self._first = {}
+            for h, n in zip(self.header, self.names, strict=True):
+                self._first.setdefault(h, n)
+        return self._first[header_name]
 
 
 def _head(path: Path, gz: bool) -> tuple[bytes, bool]:
@@ -858,16 +863,17 @@ def align(features: Features, phenotypes: Phenotypes) -> Alignment:
     by_key: dict[str, int] = {}
     for i, s in enumerate(pheno_ids):
         by_key.setdefault(make_names(s), i)
+    column_of = dict(zip(features.samples, features.columns or features.samples, strict=True))
     rows, cols, common, matched, only_f = [], [], [], [], []
     for j, s in enumerate(features.samples):
         i = by_key.get(make_names(s))
         if i is None:
-            only_f.append(features.column_of(s))
+            only_f.append(column_of[s])
             continue
         rows.append(i)
         cols.append(j)
         common.append(s)
-        matched.append((features.column_of(s), pheno_ids[i]))
+        matched.append((column_of[s], pheno_ids[i]))
     if not common:
         raise InputError(
             f"no sample in common between {features.path} (columns such as {list(features.columns or features.samples)[:3]}) "
