@@ -113,9 +113,9 @@ class Phenotypes:
 class Alignment(tuple):
     """What :func:`align` returns: unpacks as ``values, phenotypes, samples``, plus ``notes``.
 
-    ``matched`` pairs each sample kept with its phenotype id (``("id.7000",
-    "id-7000")``); ``only_features`` and ``only_phenotypes`` are the ids left
-    out, as their files write them.
+    ``matched`` pairs the feature column of each sample kept with its
+    phenotype id (``("id.7000.ATAC", "id-7000")``); ``only_features`` and
+    ``only_phenotypes`` are the ids left out, as their files write them.
     """
 
     notes: tuple[str, ...]
@@ -145,7 +145,7 @@ def make_names(name: str) -> str:
     if not (first.isalpha() or first == ".") or (first == "." and second in "0123456789" and second):
         name = "X" + name
     name = "".join(c if c.isalnum() or c in "._" else "." for c in name)
-    if name in _R_RESERVED or re.fullmatch(r"\.\.\d+", name):
+    if name in _R_RESERVED or re.fullmatch(r"\.\.[0-9]+", name):
         name += "."
     return name
 
