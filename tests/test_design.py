@@ -109,3 +109,27 @@ def test_a_trait_label_names_headings_files_and_properties(tmp_path):
     assert "\n## sPAP\n" in text and "r_sPAP:" in text and "ZVD" not in text
     drawn = json.loads(result.stdout)["plots"]["drawn"]
     assert drawn and not any("ZVD" in d for d in drawn)
+
+
+def test_refresh_on_the_users_real_formats(tmp_path):
+    """The clinical export and the ATAC table as they are: labels, make.names ids, suffix, a symbol as gene id."""
+    import shutil
+
+    root = tmp_path / "v"
+    (root / "data").mkdir(parents=True)
+    real = Path(__file__).parent / "fixtures" / "real_formats"
+    shutil.copy(real / "atac_format_sample.tsv", root / "data/atac.tsv")
+    shutil.copy(real / "clinical_format_sample.csv", root / "data/clinical.csv")
+    (root / "vaultkit.toml").write_text(
+        'notes_dir = "Genes"\nattachments_dir = "plots"\n'
+        '[data]\nfeatures = "data/atac.tsv"\nphenotypes = "data/clinical.csv"\nsample_column = "rna.final.ids"\n'
+        'traits = ["sPAP", "mPAP"]\ncovariates = ["age", "gender"]\ncategorical = ["gender"]\nfdr = 1.0\n'
+        '[traits.sPAP]\ncolumn = "sPAP.excl..ZVD"\n[sources]\nenabled = []\n')
+    result = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert any("'.ATAC' stripped" in line for line in report["inputs"])
+    assert any("MYC -> ENSG00000136997" in line for line in report["inputs"])
+    myc = (root / "Genes/MYC.md").read_text()
+    assert "\n## sPAP\n" in myc and "_ENSG00000136997_chr8.127736231.127736594.png" in myc
+    assert "n_sPAP: " in myc

@@ -208,6 +208,8 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
 @click.option("--categorical", default="", help="Covariates that are categories (dummy-coded, first level dropped).")
 @click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
+@click.option("--sample-suffix", default="", help="Suffix of every sample column to strip (e.g. .ATAC); "
+              "default: a .WORD every sample column shares.")
 @click.option("--q-method", type=click.Choice(["bh", "storey"]), default="bh", show_default=True,
               help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).")
 @click.option("--storey-lambda", type=click.FloatRange(0, 1, max_open=True), default=0.5, show_default=True,
@@ -216,7 +218,7 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
               help="Results table; .tsv, .csv or .parquet.")
 @reports_errors
 def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, categorical: str,
-              sample_column: str, q_method: str, storey_lambda: float, out: Path) -> None:
+              sample_column: str, sample_suffix: str, q_method: str, storey_lambda: float, out: Path) -> None:
     """Correlate every region with every trait: n, r, p and q within each trait, as R's cor.test gives them.
 
     Pearson p is Student's t; Spearman p without ties is R's exact null
@@ -229,9 +231,12 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
     """
     from vaultkit.pipeline.plot import run_associate
 
-    rows = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out, method=method,
-                         covariates=_csv(covariates), categorical=_csv(categorical), sample_column=sample_column,
-                         q_method=q_method, storey_lambda=storey_lambda)
+    rows, found = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out,
+                                method=method, covariates=_csv(covariates), categorical=_csv(categorical),
+                                sample_column=sample_column, q_method=q_method, storey_lambda=storey_lambda,
+                                sample_suffix=sample_suffix, progress=progress())
+    for line in found:
+        click.echo(line, err=True)
     click.echo(f"wrote {rows} associations to {out}", err=True)
 
 
@@ -435,6 +440,8 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
         click.echo(f"warning: {w}", err=True)
     if as_json:
         emit_json(report.as_json())
+    for line in report.inputs:
+        click.echo(line, err=True)
     if report.skipped:
         click.echo("nothing changed since the last refresh (settings, data, vault): nothing to do", err=True)
     _print_notes(notes, would=dry_run)

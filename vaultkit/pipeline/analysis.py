@@ -24,11 +24,13 @@ class Cohort:
     values: np.ndarray
     pheno: pd.DataFrame
     samples: list[str]
+    notes: tuple[str, ...] = ()  # what reading found: delimiter, decimal mark, suffix, samples matched
 
 
 def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits: list[str],
                 covariates: list[str] = (), categorical: list[str] = (), condition_column: str | None = None,
-                trait_columns: dict[str, str] | None = None, progress: Progress = SILENT) -> Cohort:
+                trait_columns: dict[str, str] | None = None, sample_suffix: str = "",
+                progress: Progress = SILENT) -> Cohort:
     """Read both tables, validate them and the covariate design, and keep the samples they share.
 
     ``traits`` are labels; ``trait_columns`` maps a label to its phenotype
@@ -40,18 +42,41 @@ def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits:
     columns = {t: (trait_columns or {}).get(t, t) for t in traits}
     progress.start(f"reading {features.name} and {phenotypes.name}", 2)
     try:
-        feats = read_features(features)
+        feats = read_features(features, sample_suffix=sample_suffix)
         progress.advance()
         pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(columns.values()),
                                 covariates=list(covariates), condition_column=condition_column)
         progress.advance()
     finally:
         progress.stop()
-    values, table, samples = align(feats, pheno)
+    aligned = align(feats, pheno)
+    values, table, samples = aligned
     table = table.rename(columns={c: t for t, c in columns.items() if c != t})
     check_design(table, traits=list(traits), covariates=list(covariates), categorical=list(categorical),
                  path=phenotypes, columns=columns)
-    return Cohort(feats.regions, values, table, samples)
+    regions, mapped = _ensembl_ids(feats.regions)
+    notes = (*(f"{features.name}: {n}" for n in feats.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
+             *aligned.notes, *mapped)
+    return Cohort(regions, values, table, samples, notes)
+
+
+def _ensembl_ids(regions: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Gene symbols in ``gene_id`` replaced by the gene's Ensembl id (HGNC), so plot names and results
+    name genes one way; unknown names stay as they are."""
+    from vaultkit.genome.genes import gene_table
+
+    ids = regions["gene_id"].astype(str)
+    names = sorted({g for g in ids.unique() if g and not g.startswith("ENS")})
+    if not names:
+        return regions, ()
+    table = gene_table()
+    found = {g: gene.ensembl_id for g in names if (gene := table.find(g)) is not None and gene.ensembl_id}
+    if not found:
+        return regions, ()
+    out = regions.copy()
+    out["gene_id"] = ids.map(lambda g: found.get(g, g))
+    shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
+    return out, (f"gene symbols named by their Ensembl id (HGNC): {shown}",)
 
 
 def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str], categorical: list[str],
@@ -128,7 +153,11 @@ def write_results(results: pd.DataFrame, out: Path) -> None:
         table = pa.Table.from_pandas(results, preserve_index=False)
         sep = "," if name.endswith(".csv") else "\t"
         try:  # plain values, as R and pandas write them; quotes only if a value holds the delimiter
-            pcsv.write_csv(table, out, pcsv.WriteOptions(delimiter=sep, quoting_style="none", quoting_header="none"))
+            try:
+                options = pcsv.WriteOptions(delimiter=sep, quoting_style="none", quoting_header="none")
+            except TypeError:  # pyarrow < 15 has no quoting_header: it quotes the header, which readers accept
+                options = pcsv.WriteOptions(delimiter=sep, quoting_style="none")
+            pcsv.write_csv(table, out, options)
         except pa.ArrowInvalid:
             pcsv.write_csv(table, out, pcsv.WriteOptions(delimiter=sep, quoting_style="needed"))
     else:

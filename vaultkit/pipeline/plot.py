@@ -14,14 +14,16 @@ from vaultkit.vault.write import vault_lock
 
 def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
                   covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
-                  q_method: str = "bh", storey_lambda: float = 0.5) -> int:
-    """Associate every region with every trait and write the results table; returns its rows."""
+                  q_method: str = "bh", storey_lambda: float = 0.5, sample_suffix: str = "",
+                  progress: Progress = SILENT) -> tuple[int, tuple[str, ...]]:
+    """Associate every region with every trait and write the results table; returns its rows and what
+    reading the tables found."""
     cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates,
-                         categorical=categorical)
+                         categorical=categorical, sample_suffix=sample_suffix, progress=progress)
     results = associate(cohort, traits=traits, method=method, covariates=covariates, categorical=categorical,
-                        q_method=q_method, storey_lambda=storey_lambda)
+                        q_method=q_method, storey_lambda=storey_lambda, progress=progress)
     write_results(results, out)
-    return len(results)
+    return len(results), cohort.notes
 
 
 def attachments_folder(settings: Settings) -> str:
@@ -54,7 +56,8 @@ def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: 
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=traits or list(data.traits),
                          covariates=list(data.covariates), categorical=list(data.categorical),
-                         condition_column=data.condition_column, trait_columns=data.trait_columns)
+                         condition_column=data.condition_column, trait_columns=data.trait_columns,
+                         sample_suffix=data.sample_suffix)
     methods = set(chosen["method"])
     chosen, kept_digits = exact_stats(chosen, cohort, method=methods.pop() if len(methods) == 1 else data.method,
                                       covariates=list(data.covariates), categorical=list(data.categorical))

@@ -31,6 +31,7 @@ class RefreshReport:
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False  # nothing changed since the last refresh: nothing was computed, drawn or written
+    inputs: list[str] = field(default_factory=list)  # what reading the tables found (delimiter, suffix, samples)
 
     @property
     def exit_code(self) -> int:
@@ -43,7 +44,7 @@ class RefreshReport:
             "notes": {"created": n.created, "updated": n.updated, "unchanged": len(n.unchanged)},
             "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": n.retired},
             "sources": self.sources, "conflicts": n.conflicts, "unreadable": n.unreadable,
-            "pasted_kept": n.pasted_kept, "warnings": self.warnings, "skipped": self.skipped,
+            "pasted_kept": n.pasted_kept, "warnings": self.warnings, "skipped": self.skipped, "inputs": self.inputs,
         }
 
 
@@ -121,7 +122,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
                 inputs=inputs if clean else "", vault=lastrun.left_behind(root, before, written), data=hashes,
                 sources_until=time.time() + SOURCES_FRESH_SECONDS if fetched_ok else 0.0,
                 summary={"notes": sorted({*n.created, *n.updated, *n.unchanged}), "plots": sorted({*report.drawn,
-                         *report.kept}), "warnings": report.warnings,
+                         *report.kept}), "warnings": report.warnings, "inputs": report.inputs,
                          "sources": [f"{k}\0{v}" for k, v in report.sources.items()]},
             ).save(root)
     return report
@@ -131,7 +132,7 @@ def _skipped(last: lastrun.LastRun) -> RefreshReport:
     summary = last.summary or {}
     report = RefreshReport(notes=NotesReport(unchanged=list(summary.get("notes", []))),
                            kept=list(summary.get("plots", [])), warnings=list(summary.get("warnings", [])),
-                           skipped=True)
+                           inputs=list(summary.get("inputs", [])), skipped=True)
     for item in summary.get("sources", []):
         name, _, status = item.partition("\0")
         report.sources[name] = f"as in the last refresh ({status})"
@@ -151,7 +152,9 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
     cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
                          sample_column=data.sample_column, traits=list(data.traits),
                          covariates=list(data.covariates), categorical=list(data.categorical),
-                         condition_column=data.condition_column, trait_columns=data.trait_columns, progress=progress)
+                         condition_column=data.condition_column, trait_columns=data.trait_columns,
+                         sample_suffix=data.sample_suffix, progress=progress)
+    report.inputs = list(cohort.notes)
     results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates),
                         categorical=list(data.categorical), q_method=data.q_method, storey_lambda=data.storey_lambda,
                         progress=progress)
