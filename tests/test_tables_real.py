@@ -126,7 +126,7 @@ def test_associate_reads_the_real_formats(tmp_path):
     assert "left out 2 sample(s)" in result.stderr and "id.7999.ATAC" in result.stderr
     res = read_table(out)
     assert len(res) == 10
-    assert res["gene_id"].tolist()[:3] == ["ENSG00000128342", "ENSG00000136014", "MYC"]
+    assert res["gene_id"].tolist()[:3] == ["ENSG00000128342", "ENSG00000136014", "ENSG00000136997"]  # MYC, by HGNC
     assert res[res["trait"] == "mPAP"]["n"].tolist() == [8, 7, 9, 9, 8]
 
 
