@@ -1,7 +1,7 @@
 """Write the synthetic example cohort (seeded, so the same bytes every time).
 
 About 30 patients in four conditions (healthy, pah, ph-lung, cteph), sPAP and
-mPAP in mmHg (mPAP ~ 0.61 * sPAP + 2), and ATAC-like signal for a few hundred
+mPAP in mmHg (mPAP ~ 0.61 * sPAP + 2, with its own noise), and ATAC-like signal for a few hundred
 regions near the transcription starts of pulmonary-hypertension genes taken
 from the bundled GRCh38 spans. Some regions carry planted positive and
 negative associations; the user's own LIF, MYC and USP44 regions are included
@@ -32,7 +32,7 @@ def make_cohort(rng: np.random.Generator) -> list[dict[str, object]]:
         for _ in range(count):
             spap = float(np.clip(rng.normal(mean, sd), 18, 110))
             rows.append({"condition": cond, "age": int(rng.integers(25, 80)), "sex": str(rng.choice(["F", "M"])),
-                         "sPAP": round(spap, 1), "mPAP": round(0.61 * spap + 2 + rng.normal(0, 1.5), 1)})
+                         "sPAP": round(spap, 1), "mPAP": round(0.61 * spap + 2 + rng.normal(0, 4.0), 1)})
     order = rng.permutation(len(rows))
     return [{"sample": f"P{i + 1:02d}", **rows[j]} for i, j in enumerate(order)]
 
