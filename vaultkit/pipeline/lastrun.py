@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vaultkit.vault.paths import scan
 from vaultkit.vault.write import STATE_DIR, write_if_changed
 
 LASTRUN_FILE = "lastrun.json"
@@ -36,27 +36,7 @@ def _hash_file(path: Path) -> str:
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """(size, mtime in ns) of every file of the vault outside dot-folders (Obsidian's own view of it)."""
-    out: dict[str, tuple[int, int]] = {}
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((Path(entry.path), rel + "/"))
-                elif entry.is_file():
-                    st = entry.stat()
-                    out[rel] = (st.st_size, st.st_mtime_ns)
-            except OSError:
-                continue
-    return out
+    return {rel: (st.st_size, st.st_mtime_ns) for rel, st in scan(root)}
 
 
 def snapshot_digest(files: dict[str, Any]) -> str:
