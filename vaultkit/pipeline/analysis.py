@@ -66,9 +66,10 @@ def _ensembl_ids(regions: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     from vaultkit.genome.genes import gene_table
 
     ids = regions["gene_id"].astype(str)
-    names = sorted({g for g in ids.unique() if g and not g.startswith("ENS")})
-    if not names:
+    others = (ids != "") & ~ids.str.startswith("ENS")  # vectorised: a table has 10^5-10^6 regions
+    if not others.any():
         return regions, ()
+    names = sorted(set(ids[others].unique()))
     table = gene_table()
     found = {g: gene.ensembl_id for g in names if (gene := table.find(g)) is not None and gene.ensembl_id}
     if not found:
