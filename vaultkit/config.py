@@ -148,7 +148,19 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
         validate_template(settings.plot_name)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    return with_overrides(settings, **overrides)
+    return _confine_folders(with_overrides(settings, **overrides), where)
+
+
+def _confine_folders(settings: Settings, where: str) -> Settings:
+    """Refuse ``notes_dir``/``attachments_dir`` that lead out of the vault; store them normalised."""
+    from vaultkit.vault.paths import confined
+
+    normal = {}
+    for key in ("notes_dir", "attachments_dir"):
+        value = getattr(settings, key)
+        full = confined(settings.vault, value, f"{key} in {where}")
+        normal[key] = "" if full == settings.vault else full.relative_to(settings.vault).as_posix()
+    return replace(settings, **normal)
 
 
 def _traits(table: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -27,10 +27,19 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
 
 
 def attachments_folder(settings: Settings) -> str:
-    """Where plots go: ``attachments_dir`` from vaultkit.toml, else Obsidian's attachment setting."""
+    """Where plots go: ``attachments_dir`` from vaultkit.toml, else Obsidian's attachment setting.
+
+    Either is confined to the vault: ConfigError (naming the setting and its file) if it leads out.
+    """
+    from vaultkit.config import CONFIG_FILE
+    from vaultkit.vault.paths import confined
+
     if settings.attachments_dir:
-        return settings.attachments_dir.strip("/")
-    return load_app_settings(settings.vault).attachment_dir(f"{settings.notes_dir}/note.md")
+        where = f"attachments_dir in {settings.vault / CONFIG_FILE}"
+        full = confined(settings.vault, settings.attachments_dir, where)
+        return "" if full == settings.vault else full.relative_to(settings.vault).as_posix()
+    note = f"{settings.notes_dir}/note.md" if settings.notes_dir else "note.md"
+    return load_app_settings(settings.vault).attachment_dir_in(settings.vault, note)
 
 
 def symbols_for(gene_ids: list[str]) -> dict[str, str]:

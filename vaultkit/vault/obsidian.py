@@ -1,4 +1,9 @@
-"""The vault's own Obsidian settings (``.obsidian/app.json``) that vaultkit honours."""
+"""The vault's own Obsidian settings (``.obsidian/app.json``) that vaultkit honours.
+
+Obsidian's paths are vault paths: a leading ``/`` means the vault's root, as in
+Obsidian itself. Where one of them says where vaultkit writes, it is confined to
+the vault (``..`` or a symlink that leads out is refused).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import json
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+
+from vaultkit.vault.paths import confined
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,15 @@ class AppSettings:
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(note_rel), folder[2:]))
             return "" if joined == "." else joined
         return folder.strip("/")
+
+    def attachment_dir_in(self, root: Path, note_rel: str = "") -> str:
+        """``attachment_dir`` checked to lie inside the vault ``root`` (symlinks followed), normalised.
+
+        Raises ConfigError naming ``attachmentFolderPath`` and the ``app.json`` when it leads out.
+        """
+        what = f"attachmentFolderPath {self.attachment_folder!r} in {root / '.obsidian' / 'app.json'}"
+        full = confined(root, self.attachment_dir(note_rel), what)
+        return "" if full == root else full.relative_to(root).as_posix()
 
 
 def load_app_settings(root: Path) -> AppSettings:

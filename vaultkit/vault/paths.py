@@ -6,9 +6,9 @@ import os
 import posixpath
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from vaultkit.errors import VaultError
+from vaultkit.errors import ConfigError, VaultError
 from vaultkit.names import FORBIDDEN_CHARS
 
 NOTE_EXT = ".md"
@@ -78,3 +78,35 @@ def inside(root: Path, rel: str) -> Path:
         raise VaultError(f"{rel!r} resolves outside the vault {root} (through a symlink?)")
     return root / norm
 
+
+
+def confined(root: Path, rel: str, what: str) -> Path:
+    """The absolute path of the vault-relative ``rel`` under ``root``, refused if it leads out.
+
+    ``what`` names the setting and the file it came from (``notes_dir in VAULT/vaultkit.toml``).
+    Absolute paths (``/x``, ``C:\\x``, ``\\\\server\\x``), ``..`` that climbs above the vault and
+    symlinks anywhere along the path whose target lies outside are refused, because everything
+    vaultkit writes stays inside the vault. ``""`` and ``"."`` are the vault's root.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``what``, the value and how to fix it.
+    """
+    text = rel.replace("\\", "/")
+    if text.startswith("/") or PureWindowsPath(rel).drive or PurePosixPath(text).is_absolute():
+        raise ConfigError(f"{what}: {rel!r} is an absolute path; vaultkit writes only inside the vault {root}, "
+                          "so give a folder relative to the vault's root, such as \"Genes\"")
+    norm = posixpath.normpath(text) if text else "."
+    if norm == ".." or norm.startswith("../"):
+        raise ConfigError(f"{what}: {rel!r} leads out of the vault {root} through '..'; "
+                          "give a folder inside the vault, relative to its root")
+    try:
+        base = root.resolve()
+        full = (base / norm).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise ConfigError(f"{what}: {rel!r} cannot be resolved in the vault {root} ({exc}); fix the symlinks") from None
+    if not full.is_relative_to(base):
+        raise ConfigError(f"{what}: {rel!r} leads out of the vault {root} through a symlink (to {full}); "
+                          "replace the symlink by a folder inside the vault or choose another folder")
+    return root if norm == "." else root / norm
