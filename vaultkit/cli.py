@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -18,7 +19,37 @@ import click
 from vaultkit import __version__
 from vaultkit.errors import VaultkitError
 
-VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False), default=".", required=False)
+
+class NotAVault(click.ClickException):
+    """No vault holds the folder a command started from (exit 2, nothing written)."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def find_vault(start: Path | None) -> Path:
+    """The vault that holds ``start`` (None: the current folder), found as git finds a repository.
+
+    The nearest folder from ``start`` up that holds ``.obsidian/`` or
+    ``vaultkit.toml`` (design.md section 4); ``start`` itself is returned as
+    given when it is the vault. NotAVault if there is none, so a folder that
+    is no vault is never scanned or written into.
+    """
+    given = Path(".") if start is None else Path(start)
+    if not given.is_dir():
+        raise click.BadParameter(f"{given} is not a folder", param_hint="VAULT")
+    here = Path(os.path.abspath(given))
+    for folder in (here, *here.parents):
+        if (folder / ".obsidian").is_dir() or (folder / "vaultkit.toml").is_file():
+            return given if folder == here else folder
+    raise NotAVault(f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
+                    f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path")
+
+
+VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False), default=None, required=False,
+                       callback=lambda ctx, param, value: find_vault(value))
 
 
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,11 +73,14 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Path, ...]:
-    """``[VAULT] A B``: VAULT is optional and defaults to the current folder (design.md section 6)."""
+    """``[VAULT] A B``: VAULT is optional and defaults to the vault that holds the current folder (section 6).
+
+    A B are vault paths (relative to the vault's root), not paths from the current folder.
+    """
     if len(args) == len(names):
-        return (Path("."), *args)  # type: ignore[return-value]
+        return (find_vault(None), *args)  # type: ignore[return-value]
     if len(args) == len(names) + 1:
-        return (Path(args[0]), *args[1:])  # type: ignore[return-value]
+        return (find_vault(Path(args[0])), *args[1:])  # type: ignore[return-value]
     usage = " ".join(n.upper() for n in names)
     raise click.UsageError(f"expected [VAULT] {usage}, got {len(args)} argument(s)")
 
@@ -295,7 +329,7 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
     from vaultkit.pipeline.notes import fetch_into_notes
 
     # [VAULT] [GENE]...: a first argument that is a folder is the vault (no gene is a folder).
-    vault, genes = (Path(args[0]), args[1:]) if args and Path(args[0]).is_dir() else (Path("."), args)
+    vault, genes = (find_vault(Path(args[0])), args[1:]) if args and Path(args[0]).is_dir() else (find_vault(None), args)
     report, notes = fetch_into_notes(settings_for(vault), list(genes), sources=tuple(_csv(source)),
                                      offline=offline, force=force, dry_run=dry_run, progress=progress())
     for notice in report.notices:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
+import inspect
 import os
 import shutil
+import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from vaultkit.errors import VaultLockedError
+from vaultkit.errors import VaultError, VaultLockedError
 
 STATE_DIR = ".vaultkit"
 TRASH_DIR = ".trash"
@@ -94,31 +95,38 @@ def trash_text(root: Path, rel: str, text: bytes) -> str:
 def vault_lock(root: Path, *, wait: float = 5.0, dry_run: bool = False) -> Iterator[None]:
     """Hold the vault's write lock; wait up to ``wait`` seconds, then VaultLockedError.
 
-    ``flock`` is released by the kernel when the process dies, even by SIGKILL,
-    so a killed run never leaves the vault locked. A dry run only reads: it
-    takes no lock and creates nothing.
+    The lock is ``filelock``'s OS lock on ``VAULT/.vaultkit/lock`` (``flock`` on
+    Linux and macOS, ``LockFileEx`` on Windows), which the kernel releases when
+    the process dies, even by SIGKILL, so a killed run never leaves the vault
+    locked. Never a soft lock (a file whose mere existence locks): a killed run
+    would leave that behind. A dry run only reads: it takes no lock and creates
+    nothing.
     """
     if dry_run:
         yield
         return
+    import filelock
+
     state = root / STATE_DIR
     state.mkdir(exist_ok=True)
-    fh = open(state / "lock", "a+")  # noqa: SIM115 - closed in finally
+    native = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
+    options: dict[str, Any] = {"thread_local": False}
+    if "fallback_to_soft" in inspect.signature(native).parameters:
+        options["fallback_to_soft"] = False  # filelock >= 4 would otherwise go soft where flock is missing
+    lock = native(str(state / "lock"), **options)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise VaultLockedError(
-                        f"vault is locked: another vaultkit process is writing to {root}; "
-                        "wait for it to finish and run the command again"
-                    ) from None
-                time.sleep(0.1)
+        lock.acquire(timeout=max(wait, 0.0), poll_interval=0.1)
+    except filelock.Timeout:
+        raise VaultLockedError(
+            f"vault is locked: another vaultkit process is writing to {root}; "
+            "wait for it to finish and run the command again"
+        ) from None
+    except (NotImplementedError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno != errno.ENOSYS:
+            raise
+        raise VaultError(f"cannot lock {state / 'lock'}: the file system does not support file locks ({exc}); "
+                         "keep the vault on a local disk") from None
+    try:
         yield
     finally:
-        fh.close()
+        lock.release(force=True)
