@@ -20,7 +20,7 @@ from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.paths import fold
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.state import load_state, save_state
-from vaultkit.vault.write import move_to_trash, trash_text, write_if_changed
+from vaultkit.vault.write import ChangedSinceRead, move_to_trash, recover_asides, trash_text, write_if_changed
 
 
 @dataclass
@@ -35,6 +35,8 @@ class NotesReport:
     diff: str = ""
 
 
+MERGE_ATTEMPTS = 5  # then the note is left alone: someone is typing in it right now
+
 Edit = Callable[[str, dict[str, Any], str, Resolver], genenote.NoteUpdate]
 
 
@@ -46,6 +48,8 @@ class NoteWriter:
         self.settings = settings
         self.root = settings.vault
         self.dry_run = dry_run
+        if not dry_run:
+            recover_asides(self.root)  # notes a killed run had set aside mid-replace go back first
         index = vindex.build(self.root, use_cache=not dry_run, progress=progress)
         self.resolver = Resolver([*index.files, *planned])
         self.app = load_app_settings(self.root)
@@ -68,7 +72,23 @@ class NoteWriter:
         return (self.root / rel).exists()
 
     def edit(self, rel: str, make: Callable[[str | None], tuple[str, Edit] | None]) -> None:
-        """Apply ``make(old_text)`` -> (starting text, edit) to the note ``rel``; None skips it."""
+        """Apply ``make(old_text)`` -> (starting text, edit) to the note ``rel``; None skips it.
+
+        Compare before replace: if the note changes on disk between reading and
+        writing (Obsidian saves every few seconds), the edit is merged again
+        from the new version; a note that keeps changing is left as it is and
+        reported as a conflict. An edit made during a run is never lost.
+        """
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                self._edit_once(rel, make)
+                return
+            except ChangedSinceRead:
+                continue
+        self.report.conflicts.append({"path": rel, "message": "kept as it is: it changed on disk each time vaultkit "
+                                      "merged into it (being edited?); run the command again"})
+
+    def _edit_once(self, rel: str, make: Callable[[str | None], tuple[str, Edit] | None]) -> None:
         try:
             old = read_text(self.root, rel) if self.exists(rel) else None
         except UnreadableNote as exc:
@@ -83,23 +103,26 @@ class NoteWriter:
         except ValueError as exc:
             self.report.unreadable.append({"path": rel, "line": 1, "message": f"frontmatter: {exc}"})
             return
+        changed = old != upd.text
+        if changed and not self.dry_run:
+            for label, old_text in upd.trashed:
+                trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))
+            # Raises ChangedSinceRead when the note is no longer ``old``: nothing below is recorded then.
+            write_if_changed(self.root / rel, upd.text.encode("utf-8"),
+                             expected=None if old is None else old.encode("utf-8"))
         r = self.report
         r.conflicts.extend({"path": rel, "message": c} for c in upd.conflicts)
         r.pasted_kept.extend({"path": rel, "section": k} for k in upd.kept)
         self._retired.update(upd.retired)
         self.state[rel] = upd.state
         self.resolver.add(rel)
-        if old == upd.text:
+        if not changed:
             r.unchanged.append(rel)
             return
         (r.created if old is None else r.updated).append(rel)
         if self.dry_run:
             self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), upd.text.splitlines(True),
                                                     f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
-            return
-        for label, old_text in upd.trashed:
-            trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))
-        write_if_changed(self.root / rel, upd.text.encode("utf-8"))
 
     def edit_gene(self, facts: genenote.GeneFacts, *, only: set[str] | None = None, force: bool = False) -> None:
         """Bring the gene's note up to date with ``facts``.

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 from vaultkit.errors import VaultError, VaultLockedError
@@ -23,12 +24,33 @@ STATE_DIR = ".vaultkit"
 TRASH_DIR = ".trash"
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+class ChangedSinceRead(Exception):
+    """The file is no longer what vaultkit read (the user saved it meanwhile): it was not replaced."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: changed while vaultkit was writing it; left as it is")
+        self.path = path
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def write_if_changed(path: Path, data: bytes, *, expected: bytes | EllipsisType | None = ...) -> bool:
     """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
 
     The temporary file is a dot-file in the same folder (Obsidian ignores it,
     and ``os.replace`` stays on one file system); a crash leaves either the old
     or the new file, never a partial one. Returns True if the file was written.
+
+    ``expected`` is what the caller read and built ``data`` from (None: the
+    file did not exist). Right before the rename the file is read again; if
+    it is no longer that (Obsidian saved the user's edit meanwhile), nothing is
+    replaced and ChangedSinceRead is raised, so the caller can merge again
+    from the new version. The remaining window is the rename itself.
     """
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
@@ -44,12 +66,101 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if expected is ...:
+            os.replace(tmp, path)
+        else:
+            _replace_if_unchanged(Path(tmp), path, expected)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return True
+
+
+ASIDE_SUFFIX = ".vaultkit-aside"
+
+
+def _aside_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}{ASIDE_SUFFIX}")
+
+
+def _replace_if_unchanged(tmp: Path, path: Path, expected: bytes | None) -> None:
+    """Put ``tmp`` at ``path`` only if ``path`` still holds ``expected``, with no window in which a save is lost.
+
+    The current file is first moved aside (a rename takes whatever was saved
+    last), then compared; the new file is then hard-linked into place, which
+    fails if an editor created the note again meanwhile. Any save lands
+    either in the file set aside (found by the comparison) or in a new file
+    at ``path`` (found by the link): both put the user's version back and
+    raise ChangedSinceRead. A crash in between leaves the aside file, which
+    ``recover_asides`` puts back.
+    """
+    aside = _aside_name(path)
+    if expected is None:
+        try:
+            _link(tmp, path)  # a new note: only if nobody created it meanwhile
+        except FileExistsError:
+            raise ChangedSinceRead(path) from None
+        return
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        raise ChangedSinceRead(path) from None  # deleted or moved by the user meanwhile: leave it so
+    if _current(aside) != expected:
+        _put_back(aside, path)
+        raise ChangedSinceRead(path)
+    try:
+        _link(tmp, path)
+    except FileExistsError:
+        # Saved again after the move: that new file is the user's latest; the older one set aside
+        # stays for recover_asides (the trash).
+        raise ChangedSinceRead(path) from None
+    os.unlink(aside)
+
+
+def _link(src: Path, dst: Path) -> None:
+    """``dst`` becomes ``src`` only if ``dst`` does not exist (FileExistsError otherwise).
+
+    A file system without hard links (FAT, some network shares) falls back to
+    a check and a rename, which leaves a small window.
+    """
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        raise
+    except OSError:
+        if dst.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(dst)) from None
+        os.replace(src, dst)
+        return
+    os.unlink(src)
+
+
+def _put_back(aside: Path, path: Path) -> None:
+    """The user's version goes back to its place; if a newer save already took it, the aside file stays
+    for ``recover_asides`` to move to the trash (nothing is deleted)."""
+    with contextlib.suppress(FileExistsError):
+        _link(aside, path)
+
+
+def recover_asides(root: Path) -> list[str]:
+    """Put back notes a killed vaultkit had set aside mid-replace; returns their vault paths.
+
+    Where a file is in place again (the replace had completed, or the user
+    saved anew), the aside copy goes to the trash.
+    """
+    restored = []
+    for aside in root.rglob(f".*{ASIDE_SUFFIX}"):
+        if TRASH_DIR in aside.relative_to(root).parts:
+            continue
+        target = aside.with_name(aside.name[1 : -len(ASIDE_SUFFIX)])
+        with contextlib.suppress(OSError):
+            if target.exists():
+                move_to_trash(root, aside.relative_to(root).as_posix())
+            else:
+                os.replace(aside, target)
+                restored.append(target.relative_to(root).as_posix())
+    return restored
 
 
 def clean_temp_files(folder: Path) -> int:
