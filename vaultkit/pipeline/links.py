@@ -13,7 +13,7 @@ from vaultkit.vault import index as vindex
 from vaultkit.vault.check import LinkReport, check
 from vaultkit.vault.linkparse import parse
 from vaultkit.vault.prune import orphans_to_prune, prune
-from vaultkit.vault.rename import RenamePlan, apply_rename, plan_rename
+from vaultkit.vault.rename import RenamePlan, apply_rename, plan_rename, settle_rename
 from vaultkit.vault.state import load_state, save_state
 from vaultkit.vault.write import vault_lock
 
@@ -21,6 +21,7 @@ from vaultkit.vault.write import vault_lock
 def _vault(path: Path) -> Path:
     if not path.is_dir():
         raise VaultError(f"{path}: not a folder; give the path of an Obsidian vault")
+    settle_rename(path)  # a rename a killed run left half done is completed before anything reads the vault
     return path
 
 

@@ -18,6 +18,7 @@ from vaultkit.vault import index as vindex
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.paths import fold
+from vaultkit.vault.rename import finish_rename
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.state import load_state, save_state
 from vaultkit.vault.write import ChangedSinceRead, move_to_trash, recover_asides, trash_text, write_if_changed
@@ -49,7 +50,9 @@ class NoteWriter:
         self.root = settings.vault
         self.dry_run = dry_run
         if not dry_run:
-            recover_asides(self.root)  # notes a killed run had set aside mid-replace go back first
+            # What a killed run left half done is finished first (the caller holds the vault's lock).
+            finish_rename(self.root)
+            recover_asides(self.root)
         index = vindex.build(self.root, use_cache=not dry_run, progress=progress)
         self.resolver = Resolver([*index.files, *planned])
         self.app = load_app_settings(self.root)

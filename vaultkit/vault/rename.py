@@ -20,13 +20,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from vaultkit.errors import VaultError
+from vaultkit.names import unsafe_in
 from vaultkit.vault.index import VaultIndex
 from vaultkit.vault.linkformat import encode_markdown_path
 from vaultkit.vault.linkparse import Link
 from vaultkit.vault.notes import read_text
 from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
 from vaultkit.vault.resolve import Resolver
-from vaultkit.vault.write import write_if_changed
+from vaultkit.vault.write import STATE_DIR, ChangedSinceRead, clean_temp_files, vault_lock, write_if_changed
 
 
 @dataclass
@@ -74,13 +75,14 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
     dest = posixpath.normpath(new.replace("\\", "/")).strip("/")
     inside(index.root, dest)
     check_name(dest)
+    _check_destination(dest)
     if not is_folder and src.endswith(NOTE_EXT) and not dest.lower().endswith(NOTE_EXT) and "." not in dest.rsplit("/", 1)[-1]:
         dest += NOTE_EXT
     if fold(dest) == fold(src) and dest == src:
         raise VaultError(f"{old!r} and {new!r} are the same path; nothing to rename")
     if is_folder:
         moves = {p: dest + p[len(src) :] for p in index.files if p.startswith(src + "/")}
-        if (fold(dest) + "/").startswith(fold(src) + "/"):
+        if (fold(dest) + "/").startswith(fold(src) + "/") and fold(dest) != fold(src):
             raise VaultError(f"cannot move the folder {src!r} into itself ({dest!r})")
     else:
         moves = {src: dest}
@@ -127,6 +129,18 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
         plan.texts[source] = (texts[source], new_text)
         plan.rewritten += len(changes)
     return plan
+
+
+def _check_destination(dest: str) -> None:
+    """VaultError for a name Obsidian can hold but whose links would break, or a place outside the vault."""
+    parts = dest.split("/")
+    hidden = [p for p in parts if p.startswith(".")]
+    if hidden:
+        raise VaultError(f"{dest!r}: {hidden[0]!r} is a hidden folder or file, outside what Obsidian shows "
+                         "(.trash, .obsidian, .vaultkit...); choose a visible place")
+    bad = unsafe_in(parts[-1])
+    if bad:
+        raise VaultError(f"{dest!r}: the name holds {' '.join(bad)}, which break links to it; choose another name")
 
 
 def _decode(written: str, link: Link) -> str | None:
@@ -182,18 +196,81 @@ def _encode(target: str, link: Link) -> str:
     return target
 
 
+JOURNAL = "rename.journal.json"
+
+
 def apply_rename(root: Path, plan: RenamePlan) -> None:
-    """Carry out a plan: rewrite the changed notes atomically, then move the files."""
+    """Carry out a plan as a transaction: check everything, write a journal, rewrite, move, forget.
+
+    A run killed half-way leaves the journal in ``.vaultkit/``; the next
+    vaultkit command completes the rename from it (``finish_rename``), so the
+    vault is never left half-renamed.
+    """
     for path, (old_text, _) in plan.texts.items():
         if read_text(root, path) != old_text:
             raise VaultError(f"{path} changed while the rename was planned; run it again")
-    for path, (_, new_text) in sorted(plan.texts.items()):
-        write_if_changed(root / path, new_text.encode("utf-8"))
-    if plan.folder is not None:
-        src, dest = plan.folder
-        (root / dest).parent.mkdir(parents=True, exist_ok=True)
-        os.rename(root / src, root / dest)
-        return
     for src, dest in plan.moves.items():
+        if not (root / src).exists():
+            raise VaultError(f"{src} disappeared while the rename was planned; run it again")
+        if (root / dest).exists() and fold(src) != fold(dest):
+            raise VaultError(f"{dest} appeared while the rename was planned; rename onto an existing file is refused")
+    journal = root / STATE_DIR / JOURNAL
+    record = {"texts": plan.texts, "moves": plan.moves, "folder": plan.folder}
+    write_if_changed(journal, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    try:
+        _carry_out(root, record)
+    except ChangedSinceRead as exc:
+        raise VaultError(f"{exc.path} was saved during the rename; its links were left as they are. "
+                         "The rest of the rename completes with the next vaultkit command") from None
+    journal.unlink()
+
+
+def settle_rename(root: Path) -> str | None:
+    """Complete an interrupted rename, if there is one, under the vault's lock (for read-only commands)."""
+    if not (root / STATE_DIR / JOURNAL).exists():
+        return None
+    with vault_lock(root):
+        return finish_rename(root)
+
+
+def finish_rename(root: Path) -> str | None:
+    """Complete a rename a killed run left in its journal; returns what was done (None if nothing)."""
+    journal = root / STATE_DIR / JOURNAL
+    try:
+        record = json.loads(journal.read_text(encoding="utf-8"))
+        record["texts"] = {k: tuple(v) for k, v in record["texts"].items()}
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, AttributeError, TypeError):
+        journal.rename(journal.with_suffix(".broken"))
+        return f"a broken rename journal was set aside in {journal.with_suffix('.broken')}"
+    _carry_out(root, record)
+    clean_temp_files(root)  # what the killed run was writing when it died
+    journal.unlink()
+    moves = [record["folder"]] if record["folder"] else list(record["moves"].items())
+    return "completed an interrupted rename: " + ", ".join(f"{a} -> {b}" for a, b in moves)
+
+
+def _carry_out(root: Path, record: dict) -> None:
+    """Rewrite and move; every step is skipped when already done, so a second pass completes a first."""
+    moves, folder = record["moves"], record["folder"]
+    for path, (old_text, new_text) in sorted(record["texts"].items()):
+        where = path if (root / path).exists() else moves.get(path, path)
+        try:
+            current = read_text(root, where)
+        except FileNotFoundError:
+            continue
+        if current == old_text:
+            write_if_changed(root / where, new_text.encode("utf-8"), expected=old_text.encode("utf-8"))
+    pairs = [tuple(folder)] if folder else list(moves.items())
+    for src, dest in pairs:
+        if not (root / src).exists() or ((root / dest).exists() and fold(src) != fold(dest)):
+            continue  # done already
         (root / dest).parent.mkdir(parents=True, exist_ok=True)
-        os.rename(root / src, root / dest)
+        if fold(src) == fold(dest):
+            # A case-only rename: through a temporary name, so case-insensitive file systems take it too.
+            step = (root / dest).with_name(f".{(root / dest).name}.vaultkit-case")
+            os.rename(root / src, step)
+            os.rename(step, root / dest)
+        else:
+            os.rename(root / src, root / dest)

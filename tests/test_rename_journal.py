@@ -1,0 +1,92 @@
+"""A rename is a transaction: refused whole when it cannot be done, completed by the next command when killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import snapshot, write_vault
+from vaultkit.cli import cli
+from vaultkit.vault import rename as vrename
+from vaultkit.vault.write import STATE_DIR
+
+
+def a_vault(root, notes=3):
+    files = {"vaultkit.toml": "", ".obsidian/app.json": "{}"}
+    for i in range(notes):
+        files[f"Genes/G{i}.md"] = f"# G{i}\n"
+        files[f"links/n{i}.md"] = f"[[G{i}]] [[Genes/G{i}]] [t](../Genes/G{i}.md) ![[G{i}#G{i}]]\n"
+    return write_vault(root, files)
+
+
+def check(root):
+    result = CliRunner().invoke(cli, ["links", "check", str(root), "--json"])
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("target", [".trash/G0.md", ".obsidian/G0.md", "Genes/.hidden/G0.md", "Genes/G#0.md",
+                                    "Genes/G[0].md", "Genes/G^0.md", "Genes/50%%.md", "Genes/a|b.md", "../G0.md"])
+def test_names_obsidian_cannot_link_to_are_refused_and_nothing_moves(tmp_path, target):
+    root = a_vault(tmp_path / "v")
+    before = snapshot(root)
+    result = CliRunner().invoke(cli, ["links", "rename", str(root), "Genes/G0.md", target])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert snapshot(root) == before
+
+
+def test_case_only_rename_of_a_file_and_a_folder(tmp_path):
+    root = a_vault(tmp_path / "v")
+    assert CliRunner().invoke(cli, ["links", "rename", str(root), "Genes/G0.md", "Genes/g0.md"]).exit_code == 0
+    assert (root / "Genes").is_dir() and "g0.md" in os.listdir(root / "Genes")
+    assert CliRunner().invoke(cli, ["links", "rename", str(root), "Genes", "genes"]).exit_code == 0
+    assert "genes" in os.listdir(root) and "Genes" not in os.listdir(root)
+    report = check(root)
+    assert report["broken"] == [] and report["ambiguous"] == []
+    assert not list(root.rglob(".*vaultkit-case"))
+
+
+def test_a_crash_between_rewriting_and_moving_is_completed_by_the_next_command(tmp_path, monkeypatch):
+    root = a_vault(tmp_path / "v")
+    real = os.rename
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies here: links rewritten, nothing moved yet
+
+    monkeypatch.setattr(vrename.os, "rename", crash)
+    with pytest.raises(KeyboardInterrupt):
+        vrename.apply_rename(root, vrename.plan_rename(__import__("vaultkit.vault.index", fromlist=["build"])
+                                                       .build(root), "Genes", "Cytokines"))
+    assert (root / STATE_DIR / vrename.JOURNAL).exists()
+    monkeypatch.setattr(vrename.os, "rename", real)
+    report = check(root)  # any command finishes it first
+    assert report["broken"] == []
+    assert (root / "Cytokines/G0.md").exists() and not (root / "Genes").exists()
+    assert not (root / STATE_DIR / vrename.JOURNAL).exists()
+    assert "[[Cytokines/G0]]" in (root / "links/n0.md").read_text()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_sigkill_at_random_moments_never_leaves_a_half_renamed_vault(tmp_path):
+    rng = random.Random(3)
+    for trial in range(8):
+        root = a_vault(tmp_path / f"v{trial}", notes=120)
+        proc = subprocess.Popen([sys.executable, "-m", "vaultkit.cli_main", "links", "rename", str(root), "Genes",
+                                 "Cytokines"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        report = check(root)  # the next command: completes (or finds complete) whatever was started
+        assert report["broken"] == [], (trial, report["broken"][:3])
+        in_old, in_new = (root / "Genes").exists(), (root / "Cytokines").exists()
+        assert in_old != in_new, trial  # one place or the other, never both
+        assert not (root / STATE_DIR / vrename.JOURNAL).exists()
+        assert not list(root.rglob(".*vaultkit-tmp"))
