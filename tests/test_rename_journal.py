@@ -90,3 +90,13 @@ def test_sigkill_at_random_moments_never_leaves_a_half_renamed_vault(tmp_path):
         assert in_old != in_new, trial  # one place or the other, never both
         assert not (root / STATE_DIR / vrename.JOURNAL).exists()
         assert not list(root.rglob(".*vaultkit-tmp"))
+
+
+def test_notes_dir_follows_a_renamed_notes_folder(tmp_path):
+    root = a_vault(tmp_path / "v")
+    (root / "vaultkit.toml").write_text('# my settings\nnotes_dir = "Genes"  # where notes live\n'
+                                        'attachments_dir = "Genes/plots"\n[data]\ntraits = ["sPAP"]\n')
+    result = CliRunner().invoke(cli, ["links", "rename", str(root), "Genes", "Gene notes"])
+    assert result.exit_code == 0, result.output
+    assert (root / "vaultkit.toml").read_text() == ('# my settings\nnotes_dir = "Gene notes"  # where notes live\n'
+                                                    'attachments_dir = "Gene notes/plots"\n[data]\ntraits = ["sPAP"]\n')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaultkit.config import load_settings
+from vaultkit.config import CONFIG_FILE, load_settings
 from vaultkit.errors import VaultError
 from vaultkit.genome.plotnames import is_plot_name
 from vaultkit.progress import SILENT, Progress
@@ -60,10 +60,47 @@ def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> R
     root = _vault(vault)
     with vault_lock(root, dry_run=dry_run):
         plan = plan_rename(vindex.build(root, use_cache=not dry_run), old, new)
+        _follow_settings(root, plan)
         if not dry_run:
             apply_rename(root, plan)
             _move_state(root, plan.moves)
     return plan
+
+
+def _follow_settings(root: Path, plan: RenamePlan) -> None:
+    """``notes_dir`` and ``attachments_dir`` in vaultkit.toml follow a folder they name, in the same transaction.
+
+    Only the value on the key's own line changes; comments and the rest of
+    the file stay byte for byte.
+    """
+    import re
+
+    if plan.folder is None or not (root / CONFIG_FILE).exists():
+        return
+    src, dest = plan.folder
+    text = (root / CONFIG_FILE).read_text(encoding="utf-8")
+    settings = load_settings(root)
+
+    def moved(folder: str) -> str | None:
+        folder = folder.strip("/")
+        if folder == src or folder.startswith(src + "/"):
+            return dest + folder[len(src):]
+        return None
+
+    new_text = text
+    for key in ("notes_dir", "attachments_dir"):
+        target = moved(getattr(settings, key))
+        if target is None:
+            continue
+        # The key's line before the first [table]: top-level keys live there.
+        head, sep, tail = new_text.partition("\n[")
+        line = re.compile(rf'^(\s*{key}\s*=\s*)(["\'])([^"\'\n]*)\2', re.MULTILINE)
+        head, count = line.subn(lambda m, t=target: f"{m.group(1)}{m.group(2)}{t}{m.group(2)}", head, count=1)
+        if count:
+            new_text = head + sep + tail
+            plan.warnings.append(f"{CONFIG_FILE}: {key} follows the folder: {target!r}")
+    if new_text != text:
+        plan.texts[CONFIG_FILE] = (text, new_text)
 
 
 def _move_state(root: Path, moves: dict[str, str]) -> None:

@@ -226,10 +226,16 @@ def apply_rename(root: Path, plan: RenamePlan) -> None:
 
 
 def settle_rename(root: Path) -> str | None:
-    """Complete an interrupted rename, if there is one, under the vault's lock (for read-only commands)."""
-    if not (root / STATE_DIR / JOURNAL).exists():
+    """Complete an interrupted rename, if there is one, under the vault's lock (for read-only commands).
+
+    Temporary files a killed run left in ``.vaultkit/`` (a cache being saved) go too.
+    """
+    state = root / STATE_DIR
+    if not (state / JOURNAL).exists() and not any(state.glob(".*.vaultkit-tmp")):
         return None
     with vault_lock(root):
+        for tmp in state.glob(".*.vaultkit-tmp"):
+            tmp.unlink(missing_ok=True)
         return finish_rename(root)
 
 
