@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,25 @@ SECRET_PARAMS = ("api_key", "email", "tool")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 120.0  # a server asking for longer than this is treated as down
 DEFAULT_RATE = 5.0  # requests per second for hosts with no published limit
+
+
+# What a damaged or foreign row of the SQLite cache can raise while requests-cache reads it.
+_CACHE_ERRORS = (sqlite3.Error, AttributeError, TypeError, ValueError, KeyError)
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # far above any answer vaultkit asks for
+
+
+def _why(exc: requests.RequestException) -> str:
+    """One line, no traceback, saying what went wrong with a request."""
+    if isinstance(exc, requests.TooManyRedirects):
+        return "too many redirects (a redirect loop); nothing was fetched"
+    if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidURL)):
+        return "redirected to an address vaultkit does not follow (only http and https); nothing was fetched"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "the answer could not be decompressed (a broken gzip or deflate body)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "the answer was cut off while it was being received"
+    return f"the request failed ({type(exc).__name__})"
 
 
 class OfflineMiss(SourceError):
@@ -112,7 +132,8 @@ class HttpClient:
 
                 if self.cache_path is not None:
                     self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-                    self._backend = SQLiteCache(str(self.cache_path))
+                    # JSON rows, never pickle: the cache file is data a planted row cannot turn into code.
+                    self._backend = SQLiteCache(str(self.cache_path), serializer="json")
                 else:
                     self._backend = BaseCache()
             session = _session_class()(
@@ -140,12 +161,16 @@ class HttpClient:
         response = self._send(session, host, method, url, params, data)
         if getattr(response, "from_cache", False):
             self.stats.cached += 1
+        if len(response.content) > MAX_ANSWER_BYTES:
+            self._forget(session, response)
+            raise SourceError(f"{host} answered {len(response.content)} bytes, more than vaultkit reads "
+                              f"({MAX_ANSWER_BYTES}); nothing was used")
         try:
             ctype = response.headers.get("Content-Type", "")
             if "html" in ctype.lower() or response.text.lstrip().startswith("<"):
                 raise ValueError("an HTML page")
             return json.loads(response.text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
             self._forget(session, response)
             what = exc.args[0] if exc.args and exc.args[0] == "an HTML page" else "unreadable JSON"
             raise SourceError(f"{host} answered {what} where JSON was expected (HTTP {response.status_code})") from None
@@ -167,12 +192,20 @@ class HttpClient:
                 # A short connect timeout: an unreachable network should not stall a refresh.
                 response = session.request(method, url, params=params, data=data,
                                            timeout=(min(5.0, self.timeout), self.timeout))
+            except requests.exceptions.SSLError:
+                raise SourceError(f"{host}: the secure connection failed (TLS certificate or handshake); "
+                                  "nothing was fetched from it") from None
             except requests.ConnectionError:  # refused, DNS failure, or ConnectTimeout (a subclass)
                 self.stats.offline_hosts.add(host)
                 self.stats.notices.append(f"{host} cannot be reached; working offline for it (cached answers only)")
                 return self._cached_only(session, host, method, url, params, data)
             except requests.Timeout:
                 response = None
+            except requests.RequestException as exc:  # redirect loops, ftp:// redirects, bad gzip, cut-off bodies
+                raise SourceError(f"{host}: {_why(exc)}") from None
+            except _CACHE_ERRORS as exc:  # a cache row this version cannot read: one clean message, no traceback
+                raise SourceError(f"{host}: unreadable answer in the cache ({type(exc).__name__}); "
+                                  "delete .vaultkit/http_cache.sqlite to start afresh") from None
             if response is not None and not getattr(response, "from_cache", False):
                 self.stats.sent += 1
                 if response.status_code == 429:
@@ -197,7 +230,10 @@ class HttpClient:
 
     def _cached_only(self, session: requests.Session, host: str, method: str, url: str,
                      params: dict[str, Any] | None, data: dict[str, Any] | None) -> requests.Response:
-        response = session.request(method, url, params=params, data=data, only_if_cached=True)
+        try:
+            response = session.request(method, url, params=params, data=data, only_if_cached=True)
+        except (requests.RequestException, *_CACHE_ERRORS):  # a cache row this version cannot read
+            raise OfflineMiss(f"offline: no readable cached answer from {host}") from None
         if response.status_code == 504 or not getattr(response, "from_cache", False):
             raise OfflineMiss(f"offline: no cached answer from {host}")
         return response

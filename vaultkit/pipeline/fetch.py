@@ -17,6 +17,7 @@ from vaultkit.progress import SILENT, Progress
 from vaultkit.sources import europepmc, ncbi, uniprot
 from vaultkit.sources.europepmc import Paper
 from vaultkit.sources.ncbi import NcbiGene
+from vaultkit.sources.safetext import cap
 from vaultkit.sources.uniprot import UniprotFunction
 from vaultkit.vault.write import STATE_DIR
 
@@ -68,13 +69,14 @@ def note_texts(info: GeneInfo | None) -> dict[str, Any]:
 
     if info is None:
         return {}
+    # The sources escaped and validated every field (sources.safetext); here each section keeps its budget.
     return {
-        "ncbi": Summary(info.ncbi.summary, info.ncbi.url) if info.ncbi and info.ncbi.summary else None,
-        "uniprot": Summary(info.uniprot.text, info.uniprot.url) if info.uniprot else None,
+        "ncbi": Summary(cap(info.ncbi.summary), info.ncbi.url) if info.ncbi and info.ncbi.summary else None,
+        "uniprot": Summary(cap(info.uniprot.text), info.uniprot.url) if info.uniprot else None,
         "papers": None if info.papers is None else [
             Reference(p.title, p.first_author, p.journal, p.year, p.url,
                       f"doi:{p.doi}" if p.doi else (f"PMID {p.pmid}" if p.pmid else ""))
-            for p in info.papers],
+            for p in info.papers[: europepmc.MAX_PAPERS]],
     }
 
 

@@ -6,6 +6,7 @@ user pastes a share link and vaultkit turns it into the note's snippet line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
@@ -13,6 +14,9 @@ from vaultkit.errors import InputError
 from vaultkit.sources.safetext import clean
 
 HOSTS = {"consensus.app", "www.consensus.app"}
+# The characters of a URL as Consensus writes it (RFC 3986, no brackets or parentheses): nothing else
+# reaches the note, where "[[", "](", "<", a space or a "%%" could make a link, HTML or a comment.
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#@!&'*+,;=%]+")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,8 @@ def parse_share_link(url: str) -> ConsensusAnswer:
     """Question and answer of a consensus.app share link; InputError for anything else."""
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or (parts.hostname or "") not in HOSTS:
+    if (parts.scheme != "https" or (parts.hostname or "") not in HOSTS or parts.port is not None
+            or parts.username is not None or parts.password is not None):
         raise InputError(f"{url!r} is not a consensus.app link; paste the share link of a Consensus answer")
     query = parse_qs(parts.query)
     answer = (query.get("extracted-answer") or [""])[0].strip()
@@ -38,7 +43,7 @@ def parse_share_link(url: str) -> ConsensusAnswer:
         raise InputError(f"{url!r} carries no answer (no 'extracted-answer' parameter); copy the share link "
                          "of an answer, not of the search page")
     question = (query.get("q") or [""])[0].strip()
-    if any(ch in url for ch in " ()<>"):
+    if not _URL_CHARS.fullmatch(url) or "%%" in url:
         raise InputError(f"{url!r} has spaces or brackets; paste the link as Consensus gives it")
     return ConsensusAnswer(clean(question, limit=500), clean(answer, limit=2000), url)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from vaultkit.errors import SourceError
 from vaultkit.net import HttpClient
-from vaultkit.sources.safetext import clean
+from vaultkit.sources.safetext import clean, digits
 
 GET_LIMIT = 200  # ids per GET; above this, one POST carries them all
 HOST_RATE = 3.0
@@ -73,19 +73,20 @@ def _check_error(payload: Any, what: str) -> None:
     if not isinstance(payload, dict):
         raise SourceError(f"NCBI {what}: expected a JSON object, got {type(payload).__name__}")
     if "error" in payload:
-        raise SourceError(f"NCBI {what}: {payload['error']}")
+        raise SourceError(f"NCBI {what}: {clean(payload['error'], limit=200)}")
     if "esummaryresult" in payload:
-        raise SourceError(f"NCBI {what}: {'; '.join(map(str, payload['esummaryresult']))}")
+        raise SourceError(f"NCBI {what}: {clean('; '.join(map(str, payload['esummaryresult'])), limit=300)}")
     inner = payload.get("esearchresult")
     if isinstance(inner, dict) and "ERROR" in inner:
-        raise SourceError(f"NCBI {what}: {inner['ERROR']}")
+        raise SourceError(f"NCBI {what}: {clean(inner['ERROR'], limit=200)}")
 
 
 def parse_search(payload: Any) -> list[str]:
     """Gene ids from an esearch answer; [] when nothing was found."""
     _check_error(payload, "esearch")
-    result = payload.get("esearchresult", {})
-    return [str(i) for i in result.get("idlist", [])]
+    result = payload.get("esearchresult")
+    ids = result.get("idlist") if isinstance(result, dict) else None
+    return [d for d in map(digits, ids if isinstance(ids, list) else []) if d]
 
 
 def parse_summaries(payload: Any) -> dict[str, NcbiGene]:
@@ -93,27 +94,33 @@ def parse_summaries(payload: Any) -> dict[str, NcbiGene]:
     _check_error(payload, "esummary")
     result = payload.get("result")
     if not isinstance(result, dict):
-        raise SourceError("NCBI esummary: no 'result' in the answer")
+        raise SourceError("NCBI esummary: expected a 'result' in the answer")
     genes = {}
-    for uid in result.get("uids", []):
+    uids = result.get("uids")
+    for uid in uids if isinstance(uids, list) else []:
         doc = result.get(str(uid))
-        if not isinstance(doc, dict) or "error" in doc:
+        # An Entrez id is digits (it goes into the gene's link); anything else is not a gene.
+        if not digits(uid) or not isinstance(doc, dict) or "error" in doc:
             continue
-        genes[str(uid)] = _gene(str(uid), doc)
+        genes[digits(uid)] = _gene(digits(uid), doc)
     return genes
 
 
 def _gene(uid: str, doc: dict[str, Any]) -> NcbiGene:
-    info = (doc.get("genomicinfo") or [{}])[0] or {}
+    infos = doc.get("genomicinfo")
+    info = infos[0] if isinstance(infos, list) and infos and isinstance(infos[0], dict) else {}
     start = end = None
-    if "chrstart" in info and "chrstop" in info:
+    a, b = digits(info.get("chrstart")), digits(info.get("chrstop"))
+    if a and b:
         # E-utilities positions are 0-based; NCBI's pages show value + 1. Minus strand: start > stop.
-        a, b = int(info["chrstart"]) + 1, int(info["chrstop"]) + 1
-        start, end = min(a, b), max(a, b)
-    aliases = tuple(a.strip() for a in re.split(r",\s*", doc.get("otheraliases") or "") if a.strip())
+        start, end = min(int(a), int(b)) + 1, max(int(a), int(b)) + 1
+    others = doc.get("otheraliases")
+    aliases = tuple(a.strip() for a in re.split(r",\s*", others if isinstance(others, str) else "") if a.strip())
+    mims = doc.get("mim")
     return NcbiGene(
         entrez_id=uid, symbol=clean(doc.get("name", ""), limit=40), name=clean(doc.get("description", ""), limit=300),
         summary=clean(doc.get("summary", "")), aliases=tuple(clean(a, limit=40) for a in aliases),
-        map_location=clean(doc.get("maplocation", ""), limit=40), mim=tuple(str(m) for m in doc.get("mim") or []),
-        chrom=str(doc.get("chromosome", "")), start=start, end=end,
+        map_location=clean(doc.get("maplocation", ""), limit=40),
+        mim=tuple(d for d in map(digits, mims if isinstance(mims, list) else []) if d),
+        chrom=clean(doc.get("chromosome"), limit=10), start=start, end=end,
     )

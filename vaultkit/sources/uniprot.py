@@ -9,10 +9,12 @@ from typing import Any
 
 from vaultkit.errors import SourceError
 from vaultkit.net import HttpClient
-from vaultkit.sources.safetext import clean
+from vaultkit.sources.safetext import MAX_SECTION_CHARS, clean, digits
 
 BATCH = 100  # accessions per search request
-_INLINE_PUBMED = re.compile(r"PubMed:(\d+)")
+_INLINE_PUBMED = re.compile(r"PubMed:(\d{1,12})")
+_ACCESSION = re.compile(r"[A-Z0-9]{1,10}(?:-\d{1,3})?")
+MAX_REFS = 50  # PubMed links per FUNCTION text
 
 
 @dataclass(frozen=True)
@@ -49,25 +51,44 @@ def fetch_entries(client: HttpClient, base_url: str, accessions: Iterable[str]) 
     return out
 
 
-def parse_entry(entry: dict[str, Any]) -> UniprotFunction | None:
-    """The FUNCTION comment of one entry; None if it has none."""
+def parse_entry(entry: Any) -> UniprotFunction | None:
+    """The FUNCTION comment of one entry; None if it has none (or the entry is not one).
+
+    The text is escaped (safetext.clean), PubMed ids are kept only when they
+    are digits, and the whole text stays under ``MAX_SECTION_CHARS``.
+    """
+    if not isinstance(entry, dict):
+        return None
     texts: list[str] = []
     pmids: list[str] = []
-    for comment in entry.get("comments", []):
+    size = 0
+    for comment in _dicts(entry.get("comments")):
         if comment.get("commentType") != "FUNCTION":
             continue
-        for item in comment.get("texts", []):
-            value = clean(item.get("value", ""))
-            refs = [e["id"] for e in item.get("evidences", []) if e.get("source") == "PubMed" and e.get("id")]
-            inline = _INLINE_PUBMED.findall(value)
+        for item in _dicts(comment.get("texts")):
+            value = clean(item.get("value"))
+            refs = [digits(e.get("id")) for e in _dicts(item.get("evidences")) if e.get("source") == "PubMed"]
+            refs = list(dict.fromkeys(r for r in refs if r))[:MAX_REFS]
+            inline = _INLINE_PUBMED.findall(value)[:MAX_REFS]
             if inline:
                 value = _INLINE_PUBMED.sub(lambda m: pubmed_link(m.group(1)), value)
             elif refs:
-                value = value.rstrip(".") + " (" + ", ".join(pubmed_link(p) for p in dict.fromkeys(refs)) + ")."
+                value = value.rstrip(".") + " (" + ", ".join(pubmed_link(p) for p in refs) + ")."
+            if not value or size + len(value) > MAX_SECTION_CHARS:
+                continue
+            size += len(value) + 1
             texts.append(value)
             pmids.extend(inline or refs)
     if not texts:
         return None
-    genes = entry.get("genes") or [{}]
-    gene = (genes[0].get("geneName") or {}).get("value", "")
-    return UniprotFunction(entry.get("primaryAccession", ""), gene, " ".join(texts), tuple(dict.fromkeys(pmids)))
+    genes = _dicts(entry.get("genes")) or [{}]
+    name = genes[0].get("geneName")
+    gene = clean(name.get("value") if isinstance(name, dict) else "", limit=40)
+    accession = entry.get("primaryAccession")
+    accession = accession if isinstance(accession, str) and _ACCESSION.fullmatch(accession) else ""
+    return UniprotFunction(accession, gene, " ".join(texts), tuple(dict.fromkeys(pmids)))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a list from an answer (anything else in it is ignored)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
