@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import time
 import warnings
 from pathlib import Path
 
@@ -97,12 +96,11 @@ def _hostile_frontmatter() -> dict[str, str]:
 def test_hostile_frontmatter_is_unreadable_at_once(vault, kind):
     text = "---\n" + _hostile_frontmatter()[kind] + "---\n# Note\n[[b]]\n"
     root = vault({"hostile.md": text, "b.md": "[[hostile]]\n"})
-    started = time.perf_counter()
+    # No time is asserted (tests never do): unguarded, the bomb would take minutes and gigabytes, and the suite
+    # would not finish.
     with pytest.raises(notes.UnreadableNote, match="left untouched"):
         notes.read_text(root, "hostile.md")
     ix = index.build(root)
-    took = time.perf_counter() - started
-    assert took < 10, f"{kind}: {took:.1f} s"  # a generous bound: an expanded bomb takes minutes and gigabytes
     assert [f.path for f in ix.findings] == ["hostile.md"] and "b.md" in ix.parsed
 
 
