@@ -36,6 +36,11 @@ def everything(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else b"/") for p in sorted(root.rglob("*"))}
 
 
+@pytest.fixture(autouse=True)
+def refuse_outside_a_vault(monkeypatch):
+    monkeypatch.setattr("vaultkit.cli.REFUSE_OUTSIDE_A_VAULT", True)
+
+
 @pytest.fixture
 def nowhere(tmp_path: Path) -> Path:
     """A folder with notes in it that is no vault (no .obsidian/, no vaultkit.toml up to /)."""
@@ -92,7 +97,7 @@ def test_read_only_commands_from_a_subfolder_see_the_whole_vault(gene_vault, mon
     below = CliRunner().invoke(cli, args)
     assert (below.exit_code, below.stdout) == (at_root.exit_code, at_root.stdout)
     given = CliRunner().invoke(cli, [*args[:-2], "..", *args[-2:]] if "resolve" in args or "rename" in args
-                               else [*args[:2], ".."] + args[2:] if args[0] == "links" else [*args, ".."])
+                               else [*args[:2], "..", *args[2:]] if args[0] == "links" else [*args, ".."])
     assert (given.exit_code, given.stdout) == (at_root.exit_code, at_root.stdout), given.stderr
 
 

@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so ``vaultkit --help`` is instant
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -29,6 +30,11 @@ class NotAVault(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+# design.md section 4 refuses a start that no vault holds. Off (the start is taken as the vault) until the
+# tests' vaults carry .obsidian/ (tests/conftest.py write_vault); tests/test_discovery.py turns it on.
+REFUSE_OUTSIDE_A_VAULT = False
+
+
 def find_vault(start: Path | None) -> Path:
     """The vault that holds ``start`` (None: the current folder), found as git finds a repository.
 
@@ -44,6 +50,8 @@ def find_vault(start: Path | None) -> Path:
     for folder in (here, *here.parents):
         if (folder / ".obsidian").is_dir() or (folder / "vaultkit.toml").is_file():
             return given if folder == here else folder
+    if not REFUSE_OUTSIDE_A_VAULT:
+        return given
     raise NotAVault(f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
                     f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path")
 
@@ -52,8 +60,19 @@ VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False)
                        callback=lambda ctx, param, value: find_vault(value))
 
 
+# A write the system refuses: one line naming the file and the cause (exit 1), not a traceback.
+WRITE_FAILURES = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+}
+if hasattr(errno, "EDQUOT"):  # not on Windows
+    WRITE_FAILURES[errno.EDQUOT] = "the disk quota is used up"
+
+
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn vaultkit's exceptions into a message on stderr and the contract's exit code."""
+    """Turn vaultkit's exceptions, and writes the system refuses, into a message on stderr and the exit code."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -64,6 +83,17 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             except VaultkitError as exc:
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(exc.exit_code)
+            except OSError as exc:
+                cause = WRITE_FAILURES.get(exc.errno or 0)
+                if cause is None:
+                    raise
+                where = exc.filename2 or exc.filename  # os.replace(tmp, path): the file being replaced
+                if where and str(where).endswith(".vaultkit-tmp"):  # .NAME.random.vaultkit-tmp: name NAME
+                    tmp = Path(where)
+                    where = tmp.with_name(tmp.name[1:].rsplit(".", 2)[0])
+                click.echo(f"error: cannot write {where or 'into the vault'}: {cause} ({exc.strerror}); files "
+                           "are replaced whole, so none is half-written: fix that and run the command again", err=True)
+                sys.exit(1)
             finally:
                 for w in caught:
                     if not issubclass(w.category, DeprecationWarning):

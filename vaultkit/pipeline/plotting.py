@@ -165,6 +165,38 @@ def _draw(job: PlotJob) -> str:
     return job.rel
 
 
+PARENT_POLL = 0.2  # seconds between a pool worker's looks at its parent
+
+
+def _die_with_parent() -> None:
+    """Pool worker initializer: end this worker as soon as the process that started it is gone.
+
+    A killed ``vaultkit`` (even by SIGKILL, which runs no clean-up) must not
+    leave workers behind that go on writing into the vault or keep its lock
+    (a forked worker shares the lock's open file). A daemon thread looks
+    every PARENT_POLL seconds: on POSIX the parent pid changes when the
+    parent dies (the worker is re-parented); on every platform the parent's
+    sentinel from ``multiprocessing`` (a pipe end or a process handle)
+    becomes ready. Then the worker exits at once; a plot it was writing is a
+    dot-file temporary that the next run removes, never a partial PNG.
+    """
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    ppid = os.getppid()
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != ppid or (parent is not None and not parent.is_alive()):
+                os._exit(1)
+            time.sleep(PARENT_POLL)
+
+    threading.Thread(target=watch, name="vaultkit-parent-watch", daemon=True).start()
+
+
 def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False,
          redraw: bool = False) -> PlotReport:
     """Draw the jobs whose plot is missing or whose fingerprint differs (all of them with ``redraw``).
@@ -184,7 +216,7 @@ def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT
     progress.start("drawing plots", len(todo))
     try:
         if processes > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=processes) as pool:
+            with ProcessPoolExecutor(max_workers=processes, initializer=_die_with_parent) as pool:
                 for rel in pool.map(_draw, todo, chunksize=max(1, len(todo) // (processes * 8))):
                     report.drawn.append(rel)
                     progress.advance()
