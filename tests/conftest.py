@@ -22,8 +22,9 @@ EXAMPLES = FIXTURES / "vault_examples"
 
 
 def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Create a vault under ``root`` with the given files (str as UTF-8)."""
+    """Create a vault under ``root`` with the given files (str as UTF-8), marked as one by ``.obsidian/``."""
     root.mkdir(parents=True, exist_ok=True)
+    (root / ".obsidian").mkdir(exist_ok=True)
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

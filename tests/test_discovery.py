@@ -36,15 +36,11 @@ def everything(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else b"/") for p in sorted(root.rglob("*"))}
 
 
-@pytest.fixture(autouse=True)
-def refuse_outside_a_vault(monkeypatch):
-    monkeypatch.setattr("vaultkit.cli.REFUSE_OUTSIDE_A_VAULT", True)
-
-
 @pytest.fixture
 def nowhere(tmp_path: Path) -> Path:
     """A folder with notes in it that is no vault (no .obsidian/, no vaultkit.toml up to /)."""
     folder = write_vault(tmp_path / "notes", {"Genes/a.md": "[[b]]\n", "Genes/b.md": "b\n", "plots_in/x.png": b"x"})
+    (folder / ".obsidian").rmdir()  # write_vault marks its folders as vaults; this one must be none
     assert not any((p / ".obsidian").is_dir() or (p / "vaultkit.toml").is_file() for p in (folder, *folder.parents))
     return folder
 

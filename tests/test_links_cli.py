@@ -95,6 +95,7 @@ def test_symlink_loop_does_not_hang(vault):
 def _real_vault(tmp_path, with_pngs):
     root = tmp_path / "real"
     shutil.copytree(EXAMPLES / "GeneDump", root / "GeneDump")
+    (root / ".obsidian").mkdir()
     if with_pngs:
         shutil.copytree(EXAMPLES / "plot_dump", root / "plot_dump")
     return root

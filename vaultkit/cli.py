@@ -30,11 +30,6 @@ class NotAVault(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-# design.md section 4 refuses a start that no vault holds. Off (the start is taken as the vault) until the
-# tests' vaults carry .obsidian/ (tests/conftest.py write_vault); tests/test_discovery.py turns it on.
-REFUSE_OUTSIDE_A_VAULT = False
-
-
 def find_vault(start: Path | None) -> Path:
     """The vault that holds ``start`` (None: the current folder), found as git finds a repository.
 
@@ -50,8 +45,6 @@ def find_vault(start: Path | None) -> Path:
     for folder in (here, *here.parents):
         if (folder / ".obsidian").is_dir() or (folder / "vaultkit.toml").is_file():
             return given if folder == here else folder
-    if not REFUSE_OUTSIDE_A_VAULT:
-        return given
     raise NotAVault(f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
                     f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path")
 

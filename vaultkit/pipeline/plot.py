@@ -9,7 +9,7 @@ from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, read
 from vaultkit.pipeline.plotting import PlotReport, build_jobs, draw
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault.obsidian import load_app_settings
-from vaultkit.vault.write import vault_lock
+from vaultkit.vault.write import clean_temp_files, vault_lock
 
 
 def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
@@ -80,6 +80,7 @@ def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: 
         report = draw(jobs, dry_run=True, redraw=redraw)
     else:
         with vault_lock(settings.vault):
+            clean_temp_files(settings.vault)  # what a killed `plot --jobs N` left behind
             report = draw(jobs, processes=processes, progress=progress, redraw=redraw)
     if kept_digits:
         report.warnings.append(

@@ -61,10 +61,13 @@ def write_if_changed(path: Path, data: bytes, *, expected: bytes | EllipsisType 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".vaultkit-tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # a full disk names the note, not the temporary file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         os.chmod(tmp, mode)
         if expected is ...:
             os.replace(tmp, path)
