@@ -141,3 +141,26 @@ def test_obsidian_saving_all_the_time_loses_no_line(tmp_path):
         final = note.read_text(encoding="utf-8")
         lost = [line for line in written if line not in final]
         assert not lost, (trial, lost[:5])
+
+
+def test_a_symlinked_note_is_written_through_and_stays_a_link(tmp_path):
+    import sys
+
+    import pytest
+
+    if sys.platform == "win32":
+        pytest.skip("symlinks need privileges on Windows")
+    root = vault_with_new_data(tmp_path)
+    before = embeds(root)
+    real = root / "Archive/LIF real.md"
+    real.parent.mkdir()
+    os.replace(root / "Genes/LIF.md", real)
+    os.symlink(real, root / "Genes/LIF.md")
+    outside = tmp_path / "outside.md"
+    os.replace(root / "Genes/MYC.md", outside)
+    os.symlink(outside, root / "Genes/MYC.md")
+    before_outside = outside.read_bytes()
+    result = refresh(root)
+    assert (root / "Genes/LIF.md").is_symlink() and embeds(root) != before  # written through the link
+    assert (root / "Genes/MYC.md").is_symlink() and outside.read_bytes() == before_outside
+    assert "Genes/MYC.md" in result.stderr and "outside" in result.stderr

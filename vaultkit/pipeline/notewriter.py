@@ -13,11 +13,12 @@ from typing import Any
 
 from vaultkit import genenote
 from vaultkit.config import Settings
+from vaultkit.errors import ConfigError
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import index as vindex
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.obsidian import load_app_settings
-from vaultkit.vault.paths import fold
+from vaultkit.vault.paths import confined, fold
 from vaultkit.vault.rename import finish_rename
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.state import load_state, save_state
@@ -107,6 +108,12 @@ class NoteWriter:
             self.report.unreadable.append({"path": rel, "line": 1, "message": f"frontmatter: {exc}"})
             return
         changed = old != upd.text
+        if changed and (self.root / rel).is_symlink():
+            try:
+                confined(self.root, rel, f"note {rel}")
+            except ConfigError as exc:
+                self.report.conflicts.append({"path": rel, "message": f"left as it is: {exc}"})
+                return
         if changed and not self.dry_run:
             for label, old_text in upd.trashed:
                 trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))

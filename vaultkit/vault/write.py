@@ -52,6 +52,10 @@ def write_if_changed(path: Path, data: bytes, *, expected: bytes | EllipsisType 
     replaced and ChangedSinceRead is raised, so the caller can merge again
     from the new version. The remaining window is the rename itself.
     """
+    if path.is_symlink():
+        # A linked note is written through its link, which stays a link (callers check it leads
+        # nowhere outside the vault: paths.confined).
+        path = path.resolve()
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
