@@ -164,3 +164,23 @@ def test_a_symlinked_note_is_written_through_and_stays_a_link(tmp_path):
     assert (root / "Genes/LIF.md").is_symlink() and embeds(root) != before  # written through the link
     assert (root / "Genes/MYC.md").is_symlink() and outside.read_bytes() == before_outside
     assert "Genes/MYC.md" in result.stderr and "outside" in result.stderr
+
+
+def test_trash_or_state_folders_linked_outside_are_refused(tmp_path):
+    import sys
+
+    import pytest
+
+    if sys.platform == "win32":
+        pytest.skip("symlinks need privileges on Windows")
+    for name in (".vaultkit", ".trash"):
+        root = vault_with_new_data(tmp_path / name, seed=2)
+        outside = tmp_path / f"outside{name}"
+        outside.mkdir()
+        import shutil
+
+        shutil.rmtree(root / name, ignore_errors=True)
+        os.symlink(outside, root / name)
+        result = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--force"])
+        assert result.exit_code == 2 and "outside the vault" in result.stderr, result.output
+        assert list(outside.iterdir()) == []

@@ -195,7 +195,7 @@ def move_to_trash(root: Path, rel: str) -> str:
     vaultkit never deletes: whatever Obsidian's trash setting, what it retires
     can be restored from ``.trash/``.
     """
-    dest = unique_path(root / TRASH_DIR / rel)
+    dest = unique_path(_own_folder(root, TRASH_DIR) / rel)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(root / rel), str(dest))
     return dest.relative_to(root).as_posix()
@@ -203,10 +203,19 @@ def move_to_trash(root: Path, rel: str) -> str:
 
 def trash_text(root: Path, rel: str, text: bytes) -> str:
     """Keep ``text`` (an old version of ``rel``) in ``.trash/``; returns its trash path."""
-    dest = unique_path(root / TRASH_DIR / rel)
+    dest = unique_path(_own_folder(root, TRASH_DIR) / rel)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(text)
     return dest.relative_to(root).as_posix()
+
+
+def _own_folder(root: Path, name: str) -> Path:
+    """``.trash`` or ``.vaultkit`` under ``root``; VaultError if a symlink takes it outside the vault."""
+    folder = root / name
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
+        raise VaultError(f"{folder} is a symlink to {folder.resolve()}, outside the vault; vaultkit writes only "
+                         f"inside the vault: make {name} a folder of the vault")
+    return folder
 
 
 @contextlib.contextmanager
@@ -225,7 +234,8 @@ def vault_lock(root: Path, *, wait: float = 5.0, dry_run: bool = False) -> Itera
         return
     import filelock
 
-    state = root / STATE_DIR
+    _own_folder(root, TRASH_DIR)  # refused before anything is written, not when the first file retires
+    state = _own_folder(root, STATE_DIR)
     state.mkdir(exist_ok=True)
     native = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
     options: dict[str, Any] = {"thread_local": False}
