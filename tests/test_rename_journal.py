@@ -29,6 +29,7 @@ def a_vault(root, notes=3):
 
 def check(root):
     result = CliRunner().invoke(cli, ["links", "check", str(root), "--json"])
+    assert result.stdout.startswith("{"), (result.exit_code, result.stderr, result.exception)
     return json.loads(result.stdout)
 
 
@@ -100,3 +101,15 @@ def test_notes_dir_follows_a_renamed_notes_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert (root / "vaultkit.toml").read_text() == ('# my settings\nnotes_dir = "Gene notes"  # where notes live\n'
                                                     'attachments_dir = "Gene notes/plots"\n[data]\ntraits = ["sPAP"]\n')
+
+
+def test_a_folder_renamed_into_a_folder_that_exists_moves_file_by_file(tmp_path):
+    root = a_vault(tmp_path / "v")
+    (root / "Cytokines").mkdir()
+    (root / "Cytokines/IL6.md").write_text("# IL6\n")
+    result = CliRunner().invoke(cli, ["links", "rename", str(root), "Genes", "Cytokines"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (root / "Cytokines").iterdir()) == ["G0.md", "G1.md", "G2.md", "IL6.md"]
+    assert (root / "Cytokines/IL6.md").read_text() == "# IL6\n" and not (root / "Genes").exists()
+    assert check(root)["broken"] == []
+    assert not (root / STATE_DIR / vrename.JOURNAL).exists()

@@ -27,7 +27,14 @@ from vaultkit.vault.linkparse import Link
 from vaultkit.vault.notes import read_text
 from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
 from vaultkit.vault.resolve import Resolver
-from vaultkit.vault.write import STATE_DIR, ChangedSinceRead, clean_temp_files, vault_lock, write_if_changed
+from vaultkit.vault.write import (
+    STATE_DIR,
+    ChangedSinceRead,
+    clean_temp_files,
+    recover_asides,
+    vault_lock,
+    write_if_changed,
+)
 
 
 @dataclass
@@ -214,8 +221,11 @@ def apply_rename(root: Path, plan: RenamePlan) -> None:
             raise VaultError(f"{src} disappeared while the rename was planned; run it again")
         if (root / dest).exists() and fold(src) != fold(dest):
             raise VaultError(f"{dest} appeared while the rename was planned; rename onto an existing file is refused")
+    folder = plan.folder
+    if folder is not None and (root / folder[1]).exists() and fold(folder[0]) != fold(folder[1]):
+        folder = None  # into a folder that exists: file by file (a folder rename onto it would fail half-way)
     journal = root / STATE_DIR / JOURNAL
-    record = {"texts": plan.texts, "moves": plan.moves, "folder": plan.folder}
+    record = {"texts": plan.texts, "moves": plan.moves, "folder": folder, "emptied": plan.folder}
     write_if_changed(journal, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     try:
         _carry_out(root, record)
@@ -250,6 +260,7 @@ def finish_rename(root: Path) -> str | None:
     except (ValueError, KeyError, AttributeError, TypeError):
         journal.rename(journal.with_suffix(".broken"))
         return f"a broken rename journal was set aside in {journal.with_suffix('.broken')}"
+    recover_asides(root)  # a note the killed run had set aside mid-replace goes back before it is read
     _carry_out(root, record)
     clean_temp_files(root)  # what the killed run was writing when it died
     journal.unlink()
@@ -280,3 +291,9 @@ def _carry_out(root: Path, record: dict) -> None:
             os.rename(step, root / dest)
         else:
             os.rename(root / src, root / dest)
+    emptied = record.get("emptied")
+    if emptied and not folder and (root / emptied[0]).is_dir():
+        # Moved file by file into an existing folder: the source folders left empty go (never a file).
+        for here, _dirs, files in sorted(os.walk(root / emptied[0]), key=lambda t: -len(t[0])):
+            if not files and not os.listdir(here):
+                os.rmdir(here)
