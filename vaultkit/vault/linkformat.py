@@ -20,7 +20,7 @@ def encode_markdown_path(path: str) -> str:
 def link_target(target: str, source: str, resolver: Resolver, app: AppSettings) -> str:
     """The path text a new link from ``source`` to ``target`` should carry."""
     if app.new_link_format == "relative":
-        rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+        rel = posixpath.relpath("/" + target, "/" + posixpath.dirname(source))  # rooted: no cwd needed
         return rel
     if app.new_link_format == "absolute":
         return target

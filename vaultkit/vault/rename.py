@@ -178,7 +178,7 @@ def _new_target(
     elif written.startswith(("./", "../")) or (
         link.kind == "markdown" and posixpath.dirname(source) and before._exact(posixpath.join(posixpath.dirname(source), written))
     ):
-        rel = posixpath.relpath(stem, folder or ".")
+        rel = posixpath.relpath("/" + stem, "/" + folder)  # rooted: relpath of relative paths reads the cwd
         forms.append(rel if rel.startswith("../") or not written.startswith("./") else "./" + rel)
     elif "/" not in written.strip("/"):
         forms.append(stem.rsplit("/", 1)[-1])
