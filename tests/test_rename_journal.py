@@ -113,3 +113,16 @@ def test_a_folder_renamed_into_a_folder_that_exists_moves_file_by_file(tmp_path)
     assert (root / "Cytokines/IL6.md").read_text() == "# IL6\n" and not (root / "Genes").exists()
     assert check(root)["broken"] == []
     assert not (root / STATE_DIR / vrename.JOURNAL).exists()
+
+
+def test_a_journal_naming_a_note_deleted_since_still_completes(tmp_path, monkeypatch):
+    root = a_vault(tmp_path / "v")
+    real = os.rename
+    monkeypatch.setattr(vrename.os, "rename", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        vrename.apply_rename(root, vrename.plan_rename(__import__("vaultkit.vault.index", fromlist=["build"])
+                                                       .build(root), "Genes", "Cytokines"))
+    monkeypatch.setattr(vrename.os, "rename", real)
+    (root / "links/n1.md").unlink()  # the user deletes a note the journal names
+    assert check(root)["broken"] == []
+    assert not (root / STATE_DIR / vrename.JOURNAL).exists() and (root / "Cytokines/G1.md").exists()

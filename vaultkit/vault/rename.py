@@ -24,7 +24,7 @@ from vaultkit.names import unsafe_in
 from vaultkit.vault.index import VaultIndex
 from vaultkit.vault.linkformat import encode_markdown_path
 from vaultkit.vault.linkparse import Link
-from vaultkit.vault.notes import read_text
+from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.paths import NOTE_EXT, check_name, fold, inside
 from vaultkit.vault.resolve import Resolver
 from vaultkit.vault.write import (
@@ -273,10 +273,12 @@ def _carry_out(root: Path, record: dict) -> None:
     moves, folder = record["moves"], record["folder"]
     for path, (old_text, new_text) in sorted(record["texts"].items()):
         where = path if (root / path).exists() else moves.get(path, path)
+        if not (root / where).exists():
+            continue  # deleted by the user since: nothing to rewrite
         try:
             current = read_text(root, where)
-        except FileNotFoundError:
-            continue
+        except UnreadableNote:
+            continue  # changed into something vaultkit does not read: left as it is
         if current == old_text:
             write_if_changed(root / where, new_text.encode("utf-8"), expected=old_text.encode("utf-8"))
     pairs = [tuple(folder)] if folder else list(moves.items())
