@@ -10,6 +10,7 @@ kept until ``--force`` hands it over.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,11 @@ from vaultkit.vault.obsidian import AppSettings
 from vaultkit.vault.resolve import Resolver
 
 PLOTS, INFO = "Plots", "Info"
+# How users spell the two top headings (compared as sections.title_key does: case and punctuation aside).
+PLOTS_TITLES = (PLOTS, "Plot")
+INFO_TITLES = (INFO, "Infos", "Information")
+_INFO_KEYS = {t.casefold() for t in INFO_TITLES}
+_SEGMENT = re.compile(r"^segment ?(\d+)$")  # the user's "### segment 2", as a title_key
 
 
 @dataclass(frozen=True)
@@ -208,12 +214,10 @@ def add_consensus(text: str, snippet: str, url: str) -> str:
     if url in text:
         return text
     result = NoteUpdate(text, {})
-    sec = _ensure_section(result, "Consensus", parent=INFO, level=3)
+    sec = _ensure_section(result, "Consensus", parent=INFO_TITLES, level=3)
     own = _own_body(result.text, sec)
-    at = sec.body_start + len(own.rstrip())
-    if not own.strip():
-        at = sec.body_start
-    return sections.insert_block(result.text, at, snippet)
+    own_sec = sections.Section(sec.level, sec.title, sec.start, sec.body_start, sec.body_start + len(own))
+    return sections.insert_block(result.text, sections.content_end(result.text, own_sec), snippet)
 
 
 def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None:
@@ -247,36 +251,94 @@ def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None
         result.text = frontmatter.update(result.text, changes)
 
 
-def _ensure_section(result: NoteUpdate, title: str, *, parent: str, level: int) -> sections.Section:
+def _ensure_section(result: NoteUpdate, title: str | tuple[str, ...], *, parent: str | tuple[str, ...],
+                    level: int) -> sections.Section:
     found = sections.find(result.text, title)
     if found is not None:
         return found
     text = result.text
-    heading = f"{'#' * level} {title}"
+    name = title if isinstance(title, str) else title[0]
     if parent:
         scope = sections.find(text, parent)
         if scope is None:
-            text = sections.insert_block(text, len(text), f"# {parent}")
+            text = sections.insert_block(text, len(text), f"# {parent if isinstance(parent, str) else parent[0]}")
             scope = sections.find(text, parent)
-        text = sections.insert_block(text, sections.content_end(text, scope), heading)
+        # Below the user's own heading, whatever its level: "## Info" gets "### ...", never a sibling.
+        level = min(6, max(level, scope.level + 1))
+        text = sections.insert_block(text, sections.content_end(text, scope), f"{'#' * level} {name}")
     else:
-        text = sections.insert_block(text, len(text), heading)
+        text = sections.insert_block(text, len(text), f"{'#' * level} {name}")
     result.text = text
     return sections.find(text, title)  # type: ignore[return-value]
 
 
+def trait_section(text: str, trait: str) -> sections.Section | None:
+    """The section that holds a trait's plots in a note, as its author laid it out.
+
+    Under the plots heading (``# Plots``, ``# Plot``, any level, any case) if
+    there is one; else a heading named after the trait at any level (``# sPAP``
+    as a top heading) that is not inside the Info part.
+    """
+    found = sections.find(text, trait, parent=PLOTS_TITLES)
+    if found is not None:
+        return found
+    key = sections.title_key(trait)
+    heads = sections.sections(text)
+    infos = [s for s in heads if sections.title_key(s.title) in _INFO_KEYS]
+    return next((s for s in heads if sections.title_key(s.title) == key and key
+                 and not any(i.start < s.start < i.end for i in infos)), None)
+
+
+def plot_trait(text: str, at: int, traits: tuple[str, ...] | list[str]) -> str | None:
+    """The trait whose section holds offset ``at`` of a note (an embed's start), or None.
+
+    For lint and anyone else asking "which trait is this plot under": the
+    nearest enclosing trait heading, past headings of the user's own such as
+    ``### segment 2``.
+    """
+    best: tuple[int, str] | None = None
+    for trait in traits:
+        sec = trait_section(text, trait)
+        if sec is not None and sec.body_start <= at < sec.end and (best is None or sec.start > best[0]):
+            best = (sec.start, trait)
+    return best[1] if best else None
+
+
+def _trait_section_or_new(result: NoteUpdate, facts: GeneFacts, trait: str) -> sections.Section:
+    """The trait's section, created where the author's layout puts it if the note has none."""
+    found = trait_section(result.text, trait)
+    if found is not None:
+        return found
+    text = result.text
+    siblings = [s for t in facts.traits if t != trait and (s := trait_section(text, t)) is not None]
+    if siblings:
+        # Beside the other traits, at their level: "# sPAP" gets "# mPAP", not "# Plots" / "## mPAP".
+        last = max(siblings, key=lambda s: s.start)
+        at, level = sections.content_end(text, last), last.level
+    else:
+        scope = sections.find(text, PLOTS_TITLES)
+        if scope is None:
+            # Before the note's first heading (the user's format starts with the plots), after any
+            # free text the user opened the note with.
+            heads = sections.sections(text)
+            text = sections.insert_block(text, heads[0].start if heads else len(text), f"# {PLOTS}")
+            scope = sections.find(text, PLOTS_TITLES)
+            assert scope is not None
+        at, level = sections.content_end(text, scope), min(6, scope.level + 1)
+    result.text = sections.insert_block(text, at, f"{'#' * level} {trait}")
+    return trait_section(result.text, trait)  # type: ignore[return-value]
+
+
+def _own_trait_part(text: str, sec: sections.Section, trait: str, traits: tuple[str, ...]) -> sections.Section:
+    """``sec`` up to the first heading nested in it that is another trait's (``# sPAP`` / ``## mPAP``)."""
+    others = {sections.title_key(t) for t in traits} - {sections.title_key(trait)}
+    nested = next((s.start for s in sections.subsections(text, sec) if sections.title_key(s.title) in others), sec.end)
+    return sections.Section(sec.level, sec.title, sec.start, sec.body_start, nested)
+
+
 def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resolver: Resolver,
            app: AppSettings) -> None:
-    if sections.find(result.text, PLOTS) is None:
-        # Before the note's first heading (the user's format starts with the plots), after any
-        # free text the user opened the note with.
-        heads = sections.sections(result.text)
-        result.text = sections.insert_block(result.text, heads[0].start if heads else len(result.text), f"# {PLOTS}")
-    sec = sections.find(result.text, trait, parent=PLOTS)
-    if sec is None:
-        scope = sections.find(result.text, PLOTS)
-        result.text = sections.insert_block(result.text, sections.content_end(result.text, scope), f"## {trait}")
-        sec = sections.find(result.text, trait, parent=PLOTS)
+    sec = _own_trait_part(result.text, _trait_section_or_new(result, facts, trait), trait, facts.traits)
     gene_id = facts.gene.ensembl_id
     existing = []  # (link, its plot name, the file it points to) for this gene's plots under ## trait
     for link in parse(result.text).links:
@@ -310,20 +372,29 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
     for start, end, new in sorted(edits, reverse=True):
         result.text = result.text[:start] + new + result.text[end:]
     if wanted:
-        sec = sections.find(result.text, trait, parent=PLOTS)
-        lines = "\n".join(new_link(p.rel, note, resolver, app, embed=True) for p in wanted)
-        result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), lines)
+        sec = _own_trait_part(result.text, trait_section(result.text, trait), trait, facts.traits)  # type: ignore[arg-type]
+        embeds = [new_link(p.rel, note, resolver, app, embed=True) for p in wanted]
+        segments = [s for s in sections.subsections(result.text, sec) if _SEGMENT.match(sections.title_key(s.title))]
+        if segments:
+            # The author files each region under "### segment N": a new region gets the next number.
+            last = segments[-1]
+            word = re.sub(r"\d+\s*$", "", last.title)
+            n = max(int(_SEGMENT.match(sections.title_key(s.title)).group(1)) for s in segments)  # type: ignore[union-attr]
+            embeds = [f"{'#' * last.level} {word}{n + i + 1}\n{e}" for i, e in enumerate(embeds)]
+        result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), "\n".join(embeds))
 
 
 def _block(result: NoteUpdate, block: Block, force: bool) -> None:
     last = result.state["blocks"].get(block.id)
-    sec = sections.find(result.text, block.title)
+    title = PLOTS_TITLES if block.title == PLOTS else block.title
+    sec = sections.find(result.text, title)
     nl = sections.newline(result.text)
     new = block.text.replace("\n", nl)
     if sec is None:
         if last is not None and not force:
             return  # the user deleted the section: respect it
-        sec = _ensure_section(result, block.title, parent=block.parent, level=block.level)
+        sec = _ensure_section(result, title, parent=INFO_TITLES if block.parent == INFO else block.parent,
+                              level=block.level)
     body = sec.body(result.text)
     old = last["text"].replace("\n", nl) if last else None
     record = {"text": block.text, "sha": digest(block.text)}

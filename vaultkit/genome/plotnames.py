@@ -3,7 +3,8 @@
 The legacy form writes Pearson r as R prints it (``%.15g``, minus sign kept).
 Parsing also takes what R's ``make.names()`` makes of it (``X.0.5`` for -0.5,
 ``X1.2e.05`` for 1.2e-05; |r| <= 1, so ``e.`` is a negative exponent) and an
-Ensembl version suffix.
+Ensembl version suffix, and the copy suffix a second download or a copy adds
+(``… 1.png``, ``… (1).png``): the same plot.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ _LEGACY = re.compile(
     r"^X(?P<r>[-.]?\d+(?:\.\d+)?(?:e[-.+]?\d+)?)_(?P<gene>[A-Za-z0-9]+(?:\.\d+)?)_"
     r"(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)\.png$"
 )
+# What a second download (" 1") or a file manager's copy (" (1)") puts before the extension.
+_COPY = re.compile(r"(?: \d+| \(\d+\))(?=\.png$)")
 _FIELDS = {"symbol", "trait", "gene_id", "chrom", "start", "end", "r"}
 _FIELD_RE = {"start": r"\d+", "end": r"\d+", "r": r"-?[\d.e+-]+", "chrom": r"[A-Za-z0-9_]+?"}
 
@@ -79,8 +82,16 @@ def parse_plot_name(name: str, template: str = LEGACY) -> PlotName | None:
     """Invert ``format_plot_name``; None if ``name`` is not a plot name of that template.
 
     The legacy form is always recognised, whatever the template, so embeds
-    made by the user's own R scripts are adopted.
+    made by the user's own R scripts are adopted; so is a copy of a plot
+    (``… 1.png``, ``… (1).png``).
     """
+    found = _parse(name, template)
+    if found is None and _COPY.search(name):
+        found = _parse(_COPY.sub("", name), template)
+    return found
+
+
+def _parse(name: str, template: str) -> PlotName | None:
     m = _LEGACY.match(name)
     if m:
         region = Region(m.group("chrom"), int(m.group("start")), int(m.group("end")), strip_version(m.group("gene")))

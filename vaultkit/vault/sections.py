@@ -13,7 +13,9 @@ from functools import lru_cache
 
 from vaultkit.vault import frontmatter
 
-_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+# CommonMark ATX headings, as Obsidian reads them: up to three spaces of indent, an optional
+# closing run of #s. "#Plots" (no space) is a tag, not a heading.
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -58,33 +60,63 @@ def sections(text: str) -> tuple[Section, ...]:
     return tuple(out)
 
 
-def find(text: str, title: str, *, parent: str | None = None) -> Section | None:
-    """The first section whose title matches ``title`` (case-insensitive, spaces folded).
+def find(text: str, title: str | tuple[str, ...], *, parent: str | tuple[str, ...] | None = None) -> Section | None:
+    """The first section whose title matches ``title`` (or one of several spellings), as ``title_key`` compares.
 
     With ``parent``, only a section inside a section of that title.
     """
-    want = _norm(title)
+    want = _keys(title)
     all_sections = sections(text)
     scope = None
     if parent is not None:
-        scope = next((s for s in all_sections if _norm(s.title) == _norm(parent)), None)
+        parents = _keys(parent)
+        scope = next((s for s in all_sections if title_key(s.title) in parents), None)
         if scope is None:
             return None
     for s in all_sections:
-        if _norm(s.title) == want and (scope is None or scope.start < s.start < scope.end):
+        if title_key(s.title) in want and (scope is None or scope.start < s.start < scope.end):
             return s
     return None
 
 
-def _norm(title: str) -> str:
-    return re.sub(r"\s+", " ", title).strip().casefold()
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def title_key(title: str) -> str:
+    """A heading's title as compared: Obsidian's heading-link normalisation.
+
+    Every ASCII punctuation character goes, runs of whitespace become one
+    space, case is ignored: ``## sPAP:``, ``##  SPAP`` and ``## sPAP`` are one
+    heading to a user, so they are one section to vaultkit.
+    """
+    return re.sub(r"\s+", " ", _PUNCTUATION.sub("", title)).strip().casefold()
+
+
+def _keys(title: str | tuple[str, ...]) -> set[str]:
+    # An empty heading ("## ") is a heading of the user's, never one vaultkit looks for.
+    return {k for k in map(title_key, (title,) if isinstance(title, str) else title) if k}
+
+
+def subsections(text: str, section: Section) -> list[Section]:
+    """The headings nested in ``section``, in order."""
+    return [s for s in sections(text) if section.body_start <= s.start < section.end]
 
 
 def content_end(text: str, section: Section) -> int:
-    """Where new lines go in a section: after its last non-blank line."""
+    """Where new lines go in a section: at the end of its last non-blank line.
+
+    Only the blank lines after it are stepped back over; the last line's own
+    trailing spaces (``## `` is a heading of the user's) stay on that line.
+    """
     body = text[section.body_start : section.end]
-    stripped = body.rstrip()
-    return section.body_start + len(stripped)
+    lines = body.splitlines(keepends=True)
+    end = len(body)
+    while lines and not lines[-1].strip():
+        end -= len(lines.pop())
+    if not lines:
+        return section.body_start
+    last = lines[-1]
+    return section.body_start + end - (len(last) - len(last.rstrip("\r\n")))
 
 
 def newline(text: str) -> str:
@@ -100,7 +132,9 @@ def insert_block(text: str, at: int, block: str) -> str:
     nl = newline(text)
     before, after = text[:at], text[at:]
     last_line = before.rstrip("\r\n").rsplit("\n", 1)[-1]
-    if not before.strip() or before.endswith(nl * 2) or (before.endswith(nl) and last_line.lstrip().startswith("#")):
+    fm = frontmatter.span(text)
+    at_top = not before.strip() or (fm is not None and at == fm[2])  # right under the properties is the top
+    if at_top or before.endswith(nl * 2) or (before.endswith(nl) and _HEADING.match(last_line.rstrip("\r"))):
         lead = ""
     elif before.endswith(nl):
         lead = nl
