@@ -514,26 +514,63 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
 @cli.command()
 @VAULT
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
+@click.option("--fix", is_flag=True, help="Correct wrong ids in vaultkit's own properties (never your text).")
+@click.option("--dry-run", is_flag=True, help="With --fix: print the diff; change nothing.")
 @reports_errors
-def lint(vault: Path, as_json: bool) -> None:
+def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     """Find what needs a look: broken or ambiguous links, unreadable notes, names that
     break links, gene notes not named by their symbol, plots of another gene or
-    under a heading that is not a trait, plots embedded twice.
+    under a heading that is not a trait, plots embedded twice, and wrong facts.
 
-    Exits 1 when there is a finding.
+    \b
+    Wrong facts, checked offline against the bundled HGNC table:
+    - ids of another gene (VK301 wrong-id) or of none (VK302 unknown-id):
+      NCBI Gene, OMIM, Ensembl, UniProt, HGNC ids and symbols in properties,
+      in table rows labelled so (markdown or HTML) and in identifier links
+      (ncbi.nlm.nih.gov/gene/N, omim.org/entry/N, uniprot.org, ENSG…,
+      genecards gene=). A table row or link that names another gene speaks
+      of that gene, so a table or link of partners is no finding.
+    - a chromosomal location on another chromosome, arm or region (VK303).
+    - text about another gene (VK304): a section (a heading, or in pasted
+      text a short title line) that names the note's gene 0 times and one
+      other gene at least 4 times, that gene being at least 2/3 of the gene
+      mentions (symbols, aliases only HGNC gives to that gene, HGNC names,
+      "5-HT2A receptor"); neighbouring such sections are one finding.
+      Sections whose heading names that gene or a partner ("receptor",
+      "ligand", "interactions", "complex", "paralog"), and reference
+      lists, are left alone.
+
+    \b
+    Every finding has a stable code; silence codes in vaultkit.toml:
+      [lint]
+      ignore = ["VK304", "wrong-location:Genes/OLD*.md"]
+
+    --fix writes the right value into the id properties vaultkit manages
+    (entrez_id, omim, ensembl_id, uniprot, hgnc_id, location, symbol); the
+    old value goes to .trash/. Ids in your own text are only reported.
+    Exits 1 when a finding is left.
 
     Example: vaultkit lint my-vault --json
     """
     from vaultkit.pipeline.lint import lint as run
 
-    report = run(settings_for(vault))
+    if dry_run and not fix:
+        raise click.UsageError("--dry-run goes with --fix (lint alone writes nothing)")
+    report = run(settings_for(vault), fix=fix, dry_run=dry_run)
     if as_json:
         emit_json(report.as_json())
     else:
+        if dry_run:
+            click.echo(report.diff, nl=False)
         for f in report.findings:
-            click.echo(f"{f.path}:{f.line}: {f.rule}: {f.message}")
-    click.echo(f"{report.notes} notes, {len(report.findings)} findings", err=True)
-    sys.exit(1 if report.findings else 0)
+            done = " (fixed)" if f in report.fixed else ""
+            click.echo(f"{f.where}: {f.message} [{f.code} {f.rule}]{done}")
+    for c in report.conflicts:
+        click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
+    ignored = f", {report.ignored} ignored" if report.ignored else ""
+    fixed = f", {len(report.fixed)} fixed" if fix and not dry_run else ""
+    click.echo(f"{report.notes} notes, {len(report.findings)} findings{fixed}{ignored}", err=True)
+    sys.exit(1 if report.remaining or report.conflicts else 0)
 
 
 def main() -> None:

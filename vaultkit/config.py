@@ -67,6 +67,9 @@ class Settings:
     notes_dir: str = "Genes"
     attachments_dir: str = ""
     plot_name: str = "legacy"
+    # lint finding codes or rules to silence ("VK304", "other-gene-section"), optionally for
+    # some notes only ("VK304:Genes/LIF.md", a glob); from [lint] ignore = [...]
+    lint_ignore: tuple[str, ...] = ()
     data: DataSettings = field(default_factory=DataSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
 
@@ -141,6 +144,14 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
     if not 0 < data.fdr <= 1:
         raise ConfigError(f"{where} [data].fdr: expected a number in (0, 1], got {data.fdr!r}")
     sources = _sources(raw.get("sources", {}), where)
+    lint_table = raw.get("lint", {})
+    if not isinstance(lint_table, dict):
+        raise ConfigError(f"{where}: [lint] must be a table such as [lint] ignore = [\"VK304\"]")
+    if "ignore" in lint_table:
+        ignore = lint_table["ignore"]
+        if not isinstance(ignore, list) or not all(isinstance(v, str) for v in ignore):
+            raise ConfigError(f"{where} [lint].ignore: expected a list of codes such as [\"VK304\"], got {ignore!r}")
+        top["lint_ignore"] = tuple(ignore)
     settings = Settings(vault=vault, data=data, sources=sources, **top)
     from vaultkit.genome.plotnames import validate_template
 

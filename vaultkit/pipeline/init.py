@@ -38,6 +38,9 @@ condition_panel = false          # a second panel: the region's signal by condit
 # column = "sPAP.excl..ZVD"
 # unit = "mmHg"
 
+[lint]
+ignore = []                      # finding codes or rules to silence, e.g. ["VK304"] or ["other-gene-section:Genes/LIF.md"]
+
 [sources]
 enabled = ["ncbi", "uniprot", "europepmc"]
 
