@@ -140,7 +140,11 @@ def insert_block(text: str, at: int, block: str) -> str:
         lead = nl
     else:
         lead = nl * 2
-    if after.startswith(nl * 2) or (after.startswith(nl) and not after.strip()):
+    if not before or before.endswith("\n"):
+        # At a line's start the block brings its own line break; a blank line after it stays the
+        # user's blank line instead of becoming the block's line end.
+        trail = nl if not after or after.startswith(("\n", "\r\n")) else nl * 2
+    elif after.startswith(nl * 2) or (after.startswith(nl) and not after.strip()):
         trail = ""
     elif after.startswith(nl) or not after:
         trail = nl
