@@ -526,11 +526,12 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     Wrong facts, checked offline against the bundled HGNC table:
     - ids of another gene (VK301 wrong-id) or of none (VK302 unknown-id):
       NCBI Gene, OMIM, Ensembl, UniProt, HGNC ids and symbols in properties,
-      in table rows labelled so (markdown or HTML) and in identifier links
-      (ncbi.nlm.nih.gov/gene/N, omim.org/entry/N, uniprot.org, ENSG…,
-      genecards gene=). A table row or link that names another gene speaks
+      in table rows and "Label: value" lines labelled so (markdown or HTML)
+      and in identifier links (ncbi.nlm.nih.gov/gene/N, omim.org/entry/N,
+      uniprot.org, ENSG..., genecards gene=); symbols follow HGNC aliases
+      and previous symbols. A table row or link that names another gene speaks
       of that gene, so a table or link of partners is no finding.
-    - a chromosomal location on another chromosome, arm or region (VK303).
+    - a chromosomal location on another chromosome, arm or band (VK303).
     - text about another gene (VK304): a section (a heading, or in pasted
       text a short title line) that names the note's gene 0 times and one
       other gene at least 4 times, that gene being at least 2/3 of the gene

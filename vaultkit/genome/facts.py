@@ -117,11 +117,12 @@ class Verdict:
         right = f"{self.gene.symbol} is {self.expected}" if self.expected else f"HGNC has none for {self.gene.symbol}"
         if self.kind == "location":
             return f"{name} {self.value} is not {self.gene.symbol}'s; {right}"
-        if self.kind == "symbol":
-            whose = f"names {self.owner.symbol}" if self.owner else "is no gene's symbol or alias in HGNC"
-            return f"{name} {self.value} {whose}, not {self.gene.symbol}"
+        if self.kind == "symbol" and self.owners:
+            return f"{name} {self.value} names {self.owners[0].symbol}, not {self.gene.symbol}"
         if self.owners:
             return f"{name} {self.value} is {'/'.join(g.symbol for g in self.owners)}; {right}"
+        if self.kind == "symbol":
+            right = f"this note is {self.gene.symbol}"
         return f"{name} {self.value} is in no gene's record (HGNC {HGNC_RELEASE.split()[0]}, protein-coding); {right}"
 
 

@@ -26,7 +26,8 @@ STOP = frozenset({"PAH", "APC", "MET", "REST", "SET", "MAX", "CAT", "WAS", "SHE"
     "JAK", "MAPK", "ERK", "PKC", "PLC", "CNS", "ALS", "MS", "PD", "AD", "ATP", "GTP", "HIV", "AIDS", "COVID", "SARS",
     "CAD", "PVR", "TPR", "LED", "ACT", "ACTS", "AGE", "ARM", "CAPS", "CARD", "COIL", "CROP", "DOCK", "FAST", "GAL",
     "HELP", "LAMP", "MAGE", "MARK", "MASS", "MAP", "NOV", "OCT", "PEAK", "PIGS", "POLE", "RAN", "RING", "SHARP",
-    "SNAP", "SPIN", "STAR", "TANK", "TRAP", "TUB", "WARS"})
+    "SNAP", "SPIN", "STAR", "TANK", "TRAP", "TUB", "WARS", "HG18", "HG19", "HG38", "FIG1", "HIF-1", "PH1", "PH2",
+    "TH1", "TH2", "TH17"})
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9@-]*[A-Za-z0-9]|[A-Za-z0-9]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -62,8 +63,9 @@ class MentionFinder:
                 if uses[a] == 1 and a not in exact and a.upper() not in STOP and _distinct(a):
                     exact[a] = g.symbol
         self.exact = exact
-        # "Stat3", "Il6", "p55CDC": case does not matter once a name has a digit.
-        self.folded = {k.upper(): v for k, v in exact.items() if any(c.isdigit() for c in k) and len(k) >= 3}
+        # "Stat3", "Smad1", "p55CDC": case does not matter once a name has a digit and four characters
+        # (shorter ones are ions and units: "Ca2+", "Mg2+").
+        self.folded = {k.upper(): v for k, v in exact.items() if any(c.isdigit() for c in k) and len(k) >= 4}
         self.names: dict[tuple[str, ...], str] = {}
         for g in genes:
             words = tuple(w.lower() for w in _WORD.findall(g.name))
@@ -91,31 +93,45 @@ class MentionFinder:
         if token.upper() in own_exact:
             return own_exact[token.upper()]
         hit = self.exact.get(token) or self.folded.get(token.upper())
-        if hit is None and "-" in token:
-            hit = self.exact.get(token.replace("-", "")) if any(c.isdigit() for c in token) else None
+        if hit is None and "-" in token and any(c.isdigit() for c in token):
+            joined = token.replace("-", "")  # "ALK-1" is ALK1 (ACVRL1), "BMP-9" BMP9
+            hit = self.exact.get(joined) or self.folded.get(joined.upper())
         return hit
 
     def _tokens(self, text: str, own_exact: dict[str, str]) -> list[Mention]:
         out = []
         for m in _TOKEN.finditer(text):
-            parts = [(m.start(), m.group())]
-            if "-" in m.group() and self._symbol_of(m.group(), own_exact) is None:
-                at = m.start()
-                parts = []
-                for piece in m.group().split("-"):
-                    parts.append((at, piece))
-                    at += len(piece) + 1
-            for start, token in parts:
-                symbol = self._symbol_of(token, own_exact) if token else None
-                if symbol is None:
-                    continue
-                end = start + len(token)
+            for start, end, symbol in self._pieces(m.start(), m.group(), own_exact):
                 receptor = _RECEPTOR.match(text, end)
-                if receptor:
+                if receptor and symbol is not None:
                     symbol = self._receptor(symbol)
                     end = receptor.end()
                 if symbol is not None:
                     out.append(Mention(start, end, symbol))
+        return out
+
+    def _pieces(self, at: int, token: str, own_exact: dict[str, str]) -> list[tuple[int, int, str | None]]:
+        """Names in a token, hyphenated runs longest first: "5-HT2A-mediated" is 5-HT2A, "LIF-induced" LIF."""
+        pieces = token.split("-")
+        starts = [at]
+        for piece in pieces[:-1]:
+            starts.append(starts[-1] + len(piece) + 1)
+        out: list[tuple[int, int, str | None]] = []
+        i = 0
+        while i < len(pieces):
+            for j in range(len(pieces), i, -1):
+                # A lone name followed by a number is another name: "IL-1" is not IL, "ALK-1" not ALK.
+                if j == i + 1 and j < len(pieces) and pieces[j][:1].isdigit():
+                    continue
+                symbol = self._symbol_of("-".join(pieces[i:j]), own_exact) if pieces[i] else None
+                if symbol is not None:
+                    if j < len(pieces) and pieces[j].lower() in ("receptor", "receptors"):
+                        symbol, j = self._receptor(symbol), j + 1  # "LIF-receptor"
+                    out.append((starts[i], starts[j - 1] + len(pieces[j - 1]), symbol))
+                    i = j
+                    break
+            else:
+                i += 1
         return out
 
     def _receptor(self, symbol: str) -> str | None:

@@ -166,7 +166,13 @@ def _plots(settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, 
         seen.add(link.target)
 
 
+# Facts are read from the first 2 MB of a note: a gene note is a few pages; more is a dump, and
+# scanning 20 MB for mentions would make lint take minutes.
+MAX_FACT_CHARS = 2_000_000
+
+
 def _facts(path: str, gene: Gene, text: str, found: list[Finding]) -> None:
+    text = text[:MAX_FACT_CHARS]
     fm = frontmatter.find(text)
     if fm is not None and fm.data is None:
         return  # reported as unreadable by the link check

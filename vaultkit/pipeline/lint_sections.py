@@ -45,9 +45,8 @@ class ForeignSection:
     count: int
 
     def message(self, gene: Gene) -> str:
-        what = (f'section "{self.first}" is' if self.first == self.last
-                else f'sections "{self.first}" to "{self.last}" are')
-        return f"{what} about {self.other} ({self.count} mentions), not {gene.symbol} (0)"
+        through = "" if self.first == self.last else f' through "{self.last}"'
+        return f'section "{self.first}"{through} is about {self.other} ({self.count} mentions), not {gene.symbol} (0)'
 
 
 @dataclass
