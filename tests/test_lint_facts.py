@@ -277,3 +277,27 @@ def test_init_template_lists_the_setting(tmp_path):
     assert CliRunner().invoke(cli, ["init", str(tmp_path / "v")]).exit_code == 0
     assert "[lint]" in (tmp_path / "v" / "vaultkit.toml").read_text(encoding="utf-8")
     assert load_settings(tmp_path / "v").lint_ignore == ()
+
+
+WIKI_ORTHOLOGS = """| Species | Human | Mouse |
+|---|---|---|
+| Entrez | 3976 | 16878 |
+| Ensembl | ENSG00000128342 | ENSMUSG00000034394 |
+| UniProt | P15018 | P09056 |
+| RefSeq (mRNA) | NM_002309 | NM_001039537 |
+| Location (UCSC) | Chr 22: 30.24 – 30.25 Mb | Chr 11: 4.21 – 4.22 Mb |
+
+<table><tr><th>Entrez</th><td><a href="https://www.ncbi.nlm.nih.gov/gene/3976">3976</a></td>
+<td><a href="https://www.ncbi.nlm.nih.gov/gene/16878">16878</a></td></tr></table>
+"""
+
+
+def test_places_that_look_like_ids_but_are_not_the_genes_are_no_finding():
+    lif = gene_table().find("LIF")
+    assert wrong_ids(WIKI_ORTHOLOGS, lif) == []
+    others = ("---\nlocation: Lab bench 3\nstatus: 2\n---\nNCBI Taxonomy: 9606\nOMIM phenotype: 178600\n"
+              "NCBI Reference Sequence: NM_002309\n[mouse](https://www.ncbi.nlm.nih.gov/gene/16878)\n"
+              "[](https://www.ncbi.nlm.nih.gov/gene/99999999)\n")
+    assert wrong_ids(others, lif) == []
+    [w] = wrong_ids("[NCBI Gene: LIF](https://www.ncbi.nlm.nih.gov/gene/99999999)\n", lif)
+    assert w.verdict.owner is None and w.verdict.message.startswith("NCBI Gene ID 99999999 is in no gene's record")

@@ -42,18 +42,24 @@ _URLS = (
 )
 
 # Cytobands as HGNC writes them (22q12.2, Xp22.33, 6q12-q13); a chromosome alone ("chr22", "Chromosome 22").
-_BAND = re.compile(r"(?<![\w,.:-])(?:chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)(?:([pq])(\d+)?(?:\.\d+)?)?(?![\w.])", re.I)
+_BAND = re.compile(r"(?<![\w,.:-])(chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)(?:([pq])(\d+)?(?:\.\d+)?)?(?![\w.])", re.I)
+
+
+# Labels that name a database but not its gene record: a disease's MIM number, a taxon, a transcript.
+_NOT_GENE_IDS = {"phenotype", "phenotypes", "disease", "diseases", "disorder", "syndrome", "taxonomy", "taxon",
+                 "refseq", "reference", "sequence", "transcript", "nucleotide", "assembly", "function", "summary",
+                 "keywords", "pubmed", "pmid"}
 
 
 def kind_of_label(label: str) -> str | None:
     """The identifier kind a table label or property key names ("NCBI Gene ID" -> "entrez"), else None."""
     words = re.sub(r"[^a-z0-9]+", " ", label.casefold().replace("-", "")).split()
     key = " ".join(words)
-    if not words or len(words) > 5:
+    if not words or len(words) > 5 or _NOT_GENE_IDS & set(words):
         return None
     if "omim" in words or "mim" in words:
         return "omim"
-    if "entrez" in key or "ncbi" in words or key in ("gene id", "geneid"):
+    if "entrez" in key or ("ncbi" in words and ("gene" in words or "id" in words)) or key in ("gene id", "geneid"):
         return "entrez"
     if "ensembl" in key:
         return "ensembl"
@@ -72,7 +78,7 @@ def kind_of_label(label: str) -> str | None:
 def ids_in(kind: str, value: str) -> list[str]:
     """The identifiers of ``kind`` in a cell or property value, normalised ("HGNC:6596", "ENSG…" without version)."""
     if kind == "location":
-        return [value.strip()] if _BAND.search(value) else []
+        return [value.strip()] if _bands(value) else []
     found = [m.group(1) for m in _ID[kind].finditer(value)]
     if kind == "hgnc":
         return [f"HGNC:{n}" for n in found]
@@ -174,7 +180,9 @@ def _all_aliases() -> frozenset[str]:
 
 
 def _bands(text: str) -> list[tuple[str, str, str]]:
-    return [(m.group(1).upper(), (m.group(2) or "").lower(), m.group(3) or "") for m in _BAND.finditer(text)]
+    # A bare number is no place ("Lab bench 3"): a band has an arm, a chromosome says "chr".
+    return [(m.group(2).upper(), (m.group(3) or "").lower(), m.group(4) or "") for m in _BAND.finditer(text)
+            if m.group(1) or m.group(3)]
 
 
 def location_fits(written: str, hgnc: str) -> bool:

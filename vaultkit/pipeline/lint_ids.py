@@ -183,13 +183,26 @@ def _links(body: str, gene: Gene, lines: Lines) -> list[WrongId]:
         end = body.find("\n", m.end())
         line_text = body[start : end if end >= 0 else len(body)]
         spans.append((m.start(), m.group(), line_text.replace(m.group(), " ")))
+    own_ids: dict[int, set[tuple[str, str]]] = {}
+    for at, url, _ in spans:
+        for kind, value in ids_in_url(url):
+            if judge(gene, kind, value) is None:
+                own_ids.setdefault(lines(at), set()).add((kind, value))
     for at, url, label in spans:
         pairs = ids_in_url(url)
-        if not pairs:
+        subject = _label_subject(label or "", gene) if pairs else None
+        if subject is None:
             continue
-        subject = _label_subject(label or "", gene)
-        if subject is not None:
-            out += [WrongId(lines(at), v) for kind, value in pairs if (v := judge(subject, kind, value))]
+        named = _gene_in(label or "", gene) is not None
+        line = lines(at)
+        for kind, value in pairs:
+            v = judge(subject, kind, value)
+            # An id in no human gene's record behind a bare link may be a mouse ortholog or a phenotype
+            # entry: unknown only when the link says it is this gene's. A line that also links the gene's
+            # own id of that kind is a row of orthologs, not a mistake.
+            if v is None or (v.owner is None and not named) or any(k == kind for k, _ in own_ids.get(line, ())):
+                continue
+            out.append(WrongId(line, v))
     return out
 
 
