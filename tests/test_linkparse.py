@@ -122,6 +122,6 @@ def test_plain_scan_agrees_with_mistune_when_no_code_is_possible(parts):
     body = "".join(parts)
     if linkparse._NEEDS_PARSER.search(body):
         return
-    plain, _ = linkparse._scan_plain(body)
-    full, _ = linkparse._scan_mistune(body)
+    plain, *_ = linkparse._scan_plain(body)
+    full, *_ = linkparse._scan_mistune(body)
     assert [(k, s, r) for k, s, r, _ in plain] == [(k, s, r) for k, s, r, _ in full]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from vaultkit.vault import sections
 from vaultkit.vault.index import VaultIndex
 from vaultkit.vault.linkparse import Link, ParsedNote
 from vaultkit.vault.paths import NOTE_EXT, fold
@@ -87,9 +87,9 @@ def _alias_map(index: VaultIndex) -> dict[str, str]:
 
 
 def _norm_heading(text: str) -> str:
-    # Characters that cannot stand in a link (# | ^ : % [ ] \\) become spaces in Obsidian's
-    # heading links ("Q: A" is linked as [[Note#Q A]]); case and runs of spaces do not matter.
-    return re.sub(r"\s+", " ", re.sub(r"[#|^:%\[\]\\]", " ", text)).strip().casefold()
+    # Obsidian's rule for a heading anchor: every ASCII punctuation character stripped (backticks
+    # too), whitespace collapsed, case ignored, on both sides ("#Whats new" finds "## What's new?").
+    return sections.title_key(text)
 
 
 def _anchor_exists(note: ParsedNote | None, link: Link) -> bool:

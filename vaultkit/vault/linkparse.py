@@ -190,6 +190,43 @@ def _plain_text(tokens: list[dict[str, Any]]) -> str:
     return "".join(parts).strip()
 
 
+# Obsidian renders $…$ and $$…$$ as math, where no link is a link (obsidian-links.md). Inline math
+# as Pandoc reads it: the opening $ has no space after it, the closing $ none before it and no digit
+# after it ("costs $5 and $6" is no math), and it stays on one line; a backslash escapes a $.
+_BLOCK_MATH = re.compile(r"(?<![\\$])\$\$(?!\$)[\s\S]*?(?<!\\)\$\$")
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])(?:[^$\n\\]|\\.)*?(?<![\s\\$])\$(?![\d$])")
+
+
+def _math_ranges(body: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of math in ``body``; a $ inside code (``code``: spans of it) starts nothing."""
+    if "$" not in body:
+        return []
+    chars = list(body)
+
+    def blank(spans: list[tuple[int, int]]) -> str:
+        for a, b in spans:
+            chars[a:b] = [c if c in "\r\n" else " " for c in chars[a:b]]
+        return "".join(chars)
+
+    masked = blank(code) if code else body
+    ranges = [m.span() for m in _BLOCK_MATH.finditer(masked)]
+    if ranges:
+        masked = blank(ranges)
+    return ranges + [m.span() for m in _INLINE_MATH.finditer(masked)]
+
+
+class _Spans:
+    """Membership in disjoint spans by bisection: a note may hold thousands of links and of spans."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+
+    def __call__(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.spans[i][1]
+
+
 def _comment_ranges(text: str) -> list[tuple[int, int]]:
     marks = [m.start() for m in re.finditer("%%", text)]
     return [(marks[i], marks[i + 1] + 2) for i in range(0, len(marks) - 1, 2)]
@@ -207,11 +244,16 @@ def parse(text: str) -> ParsedNote:
         links.extend(_frontmatter_links(text, fm))
     found: list[tuple[str, int, str, bool]] = []
     headings: list[str] = []
+    code: list[tuple[int, int]] = []
     if "[" in body or "#" in body:
         scan = _scan_mistune if _NEEDS_PARSER.search(body) else _scan_plain
-        found, headings = scan(body)
+        found, headings, code = scan(body)
+    in_math = _Spans(_math_ranges(body, code) if found else [])
+    in_comments = _Spans(comments)
     for kind, start, raw, in_table in found:
-        in_comment = any(a <= start < b for a, b in comments)
+        if in_math(start):
+            continue
+        in_comment = in_comments(start)
         make = _wiki_link if kind == "vk_wiki" else _md_link
         link = make(raw, body_start + start, in_table=in_table, in_comment=in_comment)
         if link is not None:
@@ -232,18 +274,24 @@ def _with_line(link: Link, line_starts: list[int]) -> Link:
     return replace(link, line=bisect.bisect_right(line_starts, link.start))
 
 
-def _scan_plain(body: str) -> tuple[list[tuple[str, int, str, bool]], list[str]]:
+Scan = tuple[list[tuple[str, int, str, bool]], list[str], list[tuple[int, int]]]
+
+
+def _scan_plain(body: str) -> Scan:
+    """Links and headings of a body with no code in it (so no code spans either)."""
     found = [("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False) for m in _PLAIN.finditer(body)]
     headings = [h.group(2).strip() for h in _HEADING.finditer(body)]
-    return found, headings
+    return found, headings, []
 
 
-def _scan_mistune(body: str) -> tuple[list[tuple[str, int, str, bool]], list[str]]:
+def _scan_mistune(body: str) -> Scan:
+    """Links, headings and the spans of code and HTML, from mistune's tokens."""
     tokens, _state = _markdown().parse(body)
     ordered: list[tuple[str, str, bool]] = []
     headings: list[str] = []
     _walk(tokens, ordered, headings, False)
     found = []
+    code = []
     cursor = 0
     for kind, raw, in_table in ordered:
         at = body.find(raw, cursor) if raw else -1
@@ -252,7 +300,9 @@ def _scan_mistune(body: str) -> tuple[list[tuple[str, int, str, bool]], list[str
         cursor = at + len(raw)
         if kind != "skip":
             found.append((kind, at, raw, in_table))
-    return found, headings
+        else:
+            code.append((at, cursor))
+    return found, headings, code
 
 
 def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
