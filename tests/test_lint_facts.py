@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,26 @@ def test_places_that_look_like_ids_but_are_not_the_genes_are_no_finding():
     assert wrong_ids(others, lif) == []
     [w] = wrong_ids("[NCBI Gene: LIF](https://www.ncbi.nlm.nih.gov/gene/99999999)\n", lif)
     assert w.verdict.owner is None and w.verdict.message.startswith("NCBI Gene ID 99999999 is in no gene's record")
+
+
+def _as_text(page: str) -> str:
+    """The page as a browser copies it: no tags, the infobox's label and value on lines of their own."""
+    return re.sub(r"\n\s*\n", "\n", re.sub(r"<[^>]+>", "", page))
+
+
+def _as_markdown(page: str) -> str:
+    """The page as an HTML-to-markdown converter gives it: infobox rows as pipes, titles as headings."""
+    rows = re.sub(r'<tr>\s*<td class="label">(.*?)</td>\s*<td>(.*?)</td>\s*</tr>', r"| \1 | \2 |", page, flags=re.S)
+    titles = {"Expression Pattern", "Molecular Mechanisms", "Role in Neurodegeneration", "Therapeutic Targeting",
+              "Animal Models", "Research Directions", "References", "Overview", "Background", "External Links"}
+    return "\n".join(f"## {line}" if line in titles else line for line in rows.split("\n"))
+
+
+@pytest.mark.parametrize("variant", [_as_text, _as_markdown, lambda p: p.replace("\n", "\r\n")])
+def test_the_seed_page_pasted_other_ways_gives_the_same_three_findings(variant):
+    lif = gene_table().find("LIF")
+    text = variant(SEED)
+    assert {(w.verdict.kind, w.verdict.value, w.verdict.owner.symbol if w.verdict.owner else None)
+            for w in wrong_ids(text, lif)} == {("entrez", "3977", "LIFR"), ("omim", "159446", None)}
+    [section] = foreign_sections(text, lif)
+    assert section.other == "HTR2A" and section.first == "Expression Pattern"

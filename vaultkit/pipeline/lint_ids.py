@@ -30,6 +30,8 @@ _A_LINK = re.compile(r"<a\b[^>\n]{0,500}?href\s*=\s*[\"'](https?://[^\"'\s]{1,20
 _BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]{1,2000}")
 _LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 ./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
                          r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$", re.M)
+# The value is read in a lookahead, so a value line may be the next pair's label ("Introduction", "Gene Symbol", "LIF").
+_LABEL_ABOVE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 ./()-]{1,40}?)[ \t]*\n(?=[ \t]*(\S[^\n]{0,60}?)[ \t]*$)", re.M)
 # Words a link text may hold and still name no gene: the database, the page, the id itself.
 _PLAIN = re.compile(
     r"\b(?:ncbi|nih|nlm|gene|genes|entrez|omim|mim|uniprot|uniprotkb|swiss|prot|swissprot|ensembl|genecards|hgnc"
@@ -161,9 +163,10 @@ def _value_subject(kind: str, value: str, gene: Gene, *, strict: bool) -> Gene |
 
 
 def _label_lines(body: str, gene: Gene, lines: Lines) -> list[WrongId]:
-    """"NCBI Gene ID: 3977", "- **OMIM:** 159446", "Entrez<TAB>3977": an infobox pasted as text."""
+    """"NCBI Gene ID: 3977", "- **OMIM:** 159446", "Entrez<TAB>3977", or the label on a line of its own
+    above the value: an infobox pasted as text."""
     out = []
-    for m in _LABEL_LINE.finditer(body):
+    for m in [*_LABEL_LINE.finditer(body), *_LABEL_ABOVE.finditer(body)]:
         kind = kind_of_label(m.group(1))
         if kind is None or "|" in m.group():
             continue
