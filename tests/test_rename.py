@@ -74,9 +74,12 @@ def test_folder_rename_and_canvas(vault):
         "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "plots/p.png", "x": 0}]}, indent=1),
     })
     assert rename(root, "plots", "img/plots").exit_code == 0
-    assert read(root, "n.md") == "![[img/plots/p.png]] ![[q.png|300]]\n"
-    assert json.loads(read(root, "c.canvas"))["nodes"][0]["file"] == "img/plots/p.png"
-    assert (root / "img/plots/q.png").exists()
+    # [[plots/p.png]] still reaches img/plots/p.png (paths match by their end): it stays as written.
+    assert read(root, "n.md") == "![[plots/p.png]] ![[q.png|300]]\n"
+    assert rename(root, "img/plots", "pictures").exit_code == 0
+    assert read(root, "n.md") == "![[pictures/p.png]] ![[q.png|300]]\n"
+    assert json.loads(read(root, "c.canvas"))["nodes"][0]["file"] == "pictures/p.png"
+    assert (root / "pictures/q.png").exists()
 
 
 def test_dry_run_prints_a_diff_and_writes_nothing(vault):
@@ -182,3 +185,20 @@ def test_author_spelling_kept_when_the_link_still_reads_the_same(vault):
     assert rename(root, "Café.md", "sub/Café.md").exit_code == 0
     assert (root / "a.md").read_text() == "[x](Caf%C3%A9.md) [[Café]]\n"
     assert (root / "sub/Café.md").exists()
+
+
+def test_rename_keeps_the_authors_case_when_the_link_still_resolves(vault):
+    root = vault({"Plugins/Command palette.md": "# Use it\n",
+                  "a.md": "[[command palette]] [[command palette#use it|cp]] [[plugins/command palette]] "
+                          "[x](Plugins/command%20palette.md)\n"})
+    assert rename(root, "Plugins", "Core plugins").exit_code == 0
+    # Bare names still resolve: untouched. Paths lose their folder: only the folder part changes,
+    # the author's "command palette" stays lower case.
+    assert read(root, "a.md") == ("[[command palette]] [[command palette#use it|cp]] [[Core plugins/command palette]] "
+                                  "[x](Core%20plugins/command%20palette.md)\n")
+
+
+def test_rename_changes_only_the_path_part_keeping_alias_anchor_and_style(vault):
+    root = vault({"LIF.md": "# Top\n", "a.md": "[[lif#top|the factor]] ![[LIF\\|x]] [l](<LIF.md#Top>)\n"})
+    assert rename(root, "LIF.md", "LIF cytokine.md").exit_code == 0
+    assert read(root, "a.md") == "[[LIF cytokine#top|the factor]] ![[LIF cytokine\\|x]] [l](<LIF cytokine.md#Top>)\n"

@@ -113,9 +113,11 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
                 plan.warnings.append(f"{source}:{link.line}: broken link {link.target!r} will now resolve")
             continue
         want = moves.get(res.path, res.path)
-        # Links to a moved file are rewritten to its new name; other links only if
-        # the move would change where they point.
-        if res.path not in moves and after.resolve_link(link, new_source).path == want:
+        # A link changes only if, as written, it would stop reaching its file (or reach it only
+        # among new namesakes): [[command palette]] to a note whose folder was renamed still
+        # resolves, so it keeps the author's case and form.
+        now = after.resolve_link(link, new_source)
+        if now.path == want and not (now.ambiguous and not res.ambiguous):
             continue
         new = _new_target(index.resolver, after, link, source, new_source, res.path, want)
         if source not in texts:
@@ -188,11 +190,31 @@ def _new_target(
     lead = "/" if written.startswith("/") else ""
     forms.append(lead + stem)
     for form in forms:
+        form = _keep_spelling(form, written, was, want)
         probe = Link(link.kind, link.embed, 0, 0, 0, 0, 0, form, "", None)
         res = after.resolve_link(probe, new_source)
         if res.path == want and not res.ambiguous:
             return _encode(form, link)
     return None
+
+
+def _keep_spelling(form: str, written: str, was: str, want: str) -> str:
+    """``form`` with the author's spelling of every path component the move left as it was.
+
+    Compared from the end: ``[[plugins/command palette]]`` to a note whose
+    folder ``Plugins`` became ``Core`` reads ``[[Core/command palette]]``; only
+    the part that changed takes the new name's spelling.
+    """
+    f, w, a, b = (x.split("/") for x in (form, written, was, want))
+
+    def key(part: str) -> str:
+        return fold(part).removesuffix(NOTE_EXT)
+
+    for i in range(1, min(len(f), len(w), len(a), len(b)) + 1):
+        same_ext = f[-i].lower().endswith(NOTE_EXT) == w[-i].lower().endswith(NOTE_EXT)
+        if same_ext and key(f[-i]) == key(b[-i]) == key(a[-i]) == key(w[-i]):
+            f[-i] = w[-i]
+    return "/".join(f)
 
 
 def _encode(target: str, link: Link) -> str:
