@@ -52,12 +52,12 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
         copies.append((png, dest))
         by_gene.setdefault(gene.symbol, (gene, []))[1].append(genenote.PlotRef(trait, name.region, rel))
     with vault_lock(settings.vault, dry_run=dry_run):
-        if not dry_run:
-            for src, dest in copies:
-                if not dest.exists():
+        for src, dest in copies:
+            if not dest.exists():
+                if not dry_run:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(src, dest)
-                    report.copied.append(dest.relative_to(settings.vault).as_posix())
+                report.copied.append(dest.relative_to(settings.vault).as_posix())  # a dry run names them too
         writer = NoteWriter(settings, dry_run=dry_run, planned=[p.rel for _, ps in by_gene.values() for p in ps])
         for symbol, (gene, plots) in sorted(by_gene.items()):
             writer.edit_gene(genenote.GeneFacts(gene=gene, build=settings.data.build, span=span_table().span(symbol),

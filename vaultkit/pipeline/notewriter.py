@@ -34,6 +34,8 @@ class NotesReport:
     conflicts: list[dict[str, str]] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     pasted_kept: list[dict[str, str]] = field(default_factory=list)
+    files_created: list[str] = field(default_factory=list)  # managed files that are not notes (Genes.base...)
+    files_updated: list[str] = field(default_factory=list)
     diff: str = ""
 
 
@@ -59,8 +61,10 @@ class NoteWriter:
         self.app = load_app_settings(self.root)
         self.state = load_state(self.root)
         self.report = NotesReport()
+        self._planned = list(planned)
         self._retired: set[str] = set()
         self._diffs: list[str] = []
+        self._texts: dict[str, str] = {}  # the new text of every note this pass changes
 
     def note_path(self, symbol: str) -> str:
         """The gene's note: ``notes_dir/SYMBOL.md``, or a ``SYMBOL.md`` the user moved deeper into notes_dir."""
@@ -130,9 +134,39 @@ class NoteWriter:
             r.unchanged.append(rel)
             return
         (r.created if old is None else r.updated).append(rel)
+        self._texts[rel] = upd.text
+        self._diff(rel, old, upd.text)
+
+    def _diff(self, rel: str, old: str | None, new: str) -> None:
         if self.dry_run:
-            self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), upd.text.splitlines(True),
+            self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
                                                     f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
+
+    def write_file(self, rel: str, make: Callable[[str | None], str | None]) -> None:
+        """Write a managed file that is not a gene note (``Genes.base``, ``.obsidian/types.json``...).
+
+        ``make(old_text)`` returns the new text (None: leave the file alone).
+        Reported and diffed like a note, written only on change, and never over
+        a version saved in the meantime (then it is a conflict).
+        """
+        path = self.root / rel
+        try:
+            old = path.read_text(encoding="utf-8") if path.exists() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.report.unreadable.append({"path": rel, "line": 1, "message": str(exc)})
+            return
+        new = make(old)
+        if new is None or new == old:
+            return
+        if not self.dry_run:
+            try:
+                write_if_changed(path, new.encode("utf-8"), expected=None if old is None else old.encode("utf-8"))
+            except ChangedSinceRead:
+                self.report.conflicts.append({"path": rel, "message": "kept as it is: it changed while vaultkit "
+                                              "wrote it; run the command again"})
+                return
+        (self.report.files_created if old is None else self.report.files_updated).append(rel)
+        self._diff(rel, old, new)
 
     def edit_gene(self, facts: genenote.GeneFacts, *, only: set[str] | None = None, force: bool = False) -> None:
         """Bring the gene's note up to date with ``facts``.
@@ -152,16 +186,29 @@ class NoteWriter:
         """Retire plots no note embeds any more, and remember what was written."""
         r = self.report
         r.diff = "".join(self._diffs)
-        if self.dry_run:
-            r.retired = sorted(self._retired)
-            return r
         if self._retired or r.created or r.updated:
-            # Re-reading what changed refreshes the link cache (so the next run writes nothing)
-            # and tells which retired plots another note still embeds.
-            still = {res.path for _, _, res in vindex.build(self.root).links() if res.path}
-            for old in sorted(self._retired - still):
+            for old in sorted(self._retired - self._still_linked()):
                 if (self.root / old).exists():
-                    move_to_trash(self.root, old)
+                    if not self.dry_run:
+                        move_to_trash(self.root, old)
                     r.retired.append(old)
-        save_state(self.root, self.state)
+        if not self.dry_run:
+            save_state(self.root, self.state)
         return r
+
+    def _still_linked(self) -> set[str]:
+        """Every file some note links to once this pass is written: a retired plot another note embeds stays.
+
+        A real run re-reads the vault (which also refreshes the link cache, so
+        the next run writes nothing); a dry run reads it as it is and puts the
+        notes' new texts and the planned plots in, so both retire the same files.
+        """
+        if not self.dry_run:
+            return {res.path for _, _, res in vindex.build(self.root).links() if res.path}
+        from vaultkit.vault.linkparse import parse
+
+        index = vindex.build(self.root, use_cache=False)
+        parsed = {**index.parsed, **{rel: parse(text) for rel, text in self._texts.items()}}
+        resolver = Resolver([*index.files, *self._texts, *self._planned])
+        return {path for src, note in parsed.items() for link in note.links
+                if (path := resolver.resolve_link(link, src).path)}

@@ -12,7 +12,7 @@ from vaultkit.errors import InputError
 from vaultkit.pipeline import lastrun
 from vaultkit.pipeline.notewriter import NotesReport
 from vaultkit.progress import SILENT, Progress
-from vaultkit.vault.write import clean_temp_files, vault_lock, write_if_changed
+from vaultkit.vault.write import clean_temp_files, vault_lock
 
 if TYPE_CHECKING:
     from vaultkit import genenote
@@ -43,6 +43,7 @@ class RefreshReport:
         return {
             "notes": {"created": n.created, "updated": n.updated, "unchanged": len(n.unchanged)},
             "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": n.retired},
+            "files": {"created": n.files_created, "updated": n.files_updated},
             "sources": self.sources, "conflicts": n.conflicts, "unreadable": n.unreadable,
             "pasted_kept": n.pasted_kept, "warnings": self.warnings, "skipped": self.skipped, "inputs": self.inputs,
         }
@@ -115,7 +116,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
                           processes=processes, progress=progress)
         if not dry_run:
             n = report.notes
-            written = {*n.created, *n.updated, *report.drawn, BASE_FILE}
+            written = {*n.created, *n.updated, *report.drawn, *n.files_created, *n.files_updated}
             clean = report.exit_code == 0
             fetched_ok = online and all(v in ("fetched", "cached", "nothing to fetch") for v in report.sources.values())
             lastrun.LastRun(
@@ -200,10 +201,9 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
         writer.edit_gene(facts[symbol], force=force)
         progress.advance()
     progress.stop()
+    if facts:
+        writer.write_file(BASE_FILE, lambda old: genes_base(settings) if old is None else None)
     report.notes = writer.finish()
-    base = settings.vault / BASE_FILE
-    if not dry_run and not base.exists() and facts:
-        write_if_changed(base, genes_base(settings).encode("utf-8"))
 
 
 def genes_base(settings: Settings) -> str:
