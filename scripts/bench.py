@@ -122,7 +122,13 @@ try:
 except SystemExit:
     pass
 finally:
-    print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    # ru_maxrss keeps the size of the process that forked this one (Linux carries it across exec): the
+    # high-water mark of this program's own memory is /proc's VmHWM where there is one.
+    try:
+        kb = int(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+    except OSError:
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+    print("maxrss_kb", kb, file=sys.stderr)
 """
 READ_TABLE = "import pandas as pd; pd.read_csv(sys.argv[2], sep='\\t')"
 

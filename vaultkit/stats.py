@@ -137,11 +137,15 @@ def p_values(r: np.ndarray, n: np.ndarray, k: int | np.ndarray = 0, untied: np.n
     n = np.asarray(n)
     df = np.asarray(n - 2 - np.asarray(k), dtype=np.float64)
     untied = np.broadcast_to(np.asarray(untied, dtype=bool), r.shape)
+    df, n = np.broadcast_to(df, r.shape), np.broadcast_to(n, r.shape)
+    p = np.full(r.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.asarray(rstats.cor_p(r, np.maximum(df, 1)), dtype=np.float64)
+        # Each p is computed one way only: the t tail costs as much as the series, for rows it would not serve.
+        t = ~untied
+        if t.any():
+            p[t] = rstats.cor_p(r[t], np.maximum(df[t], 1))
         if untied.any():
-            p = np.where(untied, rstats.spearman_p_many(np.where(untied, r, 0.0), np.where(untied, n, 3)), p)
-    p = np.array(p, dtype=np.float64)
+            p[untied] = rstats.spearman_p_many(r[untied], n[untied])
     p[np.isnan(r) | (df < 1)] = np.nan
     return p
 

@@ -31,7 +31,7 @@ import gzip
 import io
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,18 +115,22 @@ class Alignment(tuple):
 
     ``matched`` pairs the feature column of each sample kept with its
     phenotype id (``("id.7000.ATAC", "id-7000")``); ``only_features`` and
-    ``only_phenotypes`` are the ids left out, as their files write them.
+    ``only_phenotypes`` are the ids left out, as their files write them;
+    ``positions`` are the kept samples' columns in the feature values.
     """
 
     notes: tuple[str, ...]
+    positions: tuple[int, ...]
     matched: tuple[tuple[str, str], ...]
     only_features: tuple[str, ...]
     only_phenotypes: tuple[str, ...]
 
     def __new__(cls, values: np.ndarray, table: pd.DataFrame, samples: list[str], *,
                 notes: tuple[str, ...] = (), matched: tuple[tuple[str, str], ...] = (),
-                only_features: tuple[str, ...] = (), only_phenotypes: tuple[str, ...] = ()) -> Alignment:
+                only_features: tuple[str, ...] = (), only_phenotypes: tuple[str, ...] = (),
+                positions: tuple[int, ...] = ()) -> Alignment:
         self = super().__new__(cls, (values, table, samples))
+        self.positions = positions
         self.notes, self.matched = notes, matched
         self.only_features, self.only_phenotypes = only_features, only_phenotypes
         return self
@@ -161,6 +165,7 @@ class _Sniffed:
     how: str
     row_names: bool = False
     missing_seen: list[str] = field(default_factory=list)
+    no_hint: bool = False  # the sample columns are not all plain numbers: let Arrow infer (decimal commas)
 
 
 @dataclass
@@ -175,6 +180,11 @@ class _Loaded:
     comma_decimals: bool = False  # a decimal comma may be read (the delimiter is not a comma)
     missing_seen: list[str] = field(default_factory=list)  # spellings of missing cells in the sniffed rows
     decimal_comma: list[str] = field(default_factory=list)  # columns read with a decimal comma
+    row0: int = 0  # rows of the file before this table's first (a table read in chunks)
+
+    def row(self, pos: int) -> int:
+        """The file's row number of the table's row ``pos`` (the header is row 1)."""
+        return pos + 2 + self.row0
 
     def duplicated(self) -> dict[str, list[int]]:
         """Header names that appear more than once -> their 1-based column numbers."""
@@ -280,12 +290,15 @@ def _unique(header: list[str]) -> list[str]:
     return out
 
 
-def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_columns: set[str]) -> pa.Table:
+def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_columns: set[str],
+               source: Any = None) -> pa.Table:
     """The table as Arrow columns: ``text_columns`` as text, the others typed by Arrow's inference.
 
     ``float_columns`` are expected to hold numbers: declaring them float64
     spares the inference (a faster read of a large feature table); if one
-    holds anything else the table is read again with inference.
+    holds anything else the table is read again with inference (and
+    ``sniffed.no_hint`` says so for the next chunk). ``source`` is a buffer
+    of rows without the header (a chunk), else the whole file is read.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -299,8 +312,9 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
     for _ in range(6):
         try:
             table = pcsv.read_csv(
-                path,
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+                path if source is None else pa.BufferReader(source),
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1 if source is None else 0,
+                                              encoding=encoding),
                 parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"', double_quote=True,
                                                 newlines_in_values=multiline),
                 convert_options=pcsv.ConvertOptions(
@@ -316,6 +330,7 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
                 for n in hinted:
                     del types[n]
                 hinted = {}
+                sniffed.no_hint = True
                 continue
             if "Expected" in msg and "columns" in msg and not multiline:
                 multiline = True  # a quoted cell may hold a line break
@@ -375,9 +390,11 @@ def _to_number(column: pa.ChunkedArray, comma: bool) -> tuple[pa.ChunkedArray | 
 
 
 def _load(path: Path, *, text: Callable[[list[str]], set[str]] = lambda header: set(),
-          floats: Callable[[list[str]], set[str]] = lambda header: set()) -> _Loaded:
+          floats: Callable[[list[str]], set[str]] = lambda header: set(), comma_note: bool = True) -> _Loaded:
     """Read a table; the columns ``text(header)`` names stay text, other text columns holding only
-    numbers become float64; ``floats(header)`` are expected to be numbers (a hint for speed)."""
+    numbers become float64; ``floats(header)`` are expected to be numbers (a hint for speed).
+    ``comma_note``: say in ``notes`` which columns had a decimal comma (a caller reading chunks says it
+    once for all)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -387,36 +404,44 @@ def _load(path: Path, *, text: Callable[[list[str]], set[str]] = lambda header: 
     name = path.name.lower()
     gz = name.endswith(".gz")
     name = name.removesuffix(".gz")
-    notes: list[str] = []
-    missing_seen: list[str] = []
     if name.endswith((".parquet", ".pq")):
         try:
-            table = pq.read_table(path)
+            return _parquet_loaded(path, pq.read_table(path), text)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"{path}: cannot read as a Parquet table: {exc}") from None
-        header = [str(c) for c in table.column_names]
-        comma = False
-        notes.append("format: Parquet")
-        keep_text = text(header)
-        cast = []
-        for h, col in zip(header, table.columns, strict=True):
-            if h in keep_text and not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-                col = col.cast(pa.string())
-            cast.append(col)
-        table = pa.table(cast, names=_unique(header))
-    else:
-        data, whole = _head(path, gz)
-        sniffed = _sniff(path, data, whole, name)
-        header = sniffed.header
-        keep_text = text(header)
-        table = _read_text(path, sniffed, keep_text, floats(header))
-        comma, missing_seen = sniffed.delimiter != ",", sniffed.missing_seen
-        notes.append(f"delimiter: {DELIMITER_NAMES[sniffed.delimiter]} ({sniffed.how})")
-        if sniffed.encoding != "utf8":
-            notes.append(f"encoding: {sniffed.encoding} (the file is not UTF-8)")
-        if sniffed.row_names:
-            notes.append("the header has one name fewer than the rows: the first column is R's row names")
-    loaded = _Loaded(path, table, header, list(table.column_names), notes, comma, missing_seen)
+    data, whole = _head(path, gz)
+    sniffed = _sniff(path, data, whole, name)
+    keep_text = text(sniffed.header)
+    table = _read_text(path, sniffed, keep_text, floats(sniffed.header))
+    loaded = _Loaded(path, table, sniffed.header, list(table.column_names), _text_notes(sniffed),
+                     sniffed.delimiter != ",", sniffed.missing_seen)
+    _numbers_from_text(loaded, keep_text)
+    if comma_note:
+        loaded.notes.extend(_comma_note(loaded.decimal_comma))
+    return loaded
+
+
+def _text_notes(sniffed: _Sniffed) -> list[str]:
+    notes = [f"delimiter: {DELIMITER_NAMES[sniffed.delimiter]} ({sniffed.how})"]
+    if sniffed.encoding != "utf8":
+        notes.append(f"encoding: {sniffed.encoding} (the file is not UTF-8)")
+    if sniffed.row_names:
+        notes.append("the header has one name fewer than the rows: the first column is R's row names")
+    return notes
+
+
+def _parquet_loaded(path: Path, table: pa.Table, text: Callable[[list[str]], set[str]]) -> _Loaded:
+    """A Parquet table (or batch of one): the columns ``text(header)`` names as text."""
+    import pyarrow as pa
+
+    header = [str(c) for c in table.column_names]
+    keep_text = text(header)
+    cast = []
+    for h, col in zip(header, table.columns, strict=True):
+        if h in keep_text and not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            col = col.cast(pa.string())
+        cast.append(col)
+    loaded = _Loaded(path, pa.table(cast, names=_unique(header)), header, _unique(header), ["format: Parquet"])
     _numbers_from_text(loaded, keep_text)
     return loaded
 
@@ -442,10 +467,11 @@ def _numbers_from_text(loaded: _Loaded, keep_text: set[str]) -> None:
             if decimal_comma:
                 loaded.decimal_comma.append(h)
     loaded.table = table
-    if loaded.decimal_comma:
-        cols = loaded.decimal_comma
-        more = " ..." if len(cols) > 8 else ""
-        loaded.notes.append(f"decimal comma in {len(cols)} column(s): {', '.join(cols[:8])}{more}")
+
+
+def _comma_note(columns: list[str]) -> list[str]:
+    more = " ..." if len(columns) > 8 else ""
+    return [f"decimal comma in {len(columns)} column(s): {', '.join(columns[:8])}{more}"] if columns else []
 
 
 def _missing_note(loaded: _Loaded, columns: list[str], rows: list[int] | None = None) -> list[str]:
@@ -507,14 +533,14 @@ def _not_numeric(loaded: _Loaded, header_name: str, what: str, row_name: Any) ->
         mixed = ("; the column mixes decimal commas and decimal points" if loaded.comma_decimals else
                  "; a decimal comma is read only in files whose delimiter is not a comma")
     return InputError(
-        f"{loaded.path}: column {header_name!r}, row {pos + 2} ({what} {row_name(pos)}): "
+        f"{loaded.path}: column {header_name!r}, row {loaded.row(pos)} ({what} {row_name(pos)}): "
         f"{cell!r} is not a number{mixed}; expected numeric {what} values (empty, NA, NaN or NULL for missing)"
     )
 
 
 def _infinite(loaded: _Loaded, header_name: str, pos: int, value: float, what: str, row_name: Any) -> InputError:
     return InputError(
-        f"{loaded.path}: column {header_name!r}, row {pos + 2} ({what} {row_name(pos)}): the value is "
+        f"{loaded.path}: column {header_name!r}, row {loaded.row(pos)} ({what} {row_name(pos)}): the value is "
         f"{'-' if value < 0 else ''}infinite (inf, Inf or beyond float64 such as 1e999); "
         f"expected finite numbers (empty, NA, NaN or NULL for missing)"
     )
@@ -588,17 +614,57 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
             except pa.ArrowInvalid:
                 bad = hit[0]
                 raise InputError(f"{loaded.path}: column {column!r}: a position is too large for a whole number "
-                                 f"near row {bad + 2}") from None
+                                 f"near row {loaded.row(int(bad))}") from None
         todo[hit] = False
     if todo.any():
         pos = int(np.flatnonzero(todo)[0])
         text = ids[pos].as_py()
         what = "an empty id" if not text else f"{text!r} is not a region id"
-        raise InputError(f"{loaded.path}: column {column!r}, row {pos + 2}: {what}; expected {hint}")
+        raise InputError(f"{loaded.path}: column {column!r}, row {loaded.row(pos)}: {what}; expected {hint}")
     return pd.DataFrame({"gene_id": gene, "chrom": chrom, "start": start, "end": end})
 
 
-def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> pa.Array | None:
+@dataclass
+class _Tally:
+    """Counts behind the notes on a feature table, summed over the chunks it is read in and said once."""
+
+    gene_column: str | None = None
+    ensembl: int = 0
+    versioned: int = 0
+    version_example: str = ""
+    symbols: int = 0
+    symbol_examples: list[str] = field(default_factory=list)
+    empty: int = 0
+    missing: int = 0
+    missing_seen: list[str] = field(default_factory=list)
+    regions: int = 0
+    samples: int = 0
+    decimal_comma: dict[str, None] = field(default_factory=dict)  # columns, in the order first seen
+
+    def notes(self, header: list[str]) -> list[str]:
+        order = {h: i for i, h in enumerate(reversed(header))}
+        out = _comma_note(sorted(self.decimal_comma, key=lambda c: -order.get(c, -1)))
+        if self.gene_column is not None:
+            parts = [f"{self.ensembl} Ensembl id(s)"]
+            if self.versioned:
+                example = self.version_example
+                parts.append(f"{self.versioned} with a version, stripped ({example} -> {example.rsplit('.', 1)[0]})")
+            if self.symbols:
+                some = self.symbol_examples
+                more = " ..." if len(some) > 3 else ""
+                parts.append(f"{self.symbols} gene symbol(s) kept as written ({', '.join(some[:3])}{more})")
+            if self.empty:
+                parts.append(f"{self.empty} empty")
+            out.append(f"{self.gene_column}: " + "; ".join(parts))
+        if self.missing:
+            seen = self.missing_seen
+            spelled = f" (written {', '.join(repr(s) if s else 'empty' for s in seen)} in the first rows)" if seen else ""
+            out.append(f"missing: {self.missing} cell(s) in the columns used{spelled}")
+        out.append(f"{self.regions} region(s), {self.samples} sample column(s)")
+        return out
+
+
+def _gene_ids(loaded: _Loaded, column: str | None, tally: _Tally) -> pa.Array | None:
     """The gene ids of a ``gene_id`` column: Ensembl versions stripped, symbols kept as written."""
     import pyarrow.compute as pc
 
@@ -611,23 +677,24 @@ def _gene_ids(loaded: _Loaded, column: str | None, n: int, notes: list[str]) -> 
     empty = pc.equal(genes, "")
     symbols = pc.invert(pc.or_(ensembl, empty))
     n_symbols = pc.sum(symbols).as_py() or 0
-    parts = [f"{pc.sum(ensembl).as_py() or 0} Ensembl id(s)"]
+    tally.gene_column = column
+    tally.ensembl += pc.sum(ensembl).as_py() or 0
     if n_versioned:
-        example = genes.filter(versioned)[0].as_py()
-        parts.append(f"{n_versioned} with a version, stripped ({example} -> {example.rsplit('.', 1)[0]})")
+        tally.versioned += n_versioned
+        tally.version_example = tally.version_example or genes.filter(versioned)[0].as_py()
     if n_symbols:
-        some = genes.filter(symbols).unique().to_pylist()
-        more = " ..." if len(some) > 3 else ""
-        parts.append(f"{n_symbols} gene symbol(s) kept as written ({', '.join(some[:3])}{more})")
-    if pc.sum(empty).as_py():
-        parts.append(f"{pc.sum(empty).as_py()} empty")
-    notes.append(f"{column}: " + "; ".join(parts))
+        tally.symbols += n_symbols
+        if len(tally.symbol_examples) < 4:
+            for g in genes.filter(symbols).unique().to_pylist():
+                if g not in tally.symbol_examples and len(tally.symbol_examples) < 4:
+                    tally.symbol_examples.append(g)
+    tally.empty += pc.sum(empty).as_py() or 0
     if n_versioned:
         genes = pc.replace_substring_regex(genes, _ENSEMBL_VERSION, r"\1")
     return genes
 
 
-def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str], str]:
+def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataFrame, list[str], str]:
     """(regions, sample columns, where a region is named: "column 'segment'") by the table's layout."""
     import numpy as np
     import pandas as pd
@@ -638,7 +705,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
     layout = _layout(header)
     if layout == "identity":
         notes.append("layout: columns gene_id, chrom, start, end")
-        genes = _gene_ids(loaded, "gene_id", n, notes)
+        genes = _gene_ids(loaded, "gene_id", tally)
         chrom = _strings(loaded, "chrom").to_numpy(zero_copy_only=False)
         regions = pd.DataFrame({"gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
                                 "chrom": np.asarray(chrom, dtype=object)})
@@ -652,7 +719,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
                 bad = np.isnan(values) | (np.mod(np.nan_to_num(values), 1) != 0)
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
-                raise InputError(f"{loaded.path}: column {c!r}, row {pos + 2}: {col[pos].as_py()!r}: "
+                raise InputError(f"{loaded.path}: column {c!r}, row {loaded.row(pos)}: {col[pos].as_py()!r}: "
                                  f"expected a whole-number position")
             regions[c] = values.astype(np.int64)
         return regions, [h for h in header if h not in IDENTITY], "columns gene_id, chrom, start, end"
@@ -662,7 +729,7 @@ def _regions(loaded: _Loaded, notes: list[str]) -> tuple[pd.DataFrame, list[str]
         has_gene = "gene_id" in header
         notes.append("layout: a segment column (chrom.start.end)" + (" beside a gene_id column" if has_gene
                                                                         else "; no gene_id column, so no gene notes"))
-        genes = _gene_ids(loaded, "gene_id" if has_gene else None, n, notes)
+        genes = _gene_ids(loaded, "gene_id" if has_gene else None, tally)
         regions["gene_id"] = np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object) if has_gene else ""
         return regions, [h for h in header if h not in (SEGMENT, "gene_id")], f"column {SEGMENT!r}"
     id_col = header[0]
@@ -707,39 +774,35 @@ def _no_twins(path: Path, ids: list[str], where: Callable[[int, int], str]) -> N
                              f"R's make.names ({key!r}); expected ids that stay distinct")
 
 
-def read_features(path: Path, *, sample_suffix: str = "") -> Features:
-    """Read a feature table: one row per region, one column per sample (see design.md section 5)."""
+def _features(loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list[str],
+              columns: list[str] | None = None) -> Features:
+    """The Features of one table (a whole file, or a chunk of one, ``columns`` fixed by the first chunk)."""
     import numpy as np
 
-    path = Path(path)
-    loaded = _load(path, text=_feature_text_columns, floats=_feature_sample_columns)
-    notes = list(loaded.notes)
+    path = loaded.path
     if loaded.table.num_rows == 0 or len(loaded.header) < 2:
         raise InputError(f"{path}: the feature table is empty; expected one row per region and one column per sample")
-    regions, columns, where = _regions(loaded, notes)
-    if not columns:
-        raise InputError(f"{path}: no sample columns besides the region identity")
-    dup = {n: cols for n, cols in loaded.duplicated().items() if n in columns}
-    if dup:
-        raise InputError(f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
-                         f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); expected one column per sample")
-    n = loaded.table.num_rows
-    dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == n]
-    if dropped:
-        columns = [c for c in columns if c not in dropped]
-        notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
+    regions, found, where = _regions(loaded, notes, tally)
+    if columns is None:
+        columns = found
+        if not columns:
+            raise InputError(f"{path}: no sample columns besides the region identity")
+        dup = {n: cols for n, cols in loaded.duplicated().items() if n in columns}
+        if dup:
+            raise InputError(f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
+                             f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); "
+                             "expected one column per sample")
+        n = loaded.table.num_rows
+        dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == n]
+        if dropped:
+            columns = [c for c in columns if c not in dropped]
+            notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
     samples = _strip_suffix(path, columns, sample_suffix, notes)
     _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
-    dup_rows = regions.duplicated().to_numpy()
-    if dup_rows.any():
-        pos = int(dup_rows.nonzero()[0][0])
-        first = int(np.flatnonzero((regions == regions.iloc[pos]).all(axis=1).to_numpy())[0])
-        raise InputError(f"{path}: {where}, row {pos + 2}: region {_key(regions, pos)} appears twice "
-                         f"(rows {first + 2} and {pos + 2}); expected one row per region")
     backwards = (regions["end"] < regions["start"]).to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
-        raise InputError(f"{path}: {where}, row {pos + 2}: region {_key(regions, pos)} ends before it "
+        raise InputError(f"{path}: {where}, row {loaded.row(pos)}: region {_key(regions, pos)} ends before it "
                          "starts; expected start <= end")
 
     def region(pos: int) -> str:
@@ -754,9 +817,204 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
     if inf.any():
         r, c = np.argwhere(inf)[0]  # the first in reading order: by row, then by column
         raise _infinite(loaded, columns[c], int(r), float(values[r, c]), "region", region)
-    notes.extend(_missing_note(loaded, columns))
-    notes.append(f"{len(regions)} region(s), {len(columns)} sample column(s)")
+    tally.decimal_comma.update(dict.fromkeys(loaded.decimal_comma))
+    tally.missing += sum(loaded.table.column(loaded.name_of(c)).null_count for c in columns)
+    tally.missing_seen = tally.missing_seen or loaded.missing_seen
+    tally.regions += len(regions)
+    tally.samples = len(columns)
     return Features(path, regions.reset_index(drop=True), samples, values, tuple(columns), tuple(notes))
+
+
+def _twice(path: Path, where: str, key: str, first: int, again: int) -> InputError:
+    return InputError(f"{path}: {where}, row {again}: region {key} appears twice (rows {first} and {again}); "
+                      "expected one row per region")
+
+
+def read_features(path: Path, *, sample_suffix: str = "") -> Features:
+    """Read a feature table: one row per region, one column per sample (see design.md section 5)."""
+    stream = FeatureStream(path, sample_suffix=sample_suffix, chunk_bytes=None)
+    (features, _), = list(stream)
+    return Features(features.path, features.regions, features.samples, features.values, features.columns,
+                    stream.notes)
+
+
+CHUNK_BYTES = 4 << 20
+
+
+class FeatureStream:
+    """A feature table read in chunks, so that memory does not grow with the number of regions.
+
+    Iterating yields ``(features, done)``: the Features of the next rows
+    (``regions`` indexed from 0 in each chunk) and how much of the file is
+    read (``total`` is the whole: bytes of text, or rows of Parquet). A text
+    table is cut at line ends (outside quoted cells) every ``chunk_bytes``
+    and each piece is parsed as the whole file would be; Parquet is read in
+    batches of about as many cells. ``chunk_bytes=None`` reads it whole.
+    Sample columns are fixed by the first chunk. A region that appears
+    twice is found at the end (64-bit hashes of every region, checked
+    against the rows themselves, which are read again), as are the totals
+    in ``notes``.
+    """
+
+    def __init__(self, path: Path, *, sample_suffix: str = "", chunk_bytes: int | None = CHUNK_BYTES) -> None:
+        self.path = Path(path)
+        self.sample_suffix = sample_suffix
+        self.chunk_bytes = chunk_bytes
+        self.notes: tuple[str, ...] = ()
+        if not self.path.exists():
+            raise InputError(f"{self.path}: no such file")
+        name = self.path.name.lower()
+        self.parquet = name.removesuffix(".gz").endswith((".parquet", ".pq"))
+        self.total = self._parquet_rows() if self.parquet else self.path.stat().st_size
+
+    def __iter__(self) -> Iterator[tuple[Features, int]]:
+        import numpy as np
+
+        tally = _Tally()
+        columns: list[str] | None = None
+        notes: list[str] = []
+        header: list[str] = []
+        hashes = []
+        row0 = 0
+        for loaded, done in self._tables():
+            loaded.row0 = row0
+            if columns is None:
+                notes, header = list(loaded.notes), loaded.header
+            chunk = _features(loaded, sample_suffix=self.sample_suffix, tally=tally, notes=notes if columns is None
+                              else [], columns=columns)
+            columns = list(chunk.columns)
+            row0 += loaded.table.num_rows
+            hashes.append(_hash_regions(chunk.regions))
+            yield chunk, done
+        self._no_repeats(np.concatenate(hashes))
+        self.notes = (*notes, *tally.notes(header))
+
+    def _tables(self) -> Iterator[tuple[_Loaded, int]]:
+        text, floats = _feature_text_columns, _feature_sample_columns
+        if self.parquet:
+            yield from self._parquet_batches()
+            return
+        gz = self.path.name.lower().endswith(".gz")
+        data, whole = _head(self.path, gz)
+        if self.chunk_bytes is None or self.total <= self.chunk_bytes:
+            yield _load(self.path, text=text, floats=floats, comma_note=False), self.total
+            return
+        sniffed = _sniff(self.path, data, whole, self.path.name.lower().removesuffix(".gz"))
+        if sniffed.encoding == "utf-16":  # line ends are two bytes: read it whole
+            yield _load(self.path, text=text, floats=floats, comma_note=False), self.total
+            return
+        keep_text, hint = text(sniffed.header), floats(sniffed.header)
+        head_lines = _header_lines(data, sniffed)
+        opener = gzip.open if gz else open
+        with opener(self.path, "rb") as fh:
+            raw = fh.fileobj if gz else fh  # progress counts the file's bytes, compressed or not
+            for _ in range(head_lines):
+                fh.readline()
+            carry = b""
+            while True:
+                block = fh.read(self.chunk_bytes)
+                buf = carry + block
+                cut = len(buf) if not block else _cut(buf)
+                if cut:
+                    piece, carry = buf[:cut], buf[cut:]
+                    if len(piece) > 4096 or piece.strip():  # blank lines at the end are no rows
+                        yield _load_piece(self.path, sniffed, piece, keep_text, hint), raw.tell()
+                else:
+                    carry = buf
+                if not block:
+                    return
+
+    def _parquet_rows(self) -> int:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(self.path).metadata.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{self.path}: cannot read as a Parquet table: {exc}") from None
+
+    def _parquet_batches(self) -> Iterator[tuple[_Loaded, int]]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.chunk_bytes is None:
+            yield _load(self.path, text=_feature_text_columns), self.total
+            return
+        try:
+            pf = pq.ParquetFile(self.path)
+            rows = max(1, self.chunk_bytes // 8 // max(1, len(pf.schema_arrow.names)))  # as many cells as text
+            done = 0
+            for batch in pf.iter_batches(batch_size=rows):
+                done += batch.num_rows
+                yield _parquet_loaded(self.path, pa.Table.from_batches([batch]), _feature_text_columns), done
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"{self.path}: cannot read as a Parquet table: {exc}") from None
+
+    def _no_repeats(self, hashes: np.ndarray) -> None:
+        """InputError for the first region (in reading order) that an earlier row already had."""
+        import numpy as np
+
+        order = np.argsort(hashes, kind="stable")
+        same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
+        if not len(same):
+            return
+        pairs = sorted((int(order[i + 1]), int(order[i])) for i in same)  # (later row, earlier row)
+        keys = self._keys_at({p for pair in pairs for p in pair})
+        for again, first in pairs:
+            if keys[again][0] == keys[first][0]:  # not merely the same hash
+                where = keys[again][1]
+                raise _twice(self.path, where, keys[again][0], first + 2, again + 2)
+
+    def _keys_at(self, rows: set[int]) -> dict[int, tuple[str, str]]:
+        """Region keys (and where regions are named) of rows at these positions, read again."""
+        out, row0 = {}, 0
+        for loaded, _ in self._tables():
+            regions, _, where = _regions(loaded, [], _Tally())
+            for pos in sorted(r - row0 for r in rows if row0 <= r < row0 + len(regions)):
+                out[row0 + pos] = (_key(regions, pos), where)
+            row0 += len(regions)
+            if len(out) == len(rows):
+                break
+        return out
+
+
+def _hash_regions(regions: pd.DataFrame) -> np.ndarray:
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(regions, index=False).to_numpy()
+
+
+def _header_lines(data: bytes, sniffed: _Sniffed) -> int:
+    """Physical lines of the header row (a quoted name may hold a line break), blank lines before it included."""
+    text = data.decode("utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding, errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniffed.delimiter, quotechar='"', strict=False)
+    for row in reader:
+        if row:
+            return reader.line_num
+    return 1
+
+
+def _cut(buf: bytes) -> int:
+    """Where to end a chunk: after the last line end that is outside quoted cells (0: none yet)."""
+    end = buf.rfind(b"\n") + 1
+    if b'"' not in buf:
+        return end
+    for _ in range(1000):  # a quoted cell holding line breaks: an earlier line end, or a longer chunk
+        if end <= 0 or buf.count(b'"', 0, end) % 2 == 0:
+            return max(end, 0)
+        end = buf.rfind(b"\n", 0, end - 1) + 1
+    return 0
+
+
+def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str], hint: set[str]) -> _Loaded:
+    """A chunk of a text table's rows, read as :func:`_load` reads the whole file."""
+    import pyarrow as pa
+
+    table = _read_text(path, sniffed, keep_text, set() if sniffed.no_hint else hint, source=pa.py_buffer(piece))
+    loaded = _Loaded(path, table, sniffed.header, list(table.column_names), _text_notes(sniffed),
+                     sniffed.delimiter != ",", sniffed.missing_seen)
+    _numbers_from_text(loaded, keep_text)
+    return loaded
 
 
 def _key(regions: pd.DataFrame, pos: int) -> str:
@@ -905,4 +1163,4 @@ def align(features: Features, phenotypes: Phenotypes) -> Alignment:
     table.index = list(common)
     table.index.name = phenotypes.table.index.name
     return Alignment(values, table, list(common), notes=tuple(notes), matched=tuple(matched),
-                     only_features=tuple(only_f), only_phenotypes=tuple(only_p))
+                     only_features=tuple(only_f), only_phenotypes=tuple(only_p), positions=tuple(cols))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vaultkit.errors import InputError
 from vaultkit.progress import SILENT, Progress
@@ -61,23 +61,37 @@ def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits:
 
 
 def _ensembl_ids(regions: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Gene symbols in ``gene_id`` replaced by the gene's Ensembl id (HGNC), and a note saying which."""
+    known: dict[str, str] = {}
+    out = ensembl_ids(regions, known)
+    found = {g: e for g, e in known.items() if e}
+    if not found:
+        return out, ()
+    shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
+    return out, (f"gene symbols named by their Ensembl id (HGNC): {shown}",)
+
+
+def ensembl_ids(regions: pd.DataFrame, known: dict[str, str]) -> pd.DataFrame:
     """Gene symbols in ``gene_id`` replaced by the gene's Ensembl id (HGNC), so plot names and results
-    name genes one way; unknown names stay as they are."""
+    name genes one way; unknown names stay as they are. ``known`` caches the look-ups ("" for none) over
+    the chunks of a table."""
     from vaultkit.genome.genes import gene_table
 
     ids = regions["gene_id"].astype(str)
     others = (ids != "") & ~ids.str.startswith("ENS")  # vectorised: a table has 10^5-10^6 regions
     if not others.any():
-        return regions, ()
-    names = sorted(set(ids[others].unique()))
-    table = gene_table()
-    found = {g: gene.ensembl_id for g in names if (gene := table.find(g)) is not None and gene.ensembl_id}
-    if not found:
-        return regions, ()
+        return regions
+    new = sorted(set(ids[others].unique()) - set(known))
+    if new:
+        table = gene_table()
+        for g in new:
+            gene = table.find(g)
+            known[g] = gene.ensembl_id if gene is not None and gene.ensembl_id else ""
+    if not any(known.get(g) for g in ids[others].unique()):
+        return regions
     out = regions.copy()
-    out["gene_id"] = ids.map(lambda g: found.get(g, g))
-    shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
-    return out, (f"gene symbols named by their Ensembl id (HGNC): {shown}",)
+    out["gene_id"] = ids.map(lambda g: known.get(g) or g)
+    return out
 
 
 def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str], categorical: list[str],
@@ -140,29 +154,45 @@ def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: lis
         raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or q_method = \"bh\"") from None
 
 
+def result_format(out: Path) -> tuple[str, str]:
+    """("parquet", "") or ("text", delimiter) by the extension of ``out``; InputError for another."""
+    name = out.name.lower().removesuffix(".gz")
+    if name.endswith((".parquet", ".pq")):
+        return "parquet", ""
+    if name.endswith((".tsv", ".txt", ".csv")):
+        return "text", "," if name.endswith(".csv") else "\t"
+    raise InputError(f"{out}: unknown extension; use .tsv, .csv or .parquet")
+
+
 def write_results(results: pd.DataFrame, out: Path) -> None:
     """Write TSV, CSV or Parquet by the extension of ``out``."""
-    name = out.name.lower().removesuffix(".gz")
+    kind, sep = result_format(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if name.endswith((".parquet", ".pq")):
+    if kind == "parquet":
         results.to_parquet(out, index=False)
-    elif name.endswith((".tsv", ".txt", ".csv")):
+    else:
         # Arrow's writer is ten times faster than DataFrame.to_csv and prints floats that read back exactly.
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
         table = pa.Table.from_pandas(results, preserve_index=False)
-        sep = "," if name.endswith(".csv") else "\t"
-        try:  # plain values, as R and pandas write them; quotes only if a value holds the delimiter
-            try:
-                options = pcsv.WriteOptions(delimiter=sep, quoting_style="none", quoting_header="none")
-            except TypeError:  # pyarrow < 15 has no quoting_header: it quotes the header, which readers accept
-                options = pcsv.WriteOptions(delimiter=sep, quoting_style="none")
-            pcsv.write_csv(table, out, options)
+        try:
+            pcsv.write_csv(table, out, csv_options(sep, "none"))
         except pa.ArrowInvalid:
-            pcsv.write_csv(table, out, pcsv.WriteOptions(delimiter=sep, quoting_style="needed"))
-    else:
-        raise InputError(f"{out}: unknown extension; use .tsv, .csv or .parquet")
+            pcsv.write_csv(table, out, csv_options(sep, "needed"))
+
+
+def csv_options(sep: str, quoting: str) -> Any:
+    """Plain values, as R and pandas write them (``quoting="none"``); ``"needed"`` when a value holds the
+    delimiter, which Arrow refuses to write unquoted."""
+    import pyarrow.csv as pcsv
+
+    if quoting == "needed":
+        return pcsv.WriteOptions(delimiter=sep, quoting_style="needed")
+    try:
+        return pcsv.WriteOptions(delimiter=sep, quoting_style="none", quoting_header="none")
+    except TypeError:  # pyarrow < 15 has no quoting_header: it quotes the header, which readers accept
+        return pcsv.WriteOptions(delimiter=sep, quoting_style="none")
 
 
 def read_results(path: Path) -> pd.DataFrame:

@@ -1,29 +1,15 @@
-"""``associate`` and ``plot`` use cases."""
+"""``vaultkit plot``: draw the plots of a results table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from vaultkit.config import Settings
-from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, read_results, select, write_results
+from vaultkit.pipeline.analysis import exact_stats, load_cohort, read_results, select
 from vaultkit.pipeline.plotting import PlotReport, build_jobs, draw
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.write import clean_temp_files, vault_lock
-
-
-def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
-                  covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
-                  q_method: str = "bh", storey_lambda: float = 0.5, sample_suffix: str = "",
-                  progress: Progress = SILENT) -> tuple[int, tuple[str, ...]]:
-    """Associate every region with every trait and write the results table; returns its rows and what
-    reading the tables found."""
-    cohort = load_cohort(features, phenotypes, sample_column=sample_column, traits=traits, covariates=covariates,
-                         categorical=categorical, sample_suffix=sample_suffix, progress=progress)
-    results = associate(cohort, traits=traits, method=method, covariates=covariates, categorical=categorical,
-                        q_method=q_method, storey_lambda=storey_lambda, progress=progress)
-    write_results(results, out)
-    return len(results), cohort.notes
 
 
 def attachments_folder(settings: Settings) -> str:

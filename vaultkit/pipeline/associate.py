@@ -1,0 +1,238 @@
+"""``vaultkit associate``: every region with every trait, streamed through the feature table.
+
+The feature table is read in chunks (:class:`vaultkit.tables.FeatureStream`)
+while a thread reads the next one; each chunk's r, n and p are computed by
+:func:`vaultkit.stats.correlate`, a pure function of the chunk, and written
+to a temporary Parquet file beside ``out``. q needs every p of a trait, so
+only the p-values are kept across chunks; once the table is read, q is
+computed and the results are written trait by trait, then moved into place
+(a failed run leaves no half-written ``out``).
+
+Memory is bounded by one chunk's working set (``CHUNK_BYTES`` of text, its
+values and a few same-sized copies while ranking) plus 16 bytes per region
+and trait (p, and q while it is computed) and 8 per region (the duplicate
+check): 5,000,000 regions x 2 traits add about 0.2 GB, whatever the samples.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vaultkit.errors import InputError
+from vaultkit.progress import SILENT, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+
+def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
+                  covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
+                  q_method: str = "bh", storey_lambda: float = 0.5, sample_suffix: str = "",
+                  chunk_bytes: int | None = None, progress: Progress = SILENT) -> tuple[int, tuple[str, ...]]:
+    """Associate every region with every trait and write the results table; returns its rows and what
+    reading the tables found."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from vaultkit import stats
+    from vaultkit.pipeline.analysis import check_design, ensembl_ids, result_format
+    from vaultkit.tables import CHUNK_BYTES, FeatureStream, align, read_phenotypes
+
+    if method not in ("pearson", "spearman"):
+        raise InputError(f"method must be 'pearson' or 'spearman', not {method!r}")
+    if q_method not in ("bh", "storey"):
+        raise InputError(f"q_method must be 'bh' or 'storey', not {q_method!r}")
+    result_format(out)  # an unknown extension fails before the work, not after
+    pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
+                            covariates=list(covariates))
+    stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet")
+    p_values: list[list[np.ndarray]] = [[] for _ in traits]
+    found: dict[str, str] = {}
+    aligned = None
+    writer = None
+    try:
+        unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
+        progress.start(f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
+                       max(1, -(-stream.total // unit)))
+        done_before = 0
+        chunks = _read_ahead(stream)
+        from vaultkit import rstats  # noqa: F401 - scipy's import (a quarter second) while the first chunk is read
+        for chunk, done in chunks:
+            if aligned is None:
+                aligned = align(chunk, pheno)
+                check_design(aligned[1], traits=list(traits), covariates=list(covariates),
+                             categorical=list(categorical), path=phenotypes, columns={t: t for t in traits})
+                ys = np.column_stack([aligned[1][t].to_numpy(dtype=np.float64) for t in traits])
+                design = stats.design_matrix(aligned[1], list(covariates), list(categorical))
+                cols = np.asarray(aligned.positions)
+                every = len(cols) == chunk.values.shape[1]
+            values = chunk.values if every else chunk.values[:, cols]
+            r, n, p = stats.correlate(values, ys, method=method, covariates=design)
+            regions = ensembl_ids(chunk.regions, found)
+            part = _part(regions, r, n, p)
+            if writer is None:
+                writer = pq.ParquetWriter(scratch, part.schema, compression="none", use_dictionary=False)
+            writer.write_table(part)
+            for j in range(len(traits)):
+                p_values[j].append(p[:, j])
+            progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
+            done_before = done
+        progress.stop()
+        writer.close()
+        writer = None
+        q_all = []
+        for j in range(len(traits)):
+            try:
+                q_all.append(stats.q_values(np.concatenate(p_values[j]), method=q_method,
+                                            storey_lambda=storey_lambda))
+            except ValueError as exc:
+                raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or "
+                                 "q_method = \"bh\"") from None
+            p_values[j] = []
+        rows = _write(scratch, out, traits, q_all, method)
+    finally:
+        if writer is not None:
+            writer.close()
+        scratch.unlink(missing_ok=True)
+    notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
+             *aligned.notes)
+    if found:
+        notes += (_mapped_note(found),)
+    return rows, notes
+
+
+def _part(regions: Any, r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table:
+    """One chunk's results, wide: the region, then n, r and p of each trait."""
+    import pyarrow as pa
+
+    columns = {"gene_id": pa.array(regions["gene_id"].to_numpy(), pa.string()),
+               "chrom": pa.array(regions["chrom"].to_numpy(), pa.string()),
+               "start": pa.array(regions["start"].to_numpy(), pa.int64()),
+               "end": pa.array(regions["end"].to_numpy(), pa.int64())}
+    for j in range(r.shape[1]):
+        columns[f"n{j}"] = pa.array(n[:, j], pa.int64())
+        columns[f"r{j}"] = pa.array(r[:, j], pa.float64())
+        columns[f"p{j}"] = pa.array(p[:, j], pa.float64())
+    return pa.table(columns)
+
+
+def _write(scratch: Path, out: Path, traits: list[str], q_all: list[np.ndarray], method: str) -> int:
+    """The results, trait by trait in region order, to ``out`` through a temporary file; the row count."""
+    from vaultkit.pipeline.analysis import result_format
+
+    kind, sep = result_format(out)
+    temp = out.with_name(f".{out.name}.vaultkit-{os.getpid()}.tmp")
+    try:
+        quoting = "none"
+        while True:
+            try:
+                rows = _write_to(temp, scratch, traits, q_all, method, kind, sep, quoting)
+                break
+            except _NeedsQuotes:
+                quoting = "needed"
+        os.replace(temp, out)
+    finally:
+        temp.unlink(missing_ok=True)
+    return rows
+
+
+class _NeedsQuotes(Exception):
+    """A value holds the delimiter: write again with quotes."""
+
+
+def _write_to(temp: Path, scratch: Path, traits: list[str], q_all: list[np.ndarray], method: str, kind: str,
+              sep: str, quoting: str) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from vaultkit.pipeline.analysis import csv_options
+
+    source = pq.ParquetFile(scratch)
+    writer, rows = None, 0
+    try:
+        for j, trait in enumerate(traits):
+            offset = 0
+            for g in range(source.num_row_groups):
+                part = source.read_row_group(g, columns=["gene_id", "chrom", "start", "end", f"n{j}", f"r{j}", f"p{j}"])
+                m = part.num_rows
+                table = pa.table({
+                    "gene_id": part["gene_id"], "chrom": part["chrom"], "start": part["start"], "end": part["end"],
+                    "trait": pa.array([trait] * m, pa.string()),
+                    "n": part[f"n{j}"], "r": part[f"r{j}"], "p": part[f"p{j}"],
+                    "q": pa.array(q_all[j][offset: offset + m], pa.float64()),
+                    "method": pa.array([method] * m, pa.string()),
+                })
+                offset += m
+                rows += m
+                if writer is None:
+                    writer = (pq.ParquetWriter(temp, table.schema) if kind == "parquet" else
+                              pcsv.CSVWriter(temp, table.schema, write_options=csv_options(sep, quoting)))
+                try:
+                    writer.write_table(table)
+                except pa.ArrowInvalid:
+                    if quoting == "none":
+                        raise _NeedsQuotes from None
+                    raise
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _mapped_note(found: dict[str, str]) -> str:
+    shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
+    return f"gene symbols named by their Ensembl id (HGNC): {shown}"
+
+
+def _read_ahead(items: Iterable[Any]) -> Iterator[Any]:
+    """``items`` produced by a thread one step ahead, from now on: the next chunk is parsed (Arrow releases
+    the GIL) while this one is computed. An exception in the thread is raised here; leaving early stops it."""
+    box: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put((end, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            box.put((end, exc))
+
+    thread = threading.Thread(target=produce, name="vaultkit-read-ahead", daemon=True)
+    thread.start()
+    return _consume(box, thread, stop, end)
+
+
+def _consume(box: queue.Queue, thread: threading.Thread, stop: threading.Event, end: object) -> Iterator[Any]:
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
