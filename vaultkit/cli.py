@@ -286,7 +286,7 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
 
     Example: vaultkit associate --features data/features.tsv --phenotypes data/phenotypes.tsv --traits sPAP,mPAP --out results.tsv
     """
-    from vaultkit.pipeline.plot import run_associate
+    from vaultkit.pipeline.associate import run_associate
 
     rows, found = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out,
                                 method=method, covariates=_csv(covariates), categorical=_csv(categorical),
