@@ -325,3 +325,14 @@ def test_the_seed_page_pasted_other_ways_gives_the_same_three_findings(variant):
             for w in wrong_ids(text, lif)} == {("entrez", "3977", "LIFR"), ("omim", "159446", None)}
     [section] = foreign_sections(text, lif)
     assert section.other == "HTR2A" and section.first == "Expression Pattern"
+
+
+def test_names_and_chromosomes():
+    lif = gene_table().find("LIF")
+    text = ("| Full Name | Leukemia Inhibitory Factor |\n| Gene name | LIF receptor subunit alpha |\n"
+            "| Chromosome | 5 |\n| Chromosome | 22 |\n\n| Name | NCBI Gene ID |\n|---|---|\n"
+            "| LIF receptor subunit alpha | 3977 |\n")
+    assert [(w.line, w.verdict.message) for w in wrong_ids(text, lif)] == [
+        (2, 'Gene name "LIF receptor subunit alpha" is LIFR\'s; LIF is "LIF interleukin 6 family cytokine"'),
+        (3, "Chromosome chr5 is not LIF's; LIF is chr22"),
+    ]

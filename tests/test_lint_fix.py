@@ -56,5 +56,5 @@ def test_dry_run_needs_fix(vault):
 
 def test_managed_keys_are_the_id_properties_vaultkit_writes():
     props = genenote.properties(genenote.GeneFacts(gene=gene_table().find("MYC")))
-    assert managed_keys() == {"symbol", "hgnc_id", "entrez_id", "ensembl_id", "uniprot", "omim", "location"}
+    assert managed_keys() == {"symbol", "name", "hgnc_id", "entrez_id", "ensembl_id", "uniprot", "omim", "location"}
     assert managed_keys() <= set(props)

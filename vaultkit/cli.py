@@ -525,13 +525,14 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     \b
     Wrong facts, checked offline against the bundled HGNC table:
     - ids of another gene (VK301 wrong-id) or of none (VK302 unknown-id):
-      NCBI Gene, OMIM, Ensembl, UniProt, HGNC ids and symbols in properties,
+      NCBI Gene, OMIM, Ensembl, UniProt, HGNC ids, symbols and names (only
+      another gene's HGNC name is wrong) in properties,
       in table rows and "Label: value" lines labelled so (markdown or HTML)
       and in identifier links (ncbi.nlm.nih.gov/gene/N, omim.org/entry/N,
       uniprot.org, ENSG..., genecards gene=); symbols follow HGNC aliases
       and previous symbols. A table row or link that names another gene speaks
       of that gene, so a table or link of partners is no finding.
-    - a chromosomal location on another chromosome, arm or band (VK303).
+    - a cytoband or chromosome on another chromosome, arm or band (VK303).
     - text about another gene (VK304): a section (a heading, or in pasted
       text a short title line) that names the note's gene 0 times and one
       other gene at least 4 times, that gene being at least 2/3 of the gene
@@ -547,8 +548,8 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
       ignore = ["VK304", "wrong-location:Genes/OLD*.md"]
 
     --fix writes the right value into the id properties vaultkit manages
-    (entrez_id, omim, ensembl_id, uniprot, hgnc_id, location, symbol); the
-    old value goes to .trash/. Ids in your own text are only reported.
+    (entrez_id, omim, ensembl_id, uniprot, hgnc_id, location, symbol, name);
+    the old value goes to .trash/. Ids in your own text are only reported.
     Exits 1 when a finding is left.
 
     Example: vaultkit lint my-vault --json

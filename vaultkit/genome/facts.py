@@ -18,7 +18,8 @@ from vaultkit.genome.genes import HGNC_RELEASE, Gene, gene_table
 # Names used in messages: stable, so findings read the same whatever label the note used.
 KIND_NAMES = {
     "entrez": "NCBI Gene ID", "omim": "OMIM ID", "ensembl": "Ensembl ID", "uniprot": "UniProt ID",
-    "hgnc": "HGNC ID", "location": "Chromosomal location", "symbol": "Gene symbol",
+    "hgnc": "HGNC ID", "location": "Chromosomal location", "chromosome": "Chromosome", "symbol": "Gene symbol",
+    "name": "Gene name",
 }
 
 _ID = {
@@ -45,6 +46,8 @@ _URLS = (
 _BAND = re.compile(r"(?<![\w,.:-])(chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)(?:([pq])(\d+)?(?:\.\d+)?)?(?![\w.])", re.I)
 
 
+_CHROM = re.compile(r"\s*(?:chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)\s*", re.I)
+
 # Labels that name a database but not its gene record: a disease's MIM number, a taxon, a transcript.
 _NOT_GENE_IDS = {"phenotype", "phenotypes", "disease", "diseases", "disorder", "syndrome", "taxonomy", "taxon",
                  "refseq", "reference", "sequence", "transcript", "nucleotide", "assembly", "function", "summary",
@@ -70,8 +73,12 @@ def kind_of_label(label: str) -> str | None:
     if "cytoband" in key or "cytogenetic" in words or key in ("location", "chromosomal location", "map location",
                                                               "chromosome location", "chromosome band", "locus"):
         return "location"
+    if key in ("chromosome", "chrom", "chr"):
+        return "chromosome"
     if key in ("symbol", "gene symbol", "official symbol", "approved symbol", "hgnc symbol"):
         return "symbol"
+    if key in ("name", "full name", "gene name", "approved name", "official full name", "hgnc name", "protein name"):
+        return "name"
     return None
 
 
@@ -79,6 +86,11 @@ def ids_in(kind: str, value: str) -> list[str]:
     """The identifiers of ``kind`` in a cell or property value, normalised ("HGNC:6596", "ENSG…" without version)."""
     if kind == "location":
         return [value.strip()] if _bands(value) else []
+    if kind == "chromosome":
+        m = _CHROM.fullmatch(value)
+        return [f"chr{m.group(1).upper()}"] if m else []
+    if kind == "name":
+        return [value.strip()] if value.strip() else []
     found = [m.group(1) for m in _ID[kind].finditer(value)]
     if kind == "hgnc":
         return [f"HGNC:{n}" for n in found]
@@ -121,8 +133,10 @@ class Verdict:
     def message(self) -> str:
         name = KIND_NAMES[self.kind]
         right = f"{self.gene.symbol} is {self.expected}" if self.expected else f"HGNC has none for {self.gene.symbol}"
-        if self.kind == "location":
+        if self.kind in ("location", "chromosome"):
             return f"{name} {self.value} is not {self.gene.symbol}'s; {right}"
+        if self.kind == "name":
+            return f"{name} \"{self.value}\" is {self.owners[0].symbol}'s; {self.gene.symbol} is \"{self.expected}\""
         if self.kind == "symbol" and self.owners:
             return f"{name} {self.value} names {self.owners[0].symbol}, not {self.gene.symbol}"
         if self.owners:
@@ -136,15 +150,16 @@ def own_value(gene: Gene, kind: str) -> str:
     """The gene's identifier of ``kind`` as vaultkit writes it in properties."""
     return {"entrez": gene.entrez_id, "omim": gene.omim_id.split("|")[0], "ensembl": gene.ensembl_id,
             "uniprot": gene.uniprot_ids[0] if gene.uniprot_ids else "", "hgnc": gene.hgnc_id,
-            "location": gene.location, "symbol": gene.symbol}[kind]
+            "location": gene.location, "symbol": gene.symbol, "name": gene.name,
+            "chromosome": "".join(f"chr{c}" for c, _, _ in _bands(gene.location)[:1])}[kind]
 
 
 @lru_cache(maxsize=1)
 def _owners() -> dict[str, dict[str, tuple[Gene, ...]]]:
-    index: dict[str, dict[str, list[Gene]]] = {k: {} for k in ("entrez", "omim", "ensembl", "uniprot", "hgnc")}
+    index: dict[str, dict[str, list[Gene]]] = {k: {} for k in ("entrez", "omim", "ensembl", "uniprot", "hgnc", "name")}
     for g in gene_table().genes:
         values = {"entrez": [g.entrez_id], "omim": g.omim_id.split("|"), "ensembl": [g.ensembl_id],
-                  "uniprot": list(g.uniprot_ids), "hgnc": [g.hgnc_id]}
+                  "uniprot": list(g.uniprot_ids), "hgnc": [g.hgnc_id], "name": [g.name]}
         for kind, ids in values.items():
             for v in ids:
                 if v:
@@ -162,9 +177,11 @@ def owners(kind: str, value: str) -> tuple[Gene, ...]:
 
 def judge(gene: Gene, kind: str, value: str) -> Verdict | None:
     """None when ``value`` is ``gene``'s own (or cannot be told); a Verdict otherwise."""
-    if kind == "location":
+    if kind in ("location", "chromosome"):
         return None if location_fits(value, gene.location) else Verdict(kind, value, gene)
     found = owners(kind, value)
+    if kind == "name" and not found:
+        return None  # pages name genes their own way ("Leukemia Inhibitory Factor"): only another gene's name is wrong
     if any(g.symbol == gene.symbol for g in found):
         return None
     if kind == "symbol" and value.upper() in {a.upper() for a in gene.aliases + gene.prev_symbols}:

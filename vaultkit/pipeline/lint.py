@@ -180,7 +180,8 @@ def _facts(path: str, gene: Gene, text: str, found: list[Finding]) -> None:
     right = genenote.properties(genenote.GeneFacts(gene=gene))
     for w in wrong_ids(text, gene):
         v = w.verdict
-        rule = "wrong-location" if v.kind == "location" else ("wrong-id" if v.owner is not None else "unknown-id")
+        rule = ("wrong-location" if v.kind in ("location", "chromosome")
+                else "wrong-id" if v.owner is not None else "unknown-id")
         fix = (w.key, right[w.key]) if w.key in managed and right.get(w.key) else None
         found.append(Finding(path, w.line, rule, v.message, fix=fix))
     own_names = _own_names(fm.data if fm is not None else None)

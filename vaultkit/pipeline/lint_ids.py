@@ -32,6 +32,8 @@ _LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 .
                          r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$", re.M)
 # The value is read in a lookahead, so a value line may be the next pair's label ("Introduction", "Gene Symbol", "LIF").
 _LABEL_ABOVE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 ./()-]{1,40}?)[ \t]*\n(?=[ \t]*(\S[^\n]{0,60}?)[ \t]*$)", re.M)
+# Columns that say which gene a row is about, in a table with a header (a table of partners).
+_NAMING = ("symbol", "name")
 # Words a link text may hold and still name no gene: the database, the page, the id itself.
 _PLAIN = re.compile(
     r"\b(?:ncbi|nih|nlm|gene|genes|entrez|omim|mim|uniprot|uniprotkb|swiss|prot|swissprot|ensembl|genecards|hgnc"
@@ -124,14 +126,14 @@ def _table(table: Table, gene: Gene) -> list[WrongId]:
     if len(kinds) == 2 and kinds[0] and not kinds[1]:
         # "| NCBI Gene ID | 3977 |" over "|---|---|": a two-column infobox whose first pair became the header.
         kinds, rows = [], (table.header, *rows)
-    if any(k and k != "symbol" for k in kinds):
+    if any(k and k not in _NAMING for k in kinds):
         for row in table.rows:
-            names = [c.text for c, k in zip(row, kinds, strict=False) if k is None or k == "symbol"]
+            names = [c.text for c, k in zip(row, kinds, strict=False) if k is None or k in _NAMING]
             subject = _gene_in(" ; ".join(names), gene) if any(n.strip() for n in names) else gene
             if subject is None:
                 continue
             for cell, kind in zip(row, kinds, strict=False):
-                if kind is not None and kind != "symbol":
+                if kind is not None and kind not in _NAMING:
                     out += _judged(subject, kind, cell.text, cell.line)
         return out
     for row in rows:
@@ -149,7 +151,7 @@ def _value_subject(kind: str, value: str, gene: Gene, *, strict: bool) -> Gene |
     ``strict`` (a line of prose): other words beside the id mean it may be of something else
     ("OMIM: 178600, pulmonary hypertension"), so it is left alone.
     """
-    if kind in ("symbol", "location"):
+    if kind in ("symbol", "location", "chromosome", "name"):
         return gene
     rest = value
     for i in ids_in(kind, value):
