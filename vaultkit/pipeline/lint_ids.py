@@ -28,10 +28,10 @@ _MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?(https?://[^\s)>]{1,2000})>
 _A_LINK = re.compile(r"<a\b[^>\n]{0,500}?href\s*=\s*[\"'](https?://[^\"'\s]{1,2000})[\"'][^>\n]{0,500}>(.{0,300}?)</a\s*>",
                      re.I | re.S)
 _BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]{1,2000}")
-_LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 ./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
+_LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
                          r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$", re.M)
 # The value is read in a lookahead, so a value line may be the next pair's label ("Introduction", "Gene Symbol", "LIF").
-_LABEL_ABOVE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 ./()-]{1,40}?)[ \t]*\n(?=[ \t]*(\S[^\n]{0,60}?)[ \t]*$)", re.M)
+_LABEL_ABOVE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[ \t]*\n(?=[ \t]*(\S[^\n]{0,60}?)[ \t]*$)", re.M)
 # Columns that say which gene a row is about, in a table with a header (a table of partners).
 _NAMING = ("symbol", "name")
 # Words a link text may hold and still name no gene: the database, the page, the id itself.
