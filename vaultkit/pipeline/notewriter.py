@@ -142,31 +142,33 @@ class NoteWriter:
             self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
                                                     f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
 
-    def write_file(self, rel: str, make: Callable[[str | None], str | None]) -> None:
+    def write_file(self, rel: str, make: Callable[[str | None], str | None]) -> bool:
         """Write a managed file that is not a gene note (``Genes.base``, ``.obsidian/types.json``...).
 
         ``make(old_text)`` returns the new text (None: leave the file alone).
         Reported and diffed like a note, written only on change, and never over
-        a version saved in the meantime (then it is a conflict).
+        a version saved in the meantime (then it is a conflict). True if it was
+        (or, in a dry run, would be) written.
         """
         path = self.root / rel
         try:
             old = path.read_text(encoding="utf-8") if path.exists() else None
         except (OSError, UnicodeDecodeError) as exc:
             self.report.unreadable.append({"path": rel, "line": 1, "message": str(exc)})
-            return
+            return False
         new = make(old)
         if new is None or new == old:
-            return
+            return False
         if not self.dry_run:
             try:
                 write_if_changed(path, new.encode("utf-8"), expected=None if old is None else old.encode("utf-8"))
             except ChangedSinceRead:
                 self.report.conflicts.append({"path": rel, "message": "kept as it is: it changed while vaultkit "
                                               "wrote it; run the command again"})
-                return
+                return False
         (self.report.files_created if old is None else self.report.files_updated).append(rel)
         self._diff(rel, old, new)
+        return True
 
     def edit_gene(self, facts: genenote.GeneFacts, *, only: set[str] | None = None, force: bool = False) -> None:
         """Bring the gene's note up to date with ``facts``.
@@ -181,6 +183,40 @@ class NoteWriter:
                         text, facts, state, note=rel, resolver=resolver, app=self.app, force=force, only=parts))
 
         self.edit(self.note_path(facts.symbol), plan)
+
+    def write_managed(self, rel: str, new: str, *, force: bool = False,
+                      ours: Callable[[str], bool] = lambda _text: False) -> None:
+        """Write a file vaultkit owns whole (``Genes.base``, ``Associations.canvas``), as a managed section is.
+
+        It is rewritten while it is what vaultkit last wrote (or what ``ours``
+        recognises as an older vaultkit's output). A file the user edited is
+        kept and reported as a conflict; ``force`` replaces it, and its old text
+        goes to ``.trash/``. A file vaultkit never wrote is the user's: kept and
+        reported. One the user deleted is not written again without ``force``.
+        """
+        last = self.state.get(rel, {}).get("file")
+        record = {"file": {"sha": genenote.digest(new)}}
+
+        def make(old: str | None) -> str | None:
+            if old is None:
+                return new if last is None or force else None
+            if old == new:
+                self.state[rel] = record
+                return None
+            if (last is not None and genenote.digest(old) == last.get("sha")) or (last is None and ours(old)):
+                return new
+            if force:
+                if not self.dry_run:
+                    trash_text(self.root, rel, old.encode("utf-8"))
+                return new
+            if last is not None:
+                self.report.conflicts.append({"path": rel, "message": "edited by hand (kept; --force replaces it)"})
+            else:
+                self.report.pasted_kept.append({"path": rel, "section": "(the whole file, not written by vaultkit)"})
+            return None
+
+        if self.write_file(rel, make):
+            self.state[rel] = record
 
     def finish(self) -> NotesReport:
         """Retire plots no note embeds any more, and remember what was written."""

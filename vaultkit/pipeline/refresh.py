@@ -10,16 +10,13 @@ from vaultkit import __version__
 from vaultkit.config import CONFIG_FILE, Settings
 from vaultkit.errors import InputError
 from vaultkit.pipeline import lastrun
-from vaultkit.pipeline.notewriter import NotesReport
+from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault.write import clean_temp_files, vault_lock
 
 if TYPE_CHECKING:
     from vaultkit import genenote
     from vaultkit.pipeline.fetch import FetchReport
-
-BASE_FILE = "Genes.base"
-
 
 @dataclass
 class RefreshReport:
@@ -193,8 +190,6 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
 
 def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
                  dry_run: bool, force: bool, planned: list[str], progress: Progress) -> None:
-    from vaultkit.pipeline.notewriter import NoteWriter
-
     writer = NoteWriter(settings, dry_run=dry_run, planned=planned, progress=progress)
     progress.start("writing gene notes", len(facts))
     for symbol in sorted(facts):
@@ -202,16 +197,31 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
         progress.advance()
     progress.stop()
     if facts:
-        writer.write_file(BASE_FILE, lambda old: genes_base(settings) if old is None else None)
+        _write_obsidian_files(settings, writer, force=force)
     report.notes = writer.finish()
 
 
-def genes_base(settings: Settings) -> str:
-    """An Obsidian Bases table of the gene notes: symbol, location and each trait's r and q."""
-    cols = "".join(f"      - r_{t}\n      - q_{t}\n" for t in settings.data.traits)
-    folder = f'\n    - file.inFolder("{settings.notes_dir}")' if settings.notes_dir else ""
-    return (
-        "filters:\n  and:\n    - file.hasTag(\"gene\")" + folder + "\n"
-        "views:\n  - type: table\n    name: Genes\n    order:\n      - file.name\n      - symbol\n      - location\n"
-        + cols
+def _write_obsidian_files(settings: Settings, writer: NoteWriter, *, force: bool) -> None:
+    """``Genes.base`` (managed: a user's edit is kept) and the property types in ``.obsidian/types.json``."""
+    from vaultkit.pipeline.genebase import (
+        BASE_FILE,
+        TYPES_FILE,
+        genes_base,
+        legacy_genes_base,
+        merge_types,
+        property_types,
     )
+
+    writer.write_managed(BASE_FILE, genes_base(settings), force=force,
+                         ours=lambda text: text == legacy_genes_base(settings))
+    if not (settings.vault / ".obsidian").is_dir():
+        return  # a vault Obsidian has not opened yet: its settings folder is Obsidian's to make
+
+    def types(old: str | None) -> str | None:
+        try:
+            return merge_types(old, property_types(list(settings.data.traits)))
+        except ValueError as exc:
+            writer.report.conflicts.append({"path": TYPES_FILE, "message": f"left as it is: {exc}"})
+            return None
+
+    writer.write_file(TYPES_FILE, types)
