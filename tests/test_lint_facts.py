@@ -336,3 +336,12 @@ def test_names_and_chromosomes():
         (2, 'Gene name "LIF receptor subunit alpha" is LIFR\'s; LIF is "LIF interleukin 6 family cytokine"'),
         (3, "Chromosome chr5 is not LIF's; LIF is chr22"),
     ]
+
+
+def test_a_name_the_note_gives_its_gene_counts_as_the_gene():
+    lif = gene_table().find("LIF")
+    note = ("# Info\nLeukemia inhibitory factor (LIF) is a cytokine.\n## Details\nLeukemia inhibitory factor signals "
+            "via LIFR. LIFR is CD118; LIFR pairs with gp130, and LIFR loss is lethal in mice; soluble LIFR.\n")
+    assert foreign_sections(note, lif) == []
+    [found] = foreign_sections(note.replace("Leukemia inhibitory factor signals", "It signals"), lif)
+    assert found.other == "LIFR"

@@ -65,7 +65,7 @@ def foreign_sections(text: str, gene: Gene, *, own_names: Iterable[str] = ()) ->
     masked = " " * body_start + blank(without_code(text[body_start:]), _URL)
     parts = _parts(text, masked, body_start)
     finder = mention_finder()
-    own = tuple(own_names)
+    own = (*own_names, *_names_given(masked, gene))
     for part in parts:
         part.counts = Counter(m.symbol for m in finder.find(masked[part.start : part.end], own=gene, own_names=own))
     lines = Lines(text)
@@ -83,6 +83,22 @@ def foreign_sections(text: str, gene: Gene, *, own_names: Iterable[str] = ()) ->
         out += _judge(run, gene, lines, text)
         run = []
     return out
+
+
+def _names_given(text: str, gene: Gene) -> list[str]:
+    """Names the note gives its gene: "LIF (Leukemia Inhibitory Factor)", "Leukemia inhibitory factor (LIF)",
+    "LIF — Leukemia Inhibitory Factor". A section that says "leukemia inhibitory factor" speaks of LIF."""
+    sym = re.escape(gene.symbol)
+    name = r"([A-Za-z][A-Za-z0-9-]*(?: [A-Za-z0-9-]+){1,7})"
+    patterns = (rf"\b{sym} ?\({name}\)", rf"\b{name} ?\({sym}\)", rf"^[ \t]*{sym} ?[—–:-] ?{name}[ \t]*$")
+    found: set[str] = set()
+    # Before "(LIF)" only as many words as the symbol has initials: "expression of leukemia inhibitory factor".
+    initials = len(re.findall(r"[A-Za-z]|\d+", gene.symbol))
+    for i, p in enumerate(patterns):
+        for m in re.finditer(p, text[:200_000], re.M | re.I):
+            words = re.sub(r"^(?:the|a|an) ", "", m.group(1), flags=re.I).split()
+            found.add(" ".join(words[-initials:] if i == 1 else words))
+    return sorted(n for n in found if n and gene.symbol.casefold() not in n.casefold().split())
 
 
 def _about(part: _Part, gene: Gene) -> str | None:
