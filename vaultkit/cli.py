@@ -565,12 +565,12 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
         if dry_run:
             click.echo(report.diff, nl=False)
         for f in report.findings:
-            done = " (fixed)" if f in report.fixed else ""
+            done = " (fixed)" if f.fixed else ""
             click.echo(f"{f.where}: {f.message} [{f.code} {f.rule}]{done}")
     for c in report.conflicts:
         click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
     ignored = f", {report.ignored} ignored" if report.ignored else ""
-    fixed = f", {len(report.fixed)} fixed" if fix and not dry_run else ""
+    fixed = f", {report.fixed} fixed" if fix and not dry_run else ""
     click.echo(f"{report.notes} notes, {len(report.findings)} findings{fixed}{ignored}", err=True)
     sys.exit(1 if report.remaining or report.conflicts else 0)
 

@@ -10,13 +10,14 @@ links, prose, their own properties) is only ever reported.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vaultkit import genenote
 from vaultkit.config import CONFIG_FILE, Settings
 from vaultkit.errors import ConfigError
-from vaultkit.genome.facts import judge, kind_of_label
+from vaultkit.genome.facts import ids_in, judge, kind_of_label
 from vaultkit.genome.genes import Gene, gene_table
 from vaultkit.genome.plotnames import parse_plot_name
 from vaultkit.names import unsafe_in
@@ -52,6 +53,7 @@ class Finding:
     message: str
     end_line: int = 0  # the last line of a range (a section), else 0
     fix: tuple[str, Any] | None = None  # (property, right value) that --fix may write
+    fixed: bool = False
 
     @property
     def code(self) -> str:
@@ -68,19 +70,22 @@ class LintReport:
     notes: int
     findings: list[Finding] = field(default_factory=list)
     ignored: int = 0
-    fixed: list[Finding] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     diff: str = ""
 
     @property
+    def fixed(self) -> int:
+        return sum(f.fixed for f in self.findings)
+
+    @property
     def remaining(self) -> list[Finding]:
-        return [f for f in self.findings if f not in self.fixed]
+        return [f for f in self.findings if not f.fixed]
 
     def as_json(self) -> dict[str, Any]:
-        return {"notes": self.notes, "ignored": self.ignored, "fixed": len(self.fixed),
+        return {"notes": self.notes, "ignored": self.ignored, "fixed": self.fixed,
                 "findings": [{"path": f.path, "line": f.line, "end_line": f.end_line or f.line, "code": f.code,
                               "rule": f.rule, "message": f.message, "fixable": f.fix is not None,
-                              "fixed": f in self.fixed} for f in self.findings]}
+                              "fixed": f.fixed} for f in self.findings]}
 
 
 def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> LintReport:
@@ -116,7 +121,7 @@ def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> Lin
     return report
 
 
-def _silencer(settings: Settings) -> Any:
+def _silencer(settings: Settings) -> Callable[[Finding], bool]:
     rules: list[tuple[str, str]] = []
     for entry in settings.lint_ignore:
         what, _, glob = entry.partition(":")
@@ -213,11 +218,12 @@ def _fix(settings: Settings, report: LintReport, *, dry_run: bool) -> None:
     report.conflicts = notes.conflicts + [{"path": u["path"], "message": u["message"]} for u in notes.unreadable]
     failed = {c["path"] for c in report.conflicts}
     if not dry_run:
-        report.fixed = [f for f in report.findings if f.fix is not None and f.path not in failed]
+        report.findings = [replace(f, fixed=True) if f.fix is not None and f.path not in failed else f
+                           for f in report.findings]
 
 
-def _fixer(changes: dict[str, Any]) -> Any:
-    def edit(text: str, state: dict[str, Any], rel: str, resolver: Any) -> genenote.NoteUpdate:
+def _fixer(changes: dict[str, Any]) -> Callable[..., genenote.NoteUpdate]:
+    def edit(text: str, state: dict[str, Any], rel: str, _resolver: object) -> genenote.NoteUpdate:
         fm = frontmatter.find(text)
         current = fm.data if fm is not None and fm.data else {}
         gene = gene_table().find(rel.rsplit("/", 1)[-1].removesuffix(".md"))
@@ -232,7 +238,5 @@ def _fixer(changes: dict[str, Any]) -> Any:
 def _still_wrong(gene: Gene, key: str, value: Any) -> bool:
     """Re-checked on the text being written: a value the user corrected meanwhile is left alone."""
     kind = kind_of_label(key.replace("_", " "))
-    from vaultkit.genome.facts import ids_in
-
     items = value if isinstance(value, list) else [value]
     return kind is not None and any(judge(gene, kind, i) for item in items for i in ids_in(kind, str(item)))
