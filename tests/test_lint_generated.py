@@ -76,3 +76,20 @@ def test_another_genes_ids_anywhere_are_found(pair, where):
     for w in found:
         assert other in w.verdict.owners
         assert w.verdict.message.endswith(f"; {gene.symbol} is {w.verdict.expected}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(gene=st.sampled_from(gene_table().genes))
+def test_the_notes_vaultkit_writes_have_no_fact_findings(gene):
+    from vaultkit import genenote
+    from vaultkit.genome.genes import span_table
+    from vaultkit.pipeline.lint_sections import foreign_sections
+    from vaultkit.vault.obsidian import AppSettings
+    from vaultkit.vault.resolve import Resolver
+
+    facts = genenote.GeneFacts(gene=gene, span=span_table().span(gene.symbol), traits=("sPAP", "mPAP"),
+                               consensus_search=(f"about {gene.symbol}", "https://consensus.app/results/?q=x"))
+    text = genenote.update(genenote.skeleton(facts), facts, {}, note=f"Genes/{gene.symbol}.md", resolver=Resolver([]),
+                           app=AppSettings()).text
+    assert wrong_ids(text, gene) == []
+    assert foreign_sections(text, gene) == []
