@@ -345,3 +345,9 @@ def test_a_name_the_note_gives_its_gene_counts_as_the_gene():
     assert foreign_sections(note, lif) == []
     [found] = foreign_sections(note.replace("Leukemia inhibitory factor signals", "It signals"), lif)
     assert found.other == "LIFR"
+
+
+def test_a_label_as_heading_or_bold_line_above_its_value():
+    lif = gene_table().find("LIF")
+    found = wrong_ids("### NCBI Gene ID\n3977\n\n**OMIM**\n**151443**\n\n## OMIM\n151443 is the receptor's entry.\n", lif)
+    assert [(w.line, w.verdict.value) for w in found] == [(2, "3977"), (5, "151443")]

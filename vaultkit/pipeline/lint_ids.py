@@ -2,15 +2,17 @@
 
 Whose identifier a place means decides what it is compared with:
 
-- frontmatter properties and table rows labelled "NCBI Gene ID", "OMIM" and
-  the like (an infobox) speak of the note's gene;
+- frontmatter properties, table rows and "Label: value" lines labelled
+  "NCBI Gene ID", "OMIM" and the like (an infobox) speak of the note's gene;
 - a table with a header and a gene column (or a gene named in the row)
   speaks of that row's gene, so a table of partners is no finding;
 - a link speaks of the gene its text names ("[USP49](…gene=USP49)" is a
   paralog's card, not a mistake); a link whose text names no gene, only
   the database or nothing ("[](…/gene/3976)", "[NCBI Gene: LIF](…)"),
   speaks of the note's gene; a link in prose about something else is left
-  alone.
+  alone. An id behind a link that is in no human gene's record (a mouse
+  ortholog, a phenotype entry) is reported only when the link names the
+  note's gene.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ _BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]{1,2000}")
 _LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
                          r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$", re.M)
 # The value is read in a lookahead, so a value line may be the next pair's label ("Introduction", "Gene Symbol", "LIF").
-_LABEL_ABOVE = re.compile(r"^[ \t]*([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[ \t]*\n(?=[ \t]*(\S[^\n]{0,60}?)[ \t]*$)", re.M)
+_LABEL_ABOVE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*\n"
+                          r"(?=[ \t]*[*_]{0,3}(\S[^\n]{0,60}?)[*_]{0,3}[ \t]*$)", re.M)
 # Columns that say which gene a row is about, in a table with a header (a table of partners).
 _NAMING = ("symbol", "name")
 # Words a link text may hold and still name no gene: the database, the page, the id itself.
