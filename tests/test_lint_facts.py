@@ -351,3 +351,10 @@ def test_a_label_as_heading_or_bold_line_above_its_value():
     lif = gene_table().find("LIF")
     found = wrong_ids("### NCBI Gene ID\n3977\n\n**OMIM**\n**151443**\n\n## OMIM\n151443 is the receptor's entry.\n", lif)
     assert [(w.line, w.verdict.value) for w in found] == [(2, "3977"), (5, "151443")]
+
+
+def test_a_section_on_the_receptor_complex_that_does_not_name_the_gene_is_no_finding():
+    lif = gene_table().find("LIF")
+    text = ("# Info\nLIF is a cytokine.\n## Signalling\nLIFR forms a heterodimer with IL6ST. LIFR and IL6ST both "
+            "carry box motifs; LIFR is phosphorylated first, then LIFR recruits SHP2 less than IL6ST does.\n")
+    assert foreign_sections(text, lif) == []

@@ -535,7 +535,7 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     - a cytoband or chromosome on another chromosome, arm or band (VK303).
     - text about another gene (VK304): a section (a heading, or in pasted
       text a short title line) that names the note's gene 0 times and one
-      other gene at least 4 times, that gene being at least 2/3 of the gene
+      other gene at least 4 times, that gene being at least 3/4 of the gene
       mentions (symbols, aliases only HGNC gives to that gene, HGNC names,
       "5-HT2A receptor"); neighbouring such sections are one finding.
       Sections whose heading names that gene or a partner ("receptor",
