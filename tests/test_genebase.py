@@ -48,7 +48,7 @@ def test_base_follows_the_traits_of_the_settings(tmp_path):
     toml.write_text(toml.read_text().replace('traits = ["sPAP", "mPAP"]', 'traits = ["sPAP"]'))
     result = refresh(root, "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["files"]["updated"] == ["Genes.base"]
+    assert json.loads(result.stdout)["files"]["updated"] == ["Genes.base", "Associations.canvas"]
     assert "r_mPAP" not in (root / "Genes.base").read_text()
 
 

@@ -167,6 +167,7 @@ class NoteWriter:
                                               "wrote it; run the command again"})
                 return False
         (self.report.files_created if old is None else self.report.files_updated).append(rel)
+        self._texts[rel] = new
         self._diff(rel, old, new)
         return True
 
@@ -241,10 +242,16 @@ class NoteWriter:
         """
         if not self.dry_run:
             return {res.path for _, _, res in vindex.build(self.root).links() if res.path}
-        from vaultkit.vault.linkparse import parse
+        from vaultkit.vault.linkparse import ParsedNote, canvas_links, parse
+        from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT
 
         index = vindex.build(self.root, use_cache=False)
-        parsed = {**index.parsed, **{rel: parse(text) for rel, text in self._texts.items()}}
-        resolver = Resolver([*index.files, *self._texts, *self._planned])
+        parsed = dict(index.parsed)
+        for rel, text in self._texts.items():
+            if rel.endswith(NOTE_EXT):
+                parsed[rel] = parse(text)
+            elif rel.endswith(CANVAS_EXT):
+                parsed[rel] = ParsedNote(tuple(canvas_links(text)), (), ())
+        resolver = Resolver([*index.files, *(p for p in self._texts if not p.startswith(".")), *self._planned])
         return {path for src, note in parsed.items() for link in note.links
                 if (path := resolver.resolve_link(link, src).path)}

@@ -198,7 +198,37 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
     progress.stop()
     if facts:
         _write_obsidian_files(settings, writer, force=force)
+        _write_canvas(settings, facts, writer, force=force)
     report.notes = writer.finish()
+
+
+def _write_canvas(settings: Settings, facts: dict[str, genenote.GeneFacts], writer: NoteWriter, *,
+                  force: bool) -> None:
+    """``Associations.canvas``, rewritten only when the selection of top plots changes; the user's nodes stay."""
+    from vaultkit.pipeline import canvas
+
+    traits = list(settings.data.traits)
+    cards = canvas.select(facts, writer.note_path, traits)
+    wanted = canvas.signature(cards, traits)
+    last = writer.state.get(canvas.CANVAS_FILE, {}).get("selection")
+    current = False
+
+    def make(old: str | None) -> str | None:
+        nonlocal current
+        if old is None:
+            if last is not None and not force:
+                return None  # the user deleted it
+        elif wanted == last or (last is None and canvas.signature_of(old) == wanted):
+            current = True
+            return None
+        try:
+            return canvas.build(old, cards, traits)
+        except ValueError as exc:
+            writer.report.conflicts.append({"path": canvas.CANVAS_FILE, "message": f"left as it is: {exc}"})
+            return None
+
+    if writer.write_file(canvas.CANVAS_FILE, make) or current:
+        writer.state[canvas.CANVAS_FILE] = {"selection": wanted}
 
 
 def _write_obsidian_files(settings: Settings, writer: NoteWriter, *, force: bool) -> None:
