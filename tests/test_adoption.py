@@ -10,6 +10,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given, settings
@@ -143,6 +144,12 @@ def test_segment_headings_are_part_of_the_trait_and_a_new_region_gets_the_next_n
     assert genenote.plot_trait(new, new.index(other), TRAITS) == "sPAP"
 
 
+def test_an_empty_segment_heading_of_the_author_takes_the_new_plot():
+    new = check_adopted("# Plots\n## sPAP\n### segment 1\n\n## mPAP\n### Segment 1\nmy words\n", plots_heading=True).text
+    assert f"### segment 1\n![[{plot_rel('sPAP').rsplit('/', 1)[-1]}]]\n" in new
+    assert "### Segment 1\nmy words\n\n![[" in new and "Segment 2" not in new
+
+
 def test_case_and_spacing_variants_of_headings():
     old = f"#  PLOTS \n##\tspap:\n![[{USER_PLOT}.png]]\n ## MPAP  ##\n\n# info\n"
     new = check_adopted(old, plots_heading=True).text
@@ -200,6 +207,8 @@ def trait_part(draw, trait: str, plots_level: int | None) -> str:
         embed = f"![[{USER_PLOT}{draw(suffix)}.png]]"
         if draw(st.booleans()):
             out += f"{'#' * min(6, level + 1)} segment 1\n{embed}\n"
+            if draw(st.booleans()):
+                out += f"{'#' * min(6, level + 1)} segment 2\n" + draw(user_text)
         else:
             out += embed + draw(trailing) + "\n"
     return out + draw(user_text)
@@ -234,3 +243,47 @@ def note(draw) -> tuple[str, bool | None]:
 def test_generated_variants_are_adopted_without_duplicates_or_moved_bytes(case):
     text, expect_plots = case
     check_adopted(text, plots_heading=expect_plots)
+
+
+# --- through `vaultkit refresh`, on files -----------------------------------------------------------
+
+
+def test_refresh_adopts_hand_made_variants_in_a_vault(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from tests.conftest import EXAMPLES, make_gene_vault
+    from vaultkit.cli import cli
+
+    root = make_gene_vault(tmp_path / "v")
+    dump = root / "plot_dump"
+    dump.mkdir()
+    spap = "X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png"
+    shutil.copy(EXAMPLES / "plot_dump" / spap, dump / spap.replace(".png", " 1.png"))
+    notes = {
+        # LIF: "# Plot", traits as H1 beside it, the second download's copy embedded, a heading with trailing spaces.
+        "LIF.md": f"# Plot \n# sPAP\n![[{spap.replace('.png', ' 1.png')}]]\n\n# mPAP  \n\n# Info\n### Consensus\nmine\n",
+        # MYC: trait headings in other case, a segment heading, CRLF.
+        "MYC.md": "# plots\r\n## SPAP\r\n### segment 1\r\n\r\n## mpap:\r\n# Info\r\n",
+        # USP44: no plots section at all, only a citation.
+        "USP44.md": "[[@sommerCurrentFutureTreatments2021]]",
+    }
+    for name, text in notes.items():
+        (root / "Genes" / name).parent.mkdir(exist_ok=True)
+        (root / "Genes" / name).write_bytes(text.encode())
+    result = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["plots"]["retired"] == [f"plot_dump/{spap.replace('.png', ' 1.png')}"]
+    for name, old in notes.items():
+        new = (root / "Genes" / name).read_bytes().decode()
+        assert user_lines_kept(old, new), name
+        keys = heading_keys(new)
+        assert keys.count("spap") == 1 and keys.count("mpap") == 1, (name, keys)
+        assert sum(k in ("plot", "plots") for k in keys) == 1, (name, keys)
+        assert len([lk for lk in parse(new).links if lk.embed]) == 2, name
+    myc = (root / "Genes/MYC.md").read_bytes().decode()
+    assert "### segment 1\r\n![[X" in myc and "\n" not in myc.replace("\r\n", "")
+    again = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--force", "--json"])
+    assert json.loads(again.stdout)["notes"]["updated"] == []

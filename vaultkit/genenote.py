@@ -372,16 +372,31 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
     for start, end, new in sorted(edits, reverse=True):
         result.text = result.text[:start] + new + result.text[end:]
     if wanted:
-        sec = _own_trait_part(result.text, trait_section(result.text, trait), trait, facts.traits)  # type: ignore[arg-type]
-        embeds = [new_link(p.rel, note, resolver, app, embed=True) for p in wanted]
-        segments = [s for s in sections.subsections(result.text, sec) if _SEGMENT.match(sections.title_key(s.title))]
-        if segments:
-            # The author files each region under "### segment N": a new region gets the next number.
-            last = segments[-1]
-            word = re.sub(r"\d+\s*$", "", last.title)
-            n = max(int(_SEGMENT.match(sections.title_key(s.title)).group(1)) for s in segments)  # type: ignore[union-attr]
-            embeds = [f"{'#' * last.level} {word}{n + i + 1}\n{e}" for i, e in enumerate(embeds)]
+        _add_embeds(result, facts, trait, [new_link(p.rel, note, resolver, app, embed=True) for p in wanted])
+
+
+def _add_embeds(result: NoteUpdate, facts: GeneFacts, trait: str, embeds: list[str]) -> None:
+    """New embeds at the end of the trait's section, or in the author's ``### segment N`` layout.
+
+    An empty segment heading of the author's takes the first new plot; any
+    further one gets a heading with the next number.
+    """
+    sec = _own_trait_part(result.text, trait_section(result.text, trait), trait, facts.traits)  # type: ignore[arg-type]
+    segments = [s for s in sections.subsections(result.text, sec) if _SEGMENT.match(sections.title_key(s.title))]
+    if not segments:
         result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), "\n".join(embeds))
+        return
+    last = segments[-1]
+    word = re.sub(r"\d+\s*$", "", last.title)
+    n = max(int(_SEGMENT.match(sections.title_key(s.title)).group(1)) for s in segments)  # type: ignore[union-attr]
+    empty = [s for s in segments if not any(lk.embed for lk in parse(s.body(result.text)).links)]
+    # Into the empty ones from the last up, so the offsets of those before stay right.
+    for seg, embed in reversed(list(zip(empty, embeds, strict=False))):
+        result.text = sections.insert_block(result.text, sections.content_end(result.text, seg), embed)
+    new_segments = [f"{'#' * last.level} {word}{n + i + 1}\n{e}" for i, e in enumerate(embeds[len(empty):])]
+    if new_segments:
+        sec = _own_trait_part(result.text, trait_section(result.text, trait), trait, facts.traits)  # type: ignore[arg-type]
+        result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), "\n".join(new_segments))
 
 
 def _block(result: NoteUpdate, block: Block, force: bool) -> None:
