@@ -358,3 +358,11 @@ def test_a_section_on_the_receptor_complex_that_does_not_name_the_gene_is_no_fin
     text = ("# Info\nLIF is a cytokine.\n## Signalling\nLIFR forms a heterodimer with IL6ST. LIFR and IL6ST both "
             "carry box motifs; LIFR is phosphorylated first, then LIFR recruits SHP2 less than IL6ST does.\n")
     assert foreign_sections(text, lif) == []
+
+
+def test_reference_lists_are_skipped_by_their_heading_only():
+    lif = gene_table().find("LIF")
+    pasted = "\n".join(s.format(x="HTR2A") for s in SENTENCES)
+    assert foreign_sections(f"# Info\nLIF.\n## References\n{pasted}\n## Related genes\n{pasted}\n", lif) == []
+    [found] = foreign_sections(f"# Info\nLIF.\n## Disease-related expression\n{pasted}\n", lif)
+    assert found.other == "HTR2A"

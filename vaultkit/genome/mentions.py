@@ -95,7 +95,7 @@ class MentionFinder:
         hit = self.exact.get(token) or self.folded.get(token.upper())
         if hit is None and "-" in token and any(c.isdigit() for c in token):
             joined = token.replace("-", "")  # "ALK-1" is ALK1 (ACVRL1), "BMP-9" BMP9
-            hit = self.exact.get(joined) or self.folded.get(joined.upper())
+            hit = own_exact.get(joined.upper()) or self.exact.get(joined) or self.folded.get(joined.upper())
         return hit
 
     def _tokens(self, text: str, own_exact: dict[str, str]) -> list[Mention]:

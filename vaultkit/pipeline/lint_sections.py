@@ -25,8 +25,8 @@ from vaultkit.vault.notetables import Lines, blank, without_code
 
 MIN_MENTIONS = 4
 SHARE = 3 / 4  # a partner section names the other partners too (LIFR with IL6ST): it stays below
-_REFERENCES = re.compile(r"reference|bibliograph|literature|publication|citation|see also|further reading|"
-                         r"external link|related|links?$|sources?$", re.I)
+_REFERENCES = re.compile(r"^\W*(?:references?\b|bibliograph|literature\b|(?:key |selected )?publications\b|citations?\b|"
+                         r"see also\b|further reading\b|external links?\b|related\b|links?\W*$|sources?\W*$)", re.I)
 # Headings under which another gene is the expected subject: the author wrote about a partner.
 _PARTNERS = re.compile(r"partner|interact|ligand|receptor|binding|complex|paralog|homolog|ortholog|famil", re.I)
 _URL = re.compile(r"\]\([^)\n]{0,2000}\)|https?://[^\s<>\]\"'`)]{1,2000}|<[^>\n]{0,500}>")
@@ -73,7 +73,7 @@ def foreign_sections(text: str, gene: Gene, *, own_names: Iterable[str] = ()) ->
     run: list[_Part] = []
     for part in [*parts, None]:
         other = _about(part, gene) if part is not None else None
-        if part is not None and (other or not part.counts) and not _REFERENCES.search(" ".join(part.headings)):
+        if part is not None and (other or not part.counts) and not any(_REFERENCES.search(h) for h in part.headings):
             if other and run and (lead := _lead(run)) and lead != other:
                 out += _judge(run, gene, lines, text)
                 run = []
