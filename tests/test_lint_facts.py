@@ -366,3 +366,12 @@ def test_reference_lists_are_skipped_by_their_heading_only():
     assert foreign_sections(f"# Info\nLIF.\n## References\n{pasted}\n## Related genes\n{pasted}\n", lif) == []
     [found] = foreign_sections(f"# Info\nLIF.\n## Disease-related expression\n{pasted}\n", lif)
     assert found.other == "HTR2A"
+
+
+def test_a_pasted_pages_own_title_lines_do_not_excuse_it():
+    lif = gene_table().find("LIF")
+    pasted = "\n".join(s.format(x="HTR2A") for s in SENTENCES)
+    for title in ("HTR2A", "Receptor Pharmacology"):
+        [found] = foreign_sections(f"# Info\nLIF.\n\n{title}\n{pasted}\n", lif)
+        assert found.other == "HTR2A" and found.first == title
+        assert foreign_sections(f"# Info\nLIF.\n## {title}\n{pasted}\n", lif) == []

@@ -538,7 +538,7 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
       other gene at least 4 times, that gene being at least 3/4 of the gene
       mentions (symbols, aliases only HGNC gives to that gene, HGNC names,
       "5-HT2A receptor"); neighbouring such sections are one finding.
-      Sections whose heading names that gene or a partner ("receptor",
+      Sections whose markdown heading names that gene or a partner ("receptor",
       "ligand", "interactions", "complex", "paralog"), and reference
       lists, are left alone.
 

@@ -4,8 +4,8 @@ The rule (``vaultkit lint --help`` states it too): a section names the note's
 gene 0 times and one other gene at least ``MIN_MENTIONS`` times, that gene
 being at least three quarters of all gene mentions (symbols, unique aliases,
 HGNC names, "5-HT2A receptor"). Neighbouring sections about the same gene,
-and empty ones between them, make one finding. A section whose heading (or a
-parent heading) names that gene is the author's own choice of subject and is
+and empty ones between them, make one finding. A section whose markdown heading
+(or a parent heading) names that gene is the author's own choice of subject and is
 left alone, as are sections on partners (a heading with "receptor",
 "ligand", "interaction", "complex", "paralog" ...) and reference lists. A pasted page keeps its headings as plain
 lines, so a short title-like line ("Expression Pattern") also opens a section.
@@ -56,6 +56,7 @@ class _Part:
     end: int
     headings: tuple[str, ...]  # its own and its parents' titles
     counts: Counter[str]
+    chosen: tuple[str, ...] = ()  # the markdown headings among them: titles the note's author wrote
 
 
 def foreign_sections(text: str, gene: Gene, *, own_names: Iterable[str] = ()) -> list[ForeignSection]:
@@ -108,7 +109,9 @@ def _about(part: _Part, gene: Gene) -> str | None:
     symbol, n = part.counts.most_common(1)[0]
     if n < SHARE * sum(part.counts.values()):
         return None
-    titles = " ".join(part.headings)
+    # Only a markdown heading is the author's choice of subject: a pasted page's own title lines
+    # ("HTR2A", "Receptor Pharmacology") say nothing about why the text is in this note.
+    titles = " ".join(part.chosen)
     if _PARTNERS.search(titles) or any(m.symbol == symbol for m in mention_finder().find(titles, own=gene)):
         return None
     return symbol
@@ -151,9 +154,10 @@ def _parts(text: str, masked: str, body_start: int) -> list[_Part]:
     stack: list[tuple[int, str]] = []
     for i, (start, level, title) in enumerate(cuts):
         stack = [(lv, t) for lv, t in stack if lv < level]
+        chosen = tuple(t for _, t in stack) + ((title,) if level < 7 else ())
         headings = (*(t for _, t in stack), title)
         if level < 7:
             stack.append((level, title))
         end = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
-        parts.append(_Part(title, start, end, headings, Counter()))
+        parts.append(_Part(title, start, end, headings, Counter(), chosen))
     return [p for p in parts if p.end > p.start]
