@@ -39,6 +39,8 @@ def test_fix_dry_run_prints_the_diff_and_writes_nothing(vault):
     assert "-entrez_id: '3977'   # pasted" in result.stdout and "+entrez_id: '3976'   # pasted" in result.stdout
     assert (root / "Genes/LIF.md").read_text(encoding="utf-8") == FRONT + BODY
     assert not (root / ".trash").exists()
+    report = json.loads(CliRunner().invoke(cli, ["lint", str(root), "--fix", "--dry-run", "--json"]).stdout)
+    assert "+entrez_id: '3976'   # pasted" in report["diff"] and report["fixed"] == 0
 
 
 def test_fix_with_only_fixable_findings_exits_0(vault):

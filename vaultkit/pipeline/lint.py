@@ -82,10 +82,14 @@ class LintReport:
         return [f for f in self.findings if not f.fixed]
 
     def as_json(self) -> dict[str, Any]:
-        return {"notes": self.notes, "ignored": self.ignored, "fixed": self.fixed,
-                "findings": [{"path": f.path, "line": f.line, "end_line": f.end_line or f.line, "code": f.code,
-                              "rule": f.rule, "message": f.message, "fixable": f.fix is not None,
-                              "fixed": f.fixed} for f in self.findings]}
+        findings = [{"path": f.path, "line": f.line, "end_line": f.end_line or f.line, "code": f.code, "rule": f.rule,
+                     "message": f.message, "fixable": f.fix is not None, "fixed": f.fixed} for f in self.findings]
+        out: dict[str, Any] = {"notes": self.notes, "ignored": self.ignored, "fixed": self.fixed, "findings": findings}
+        if self.diff:
+            out["diff"] = self.diff  # --fix --dry-run: what --fix would write
+        if self.conflicts:
+            out["conflicts"] = self.conflicts
+        return out
 
 
 def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> LintReport:
