@@ -172,13 +172,14 @@ def whole_results(features: Path, phenotypes: Path, **kw) -> pd.DataFrame:
     {"method": "pearson", "q_method": "storey", "storey_lambda": 0.3},
 ])
 @pytest.mark.parametrize("out_name", ["r.parquet", "r.tsv"])
-def test_streamed_results_equal_the_whole_matrix_results(tmp_path, kw, out_name):
+@pytest.mark.parametrize("spill_bytes", [0, 1 << 20], ids=["spilled to a file", "held in memory"])
+def test_streamed_results_equal_the_whole_matrix_results(tmp_path, kw, out_name, spill_bytes):
     features, phenotypes = tmp_path / "f.tsv", tmp_path / "p.tsv"
     feature_table(rows=90, samples=12).to_csv(features, sep="\t", index=False)
     pheno_table(12).to_csv(phenotypes, sep="\t", index=False)
     out = tmp_path / out_name
     rows, notes = run_associate(features=features, phenotypes=phenotypes, traits=["sPAP", "mPAP"], out=out,
-                                chunk_bytes=300, **kw)
+                                chunk_bytes=300, spill_bytes=spill_bytes, **kw)
     assert rows == 180
     expected = whole_results(features, phenotypes, traits=["sPAP", "mPAP"], **kw)
     write_results(expected, tmp_path / f"expected{out.suffix}")
@@ -202,7 +203,7 @@ def test_streamed_results_equal_whole_for_any_cut(tmp_path_factory, rows, missin
     feature_table(rows=rows, samples=9, seed=seed, missing=missing).to_csv(features, sep="\t", index=False)
     pheno_table(9, seed).to_csv(phenotypes, sep="\t", index=False)
     run_associate(features=features, phenotypes=phenotypes, traits=["sPAP", "mPAP"], out=tmp / "r.parquet",
-                  chunk_bytes=chunk)
+                  chunk_bytes=chunk, spill_bytes=seed % 3 * 2000)
     got = pd.read_parquet(tmp / "r.parquet")
     pd.testing.assert_frame_equal(got, whole_results(features, phenotypes, traits=["sPAP", "mPAP"],
                                                      method="spearman"), check_dtype=False, check_exact=True)
@@ -216,7 +217,8 @@ def test_a_failed_run_leaves_no_results_and_no_scratch(tmp_path):
     pheno_table().to_csv(phenotypes, sep="\t", index=False)
     out = tmp_path / "out" / "r.tsv"
     with pytest.raises(InputError, match="appears twice"):
-        run_associate(features=features, phenotypes=phenotypes, traits=["sPAP"], out=out, chunk_bytes=200)
+        run_associate(features=features, phenotypes=phenotypes, traits=["sPAP"], out=out, chunk_bytes=200,
+                      spill_bytes=0)
     assert not out.exists() and list(out.parent.iterdir()) == []
 
 

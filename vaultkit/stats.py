@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +19,17 @@ from vaultkit.progress import SILENT, Progress
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK_CELLS = 1 << 21  # 16 MB of float64 per block: stays in cache; 850k x 500 never copies the whole matrix
+# 2 MB of float64 per block: ranking makes four copies of a block, so this bounds the temporaries (threads x
+# ~10 MB) whatever the table; 850k x 500 never copies the whole matrix.
+BLOCK_CELLS = 1 << 18
+
+
+@cache
+def _blas() -> Any:
+    """The process's BLAS libraries, found once (a scan of the loaded libraries costs a few ms per call)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _rank_rows(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,14 +117,17 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
                 continue
             yy = ys[np.ix_(cols, traits)]
             cov = None if covariates is None else covariates[cols]
-            step = max(1, CHUNK_CELLS // max(1, int(cols.sum())))
+            step = max(1, BLOCK_CELLS // max(1, int(cols.sum())))
             total = len(rows) if isinstance(rows, np.ndarray) else rows.stop
             for s in range(0, total, step):
                 # Contiguous rows are sliced, not copied by fancy indexing.
                 idx = rows[s : s + step] if isinstance(rows, np.ndarray) else slice(s, min(s + step, total))
                 tasks.append((idx, cols, traits, yy, cov))
-    # numpy's sorts and BLAS release the GIL: threads rank and multiply blocks on every core.
-    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool:
+    # numpy's sorts and BLAS release the GIL: threads rank and multiply blocks on every core. BLAS itself
+    # gets one thread: its products here are thin (samples x traits), and OpenBLAS's idle threads spin
+    # between calls, which cost as much CPU as the whole association did on two cores.
+    with _blas().limit(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool:
         for done in pool.map(lambda task: block_task(*task), tasks):
             progress.advance(done)
     progress.stop()

@@ -313,8 +313,10 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
         try:
             table = pcsv.read_csv(
                 path if source is None else pa.BufferReader(source),
+                # A chunk is parsed on one thread: the next chunk's reading overlaps this one's computing,
+                # and Arrow's block-parallel parse of a small buffer holds ~20x its size at once.
                 read_options=pcsv.ReadOptions(column_names=names, skip_rows=1 if source is None else 0,
-                                              encoding=encoding),
+                                              encoding=encoding, use_threads=source is None),
                 parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"', double_quote=True,
                                                 newlines_in_values=multiline),
                 convert_options=pcsv.ConvertOptions(
@@ -838,7 +840,7 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
                     stream.notes)
 
 
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20
 
 
 class FeatureStream:
@@ -884,6 +886,7 @@ class FeatureStream:
                               else [], columns=columns)
             columns = list(chunk.columns)
             row0 += loaded.table.num_rows
+            del loaded  # the Arrow columns are copied into ``values``: not held while the chunk is used
             hashes.append(_hash_regions(chunk.regions))
             yield chunk, done
         self._no_repeats(np.concatenate(hashes))

@@ -2,16 +2,18 @@
 
 The feature table is read in chunks (:class:`vaultkit.tables.FeatureStream`)
 while a thread reads the next one; each chunk's r, n and p are computed by
-:func:`vaultkit.stats.correlate`, a pure function of the chunk, and written
-to a temporary Parquet file beside ``out``. q needs every p of a trait, so
-only the p-values are kept across chunks; once the table is read, q is
-computed and the results are written trait by trait, then moved into place
-(a failed run leaves no half-written ``out``).
+:func:`vaultkit.stats.correlate`, a pure function of the chunk. q needs
+every p of a trait, so only the p-values are kept as arrays; the chunks'
+results are held in memory up to ``SPILL_BYTES`` and beyond that go to a
+temporary Parquet file beside ``out``. Once the table is read, q is
+computed and the results are written trait by trait to a temporary file
+that then replaces ``out`` (a failed run leaves no half-written table).
 
 Memory is bounded by one chunk's working set (``CHUNK_BYTES`` of text, its
-values and a few same-sized copies while ranking) plus 16 bytes per region
-and trait (p, and q while it is computed) and 8 per region (the duplicate
-check): 5,000,000 regions x 2 traits add about 0.2 GB, whatever the samples.
+values and a few same-sized copies while ranking), ``SPILL_BYTES``, and 16
+bytes per region and trait (p, and q while it is computed) plus 8 per region
+(the duplicate check): 5,000,000 regions x 2 traits add about 0.2 GB,
+whatever the number of samples.
 """
 
 from __future__ import annotations
@@ -30,15 +32,19 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+SPILL_BYTES = 64 << 20  # results held in memory before they are spilled to a temporary file
+WRITE_ROWS = 1 << 20  # rows per write of the results table (Parquet row groups of about this size)
+
 
 def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
                   covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
                   q_method: str = "bh", storey_lambda: float = 0.5, sample_suffix: str = "",
-                  chunk_bytes: int | None = None, progress: Progress = SILENT) -> tuple[int, tuple[str, ...]]:
+                  chunk_bytes: int | None = None, spill_bytes: int = SPILL_BYTES, progress: Progress = SILENT
+                  ) -> tuple[int, tuple[str, ...]]:
     """Associate every region with every trait and write the results table; returns its rows and what
-    reading the tables found."""
+    reading the tables found. ``chunk_bytes``: how much of the feature table is read at a time;
+    ``spill_bytes``: results held in memory before they go to a temporary file."""
     import numpy as np
-    import pyarrow.parquet as pq
 
     from vaultkit import stats
     from vaultkit.pipeline.analysis import check_design, ensembl_ids, result_format
@@ -53,11 +59,10 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
                             covariates=list(covariates))
     stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
     out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet")
+    parts = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), spill_bytes)
     p_values: list[list[np.ndarray]] = [[] for _ in traits]
     found: dict[str, str] = {}
     aligned = None
-    writer = None
     try:
         unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
         progress.start(f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
@@ -76,18 +81,13 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
                 every = len(cols) == chunk.values.shape[1]
             values = chunk.values if every else chunk.values[:, cols]
             r, n, p = stats.correlate(values, ys, method=method, covariates=design)
-            regions = ensembl_ids(chunk.regions, found)
-            part = _part(regions, r, n, p)
-            if writer is None:
-                writer = pq.ParquetWriter(scratch, part.schema, compression="none", use_dictionary=False)
-            writer.write_table(part)
+            parts.add(_part(ensembl_ids(chunk.regions, found), r, n, p))
             for j in range(len(traits)):
                 p_values[j].append(p[:, j])
             progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
             done_before = done
         progress.stop()
-        writer.close()
-        writer = None
+        parts.close()
         q_all = []
         for j in range(len(traits)):
             try:
@@ -97,11 +97,9 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
                 raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or "
                                  "q_method = \"bh\"") from None
             p_values[j] = []
-        rows = _write(scratch, out, traits, q_all, method)
+        rows = _write(parts, out, traits, q_all, method)
     finally:
-        if writer is not None:
-            writer.close()
-        scratch.unlink(missing_ok=True)
+        parts.discard()
     notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
              *aligned.notes)
     if found:
@@ -124,7 +122,65 @@ def _part(regions: Any, r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table
     return pa.table(columns)
 
 
-def _write(scratch: Path, out: Path, traits: list[str], q_all: list[np.ndarray], method: str) -> int:
+class _Parts:
+    """The chunks' results: held in memory up to ``budget`` bytes, then spilled to a Parquet file."""
+
+    def __init__(self, scratch: Path, budget: int) -> None:
+        self.scratch, self.budget = scratch, budget
+        self.held: list[pa.Table] = []
+        self.size = 0
+        self.writer: Any = None
+        self.spilled = False
+
+    def add(self, part: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        if not self.spilled:
+            self.held.append(part)
+            self.size += part.nbytes
+            if self.size <= self.budget:
+                return
+            self.writer = pq.ParquetWriter(self.scratch, part.schema, compression="none", use_dictionary=False)
+            self.spilled = True
+            held, self.held = self.held, []
+            for t in held:
+                self.writer.write_table(t)
+            return
+        self.writer.write_table(part)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def discard(self) -> None:
+        self.close()
+        self.held = []
+        self.scratch.unlink(missing_ok=True)
+
+    def read(self, columns: list[str]) -> Iterator[pa.Table]:
+        """The parts in order, these columns only, joined into tables of about ``WRITE_ROWS`` rows."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.spilled:
+            source = pq.ParquetFile(self.scratch)
+            pieces: Iterable[pa.Table] = (source.read_row_group(g, columns=columns)
+                                          for g in range(source.num_row_groups))
+        else:
+            pieces = (t.select(columns) for t in self.held)
+        batch, rows = [], 0
+        for piece in pieces:
+            batch.append(piece)
+            rows += piece.num_rows
+            if rows >= WRITE_ROWS:
+                yield pa.concat_tables(batch)
+                batch, rows = [], 0
+        if batch:
+            yield pa.concat_tables(batch)
+
+
+def _write(parts: _Parts, out: Path, traits: list[str], q_all: list[np.ndarray], method: str) -> int:
     """The results, trait by trait in region order, to ``out`` through a temporary file; the row count."""
     from vaultkit.pipeline.analysis import result_format
 
@@ -134,7 +190,7 @@ def _write(scratch: Path, out: Path, traits: list[str], q_all: list[np.ndarray],
         quoting = "none"
         while True:
             try:
-                rows = _write_to(temp, scratch, traits, q_all, method, kind, sep, quoting)
+                rows = _write_to(temp, parts, traits, q_all, method, kind, sep, quoting)
                 break
             except _NeedsQuotes:
                 quoting = "needed"
@@ -148,7 +204,7 @@ class _NeedsQuotes(Exception):
     """A value holds the delimiter: write again with quotes."""
 
 
-def _write_to(temp: Path, scratch: Path, traits: list[str], q_all: list[np.ndarray], method: str, kind: str,
+def _write_to(temp: Path, parts: _Parts, traits: list[str], q_all: list[np.ndarray], method: str, kind: str,
               sep: str, quoting: str) -> int:
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -156,20 +212,18 @@ def _write_to(temp: Path, scratch: Path, traits: list[str], q_all: list[np.ndarr
 
     from vaultkit.pipeline.analysis import csv_options
 
-    source = pq.ParquetFile(scratch)
     writer, rows = None, 0
     try:
         for j, trait in enumerate(traits):
             offset = 0
-            for g in range(source.num_row_groups):
-                part = source.read_row_group(g, columns=["gene_id", "chrom", "start", "end", f"n{j}", f"r{j}", f"p{j}"])
+            for part in parts.read(["gene_id", "chrom", "start", "end", f"n{j}", f"r{j}", f"p{j}"]):
                 m = part.num_rows
                 table = pa.table({
                     "gene_id": part["gene_id"], "chrom": part["chrom"], "start": part["start"], "end": part["end"],
-                    "trait": pa.array([trait] * m, pa.string()),
+                    "trait": pa.repeat(pa.scalar(trait, pa.string()), m),
                     "n": part[f"n{j}"], "r": part[f"r{j}"], "p": part[f"p{j}"],
                     "q": pa.array(q_all[j][offset: offset + m], pa.float64()),
-                    "method": pa.array([method] * m, pa.string()),
+                    "method": pa.repeat(pa.scalar(method, pa.string()), m),
                 })
                 offset += m
                 rows += m
