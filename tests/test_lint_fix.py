@@ -60,3 +60,23 @@ def test_managed_keys_are_the_id_properties_vaultkit_writes():
     props = genenote.properties(genenote.GeneFacts(gene=gene_table().find("MYC")))
     assert managed_keys() == {"symbol", "name", "hgnc_id", "entrez_id", "ensembl_id", "uniprot", "omim", "location"}
     assert managed_keys() <= set(props)
+
+
+def test_after_fix_refresh_sees_vaultkits_own_value_and_the_users_table_survives(tmp_path):
+    from tests.conftest import make_gene_vault
+
+    root = make_gene_vault(tmp_path / "v", user_notes=True)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["refresh", str(root), "--offline"]).exit_code == 0
+    note = root / "Genes/LIF.md"
+    pasted = note.read_text(encoding="utf-8").replace("entrez_id: '3976'", "entrez_id: '3977'")
+    pasted += "\n| NCBI Gene ID | 3977 |\n"
+    note.write_text(pasted, encoding="utf-8")
+    result = runner.invoke(cli, ["lint", str(root), "--fix", "--json"])
+    fixed = [f for f in json.loads(result.stdout)["findings"] if f["path"] == "Genes/LIF.md" and f["fixed"]]
+    assert len(fixed) == 1 and fixed[0]["code"] == "VK301"
+    text = note.read_text(encoding="utf-8")
+    assert text == pasted.replace("entrez_id: '3977'", "entrez_id: '3976'")  # the table row is the user's: reported only
+    again = runner.invoke(cli, ["refresh", str(root), "--offline"])
+    assert again.exit_code == 0 and "conflict: " not in again.stderr and "conflicts: 0" in again.stderr, again.output
+    assert note.read_text(encoding="utf-8") == text
