@@ -182,6 +182,19 @@ def test_a_trait_heading_inside_info_is_not_the_plots_section():
     assert "## sPAP\nwhat I read about sPAP\n" in new and new.count("![[") == 2
 
 
+def test_a_commented_out_plots_section_is_the_users_text():
+    old = f"%%\n# Plots\n## sPAP\n![[{USER_PLOT}.png]]\n%%\n<!--\n# Plot\n-->\n# Info\n"
+    new = update(old).text
+    assert f"%%\n# Plots\n## sPAP\n![[{USER_PLOT}.png]]\n%%\n<!--\n# Plot\n-->\n" in new  # untouched
+    assert heading_keys(new).count("spap") == 1 and new.count("![[X0.612345678901234") == 1
+
+
+def test_a_comment_in_a_heading_does_not_hide_it():
+    new = check_adopted(f"# Plots\n## sPAP %% from my R script %%\n![[{USER_PLOT}.png]]\n## mPAP <!-- todo -->\n",
+                        plots_heading=True).text
+    assert "## sPAP %% from my R script %%\n![[X0.612345678901234" in new
+
+
 def test_a_tag_is_not_a_heading():
     new = check_adopted("#Plots\n", plots_heading=True).text
     assert body(new).startswith("#Plots\n\n# Plots\n")

@@ -342,7 +342,8 @@ def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resol
     gene_id = facts.gene.ensembl_id
     existing = []  # (link, its plot name, the file it points to) for this gene's plots under ## trait
     for link in parse(result.text).links:
-        if link.embed and sec.body_start <= link.start < sec.end:
+        # A commented-out embed (%% ![[old.png]] %%) shows nothing: it is the user's text, not a plot to follow.
+        if link.embed and not link.in_comment and sec.body_start <= link.start < sec.end:
             name = parse_plot_name(link.target.rsplit("/", 1)[-1])
             if name is not None and name.region.gene_id == gene_id:
                 existing.append((link, name, resolver.resolve_link(link, note).path))

@@ -19,6 +19,35 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+_INLINE_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->")
+
+
+def _comments_after(line: str, comment: bool, html: bool) -> tuple[bool, bool]:
+    """Whether a ``%%`` or an HTML comment is open after ``line``, given what was open before it."""
+    i = 0
+    while i < len(line):
+        if html:
+            end = line.find("-->", i)
+            if end < 0:
+                return comment, True
+            html, i = False, end + 3
+        elif comment:
+            end = line.find("%%", i)
+            if end < 0:
+                return True, html
+            comment, i = False, end + 2
+        else:
+            pct, lt = line.find("%%", i), line.find("<!--", i)
+            if pct < 0 and lt < 0:
+                break
+            if lt < 0 or 0 <= pct < lt:
+                comment, i = True, pct + 2
+            else:
+                html, i = True, lt + 4
+    return comment, html
+
+
 @dataclass(frozen=True)
 class Section:
     level: int
@@ -33,25 +62,35 @@ class Section:
 
 @lru_cache(maxsize=64)
 def sections(text: str) -> tuple[Section, ...]:
-    """Every ATX heading outside fenced code and frontmatter, with its section's extent.
+    """Every ATX heading outside fenced code, comments and frontmatter, with its section's extent.
 
-    Cached by text: a note is scanned many times while its sections are updated.
+    A ``%%`` or ``<!-- -->`` comment hides what it holds from Obsidian's
+    outline: a ``# Plots`` the user commented out is no section to write into.
+    Lines end at ``\n`` only, as in Obsidian (not at the other breaks
+    ``str.splitlines`` knows). Cached by text: a note is scanned many times
+    while its sections are updated.
     """
     fm = frontmatter.span(text)
     pos = fm[2] if fm else 0
     heads: list[tuple[int, str, int, int]] = []
     fence: str | None = None
-    for line in text[pos:].splitlines(keepends=True):
+    comment = html = False
+    for line in _LINE.findall(text, pos):
         stripped = line.rstrip("\r\n")
         m = _FENCE.match(stripped)
-        if fence is None and m:
+        if comment or html:
+            pass
+        elif fence is None and m:
             fence = m.group(1)[0] * len(m.group(1))
         elif fence is not None and stripped.strip().startswith(fence) and not stripped.strip().strip(fence[0]):
             fence = None
         elif fence is None:
             h = _HEADING.match(stripped)
             if h:
-                heads.append((len(h.group(1)), (h.group(2) or "").strip(), pos, pos + len(line)))
+                title = _INLINE_COMMENT.sub("", h.group(2) or "").strip()  # "## sPAP %% mine %%" is sPAP
+                heads.append((len(h.group(1)), title, pos, pos + len(line)))
+        if fence is None:
+            comment, html = _comments_after(stripped, comment, html)
         pos += len(line)
     out = []
     for i, (level, title, start, body_start) in enumerate(heads):
