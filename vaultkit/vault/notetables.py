@@ -69,7 +69,7 @@ def _cells(row: str) -> list[str]:
 def _pipe_tables(text: str) -> list[Table]:
     out: list[Table] = []
     block: list[tuple[int, str]] = []
-    for number, line in enumerate([*text.split("\n"), ""], start=1):
+    for number, line in enumerate([*text.replace("\r\n", "\n").split("\n"), ""], start=1):
         if "|" in line:
             block.append((number, line))
             continue
