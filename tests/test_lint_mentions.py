@@ -20,6 +20,7 @@ def named(text: str, own: str | None = None) -> list[tuple[str, str]]:
     ("the LIF-LIFR-IL6ST complex", [("LIF", "LIF"), ("LIFR", "LIFR"), ("IL6ST", "IL6ST")]),
     ("Stat3 and Smad1 in mice", [("Stat3", "STAT3"), ("Smad1", "SMAD1")]),
     ("IL-6 and BMP-9", [("IL-6", "IL6"), ("BMP-9", "GDF2")]),
+    ("soluble LIF-R and the LIF-receptor", [("LIF-R", "LIFR"), ("LIF-receptor", "LIFR")]),
     ("5-hydroxytryptamine receptor 2A", [("5-hydroxytryptamine receptor 2A", "HTR2A")]),
 ])
 def test_names_symbols_aliases_and_protein_names(text, expected):

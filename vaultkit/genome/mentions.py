@@ -125,8 +125,8 @@ class MentionFinder:
                     continue
                 symbol = self._symbol_of("-".join(pieces[i:j]), own_exact) if pieces[i] else None
                 if symbol is not None:
-                    if j < len(pieces) and pieces[j].lower() in ("receptor", "receptors"):
-                        symbol, j = self._receptor(symbol), j + 1  # "LIF-receptor"
+                    if j < len(pieces) and pieces[j] in ("receptor", "receptors", "Receptor", "R"):
+                        symbol, j = self._receptor(symbol), j + 1  # "LIF-receptor", "LIF-R"
                     out.append((starts[i], starts[j - 1] + len(pieces[j - 1]), symbol))
                     i = j
                     break
