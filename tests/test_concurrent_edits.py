@@ -105,6 +105,28 @@ def test_a_run_killed_mid_replace_puts_the_note_back(tmp_path):
     assert [p.name for p in (root / ".trash").rglob("*aside*")] == [".LIF.md.vaultkit-aside"]
 
 
+def test_reading_commands_see_a_note_set_aside_by_a_killed_run_at_its_place(tmp_path):
+    """Before any writing command has put it back, links, lint and a dry run read it where it is, and move
+    nothing (they write nothing)."""
+    root = make_gene_vault(tmp_path / "v", user_notes=True)
+    (root / "Index.md").write_text("[[MYC]] and [[MYC#Plots]] and ![[MYC#sPAP]]\n", encoding="utf-8")
+    refresh(root)
+    before = CliRunner().invoke(cli, ["links", "check", str(root), "--json"])
+    note = root / "Genes/MYC.md"
+    aside = note.with_name(".MYC.md.vaultkit-aside")
+    os.replace(note, aside)  # killed between setting the note aside and linking the new one in
+    runner = CliRunner()
+    after = runner.invoke(cli, ["links", "check", str(root), "--json"])
+    assert after.exit_code == before.exit_code and after.stdout == before.stdout
+    resolved = runner.invoke(cli, ["links", "resolve", str(root), "Index.md", "[[MYC]]"])
+    assert "Genes/MYC.md" in resolved.stdout
+    assert runner.invoke(cli, ["lint", str(root), "--json"]).exit_code in (0, 1)
+    assert runner.invoke(cli, ["refresh", str(root), "--dry-run", "--offline"]).exit_code == 0
+    assert not note.exists() and aside.exists()  # reading commands put nothing back
+    refresh(root)
+    assert note.exists() and not aside.exists()
+
+
 def test_obsidian_saving_all_the_time_loses_no_line(tmp_path):
     """A real concurrent writer: atomic saves every millisecond or so while refresh rewrites the notes."""
     root = make_gene_vault(tmp_path / "v", user_notes=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from vaultkit.vault import frontmatter
+from vaultkit.vault.paths import aside_of
 
 MAX_NOTE_BYTES = 20 * 1024 * 1024  # larger than any hand-written note; likely a dump
 # Limits checked on the YAML text before PyYAML builds anything from it (frontmatter_guard).
@@ -56,6 +58,8 @@ def _fail(rel: str, line: int, message: str) -> str:
 def read_text(root: Path, rel: str) -> str:
     """Read a note as text; UnreadableNote if it is too large, binary or not UTF-8."""
     path = root / rel
+    if not os.path.lexists(path) and aside_of(path).is_file():
+        path = aside_of(path)  # set aside by a killed vaultkit, not yet put back (see ``paths.scan``)
     try:
         size = path.stat().st_size
         if size > MAX_NOTE_BYTES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import unicodedata
@@ -20,11 +21,23 @@ def fold(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
-def scan(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+ASIDE_SUFFIX = ".vaultkit-aside"
+
+
+def aside_of(path: Path) -> Path:
+    """Where a note is set aside while vaultkit replaces it (``Genes/.LIF.md.vaultkit-aside``)."""
+    return path.with_name(f".{path.name}{ASIDE_SUFFIX}")
+
+
+def scan(root: Path, *, asides: bool = True) -> Iterator[tuple[str, os.stat_result]]:
     """Yield (vault-relative posix path, stat) of every visible file under ``root``.
 
-    Dot-folders and dot-files are outside the vault. Symlinked folders are
-    followed once; a loop is cut where it would revisit a folder.
+    Dot-folders and dot-files are outside the vault, except a note that a
+    killed vaultkit left set aside with nothing at its place: it is seen at
+    its place (the next writing command puts it back; a reading one reads
+    it where it is, see ``notes.read_text``; ``asides=False`` leaves it
+    out, so that a vault with one never looks unchanged). Symlinked folders are followed
+    once; a loop is cut where it would revisit a folder.
     """
     seen: set[tuple[int, int]] = set()
     stack = [("", root)]
@@ -41,8 +54,13 @@ def scan(root: Path) -> Iterator[tuple[str, os.stat_result]]:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
+        names = {e.name for e in entries}
         for entry in entries:
             if entry.name.startswith("."):
+                place = entry.name[1 : -len(ASIDE_SUFFIX)]
+                if asides and entry.name.endswith(ASIDE_SUFFIX) and place and place not in names and entry.is_file():
+                    with contextlib.suppress(OSError):
+                        yield prefix + place, entry.stat()
                 continue
             rel = prefix + entry.name
             try:

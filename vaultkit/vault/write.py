@@ -19,6 +19,7 @@ from types import EllipsisType
 from typing import Any
 
 from vaultkit.errors import VaultError, VaultLockedError
+from vaultkit.vault.paths import ASIDE_SUFFIX, aside_of
 
 STATE_DIR = ".vaultkit"
 TRASH_DIR = ".trash"
@@ -84,11 +85,6 @@ def write_if_changed(path: Path, data: bytes, *, expected: bytes | EllipsisType 
     return True
 
 
-ASIDE_SUFFIX = ".vaultkit-aside"
-
-
-def _aside_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{ASIDE_SUFFIX}")
 
 
 def _replace_if_unchanged(tmp: Path, path: Path, expected: bytes | None) -> None:
@@ -102,7 +98,7 @@ def _replace_if_unchanged(tmp: Path, path: Path, expected: bytes | None) -> None
     raise ChangedSinceRead. A crash in between leaves the aside file, which
     ``recover_asides`` puts back.
     """
-    aside = _aside_name(path)
+    aside = aside_of(path)
     if expected is None:
         try:
             _link(tmp, path)  # a new note: only if nobody created it meanwhile
