@@ -45,8 +45,9 @@ def split_diff(diff: str) -> dict[str, str]:
 
 def real_diff(rel: str, old: bytes | None, new: bytes) -> str:
     a = old.decode("utf-8").splitlines(True) if old is not None else []
-    return "".join(difflib.unified_diff(a, new.decode("utf-8").splitlines(True),
-                                        f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
+    lines = difflib.unified_diff(a, new.decode("utf-8").splitlines(True),
+                                 f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}")
+    return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
 
 
 def compare(tmp_path: Path, name: str, setup: Callable[[Path], None], *extra: str) -> dict:
@@ -85,8 +86,15 @@ def test_first_refresh_of_the_users_real_notes(tmp_path):
     assert report["plots"]["retired"] and report["notes"]["updated"]
 
 
+def _obsidian_vault(root: Path) -> None:
+    make_gene_vault(root)
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian/types.json").write_text('{\n  "types": {\n    "r_sPAP": "text"\n  }\n}')
+
+
 def test_new_vault(tmp_path):
-    compare(tmp_path, "new", lambda root: make_gene_vault(root))
+    report = compare(tmp_path, "new", _obsidian_vault)
+    assert report["files"] == {"created": ["Genes.base", "Associations.canvas"], "updated": [".obsidian/types.json"]}
 
 
 def _after_data_change(root: Path) -> None:

@@ -139,8 +139,11 @@ class NoteWriter:
 
     def _diff(self, rel: str, old: str | None, new: str) -> None:
         if self.dry_run:
-            self._diffs.extend(difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
-                                                    f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"))
+            lines = difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
+                                         f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}")
+            # A last line without a line break is marked as git marks it, so the next file's header
+            # starts a line of its own (JSON files, notes not ending in a newline).
+            self._diffs.extend(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
 
     def write_file(self, rel: str, make: Callable[[str | None], str | None]) -> bool:
         """Write a managed file that is not a gene note (``Genes.base``, ``.obsidian/types.json``...).
