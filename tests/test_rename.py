@@ -202,3 +202,12 @@ def test_rename_changes_only_the_path_part_keeping_alias_anchor_and_style(vault)
     root = vault({"LIF.md": "# Top\n", "a.md": "[[lif#top|the factor]] ![[LIF\\|x]] [l](<LIF.md#Top>)\n"})
     assert rename(root, "LIF.md", "LIF cytokine.md").exit_code == 0
     assert read(root, "a.md") == "[[LIF cytokine#top|the factor]] ![[LIF cytokine\\|x]] [l](<LIF cytokine.md#Top>)\n"
+
+
+def test_dry_run_diff_of_notes_without_a_final_line_break_keeps_each_header_on_its_line(vault):
+    root = vault({"LIF.md": "", "a.md": "[[LIF]]", "b.md": "see [[LIF]]"})
+    result = rename(root, "LIF.md", "LIF2.md", "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines.count("\\ No newline at end of file") == 4
+    assert "+++ b/b.md" in lines and "rename LIF.md -> LIF2.md" in lines

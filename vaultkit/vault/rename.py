@@ -53,9 +53,9 @@ class RenamePlan:
         for path in sorted(self.texts):
             old, new = self.texts[path]
             dest = self.moves.get(path, path)
-            out.extend(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{dest}"))
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
+            lines = difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{dest}")
+            # A last line without a line break is marked as git marks it: the next header starts its own line.
+            out.extend(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
         for src, dest in sorted(self.moves.items()):
             out.append(f"rename {src} -> {dest}\n")
         return "".join(out)
