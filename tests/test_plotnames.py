@@ -63,3 +63,14 @@ def test_names_never_hold_characters_that_break_links():
     for trait in ("sPAP/mmHg", "a#b", "x|y", "q?"):
         with pytest.raises(ValueError, match="break links"):
             format_plot_name(tpl, LIF, r=0.1, trait=trait, symbol="LIF")
+
+
+def test_copy_suffixes_and_an_upper_case_extension_name_the_same_plot():
+    from vaultkit.genome.plotnames import parse_plot_name
+
+    base = parse_plot_name("X0.5_ENSG00000128342_chr1.10.20.png")
+    for name in ("X0.5_ENSG00000128342_chr1.10.20 1.png", "X0.5_ENSG00000128342_chr1.10.20 (1).png",
+                 "X0.5_ENSG00000128342_chr1.10.20 12.png", "X0.5_ENSG00000128342_chr1.10.20.PNG"):
+        assert parse_plot_name(name) == base, name
+    assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 .png") is None
+    assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 copy.png") is None

@@ -19,10 +19,10 @@ from vaultkit.names import unsafe_in
 LEGACY = "legacy"
 _LEGACY = re.compile(
     r"^X(?P<r>[-.]?\d+(?:\.\d+)?(?:e[-.+]?\d+)?)_(?P<gene>[A-Za-z0-9]+(?:\.\d+)?)_"
-    r"(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)\.png$"
+    r"(?P<chrom>[A-Za-z0-9_]+?)\.(?P<start>\d+)\.(?P<end>\d+)\.(?i:png)$"
 )
 # What a second download (" 1") or a file manager's copy (" (1)") puts before the extension.
-_COPY = re.compile(r"(?: \d+| \(\d+\))(?=\.png$)")
+_COPY = re.compile(r"(?: \d+| \(\d+\))(?=\.(?i:png)$)")
 _FIELDS = {"symbol", "trait", "gene_id", "chrom", "start", "end", "r"}
 _FIELD_RE = {"start": r"\d+", "end": r"\d+", "r": r"-?[\d.e+-]+", "chrom": r"[A-Za-z0-9_]+?"}
 
