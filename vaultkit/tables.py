@@ -944,10 +944,12 @@ class FeatureStream:
             yield _load(self.path, text=_feature_text_columns), self.total
             return
         try:
-            pf = pq.ParquetFile(self.path)
+            # Without pre_buffer=False, pyarrow reads whole row groups ahead and holds them (6.8 GB for a
+            # 6 GB file); a buffered stream keeps one page at a time.
+            pf = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
             rows = max(1, self.chunk_bytes // 8 // max(1, len(pf.schema_arrow.names)))  # as many cells as text
             done = 0
-            for batch in pf.iter_batches(batch_size=rows):
+            for batch in pf.iter_batches(batch_size=rows, use_threads=False):
                 done += batch.num_rows
                 yield _parquet_loaded(self.path, pa.Table.from_batches([batch]), _feature_text_columns), done
         except (pa.ArrowException, OSError) as exc:
