@@ -128,7 +128,7 @@ def title_key(title: str) -> str:
     space, case is ignored: ``## sPAP:``, ``##  SPAP`` and ``## sPAP`` are one
     heading to a user, so they are one section to vaultkit.
     """
-    return re.sub(r"\s+", " ", _PUNCTUATION.sub("", title)).strip().casefold()
+    return re.sub(r"\s+", " ", _PUNCTUATION.sub("", title)).strip().lower()  # JavaScript's toLowerCase, not casefold
 
 
 def _keys(title: str | tuple[str, ...]) -> set[str]:
