@@ -128,6 +128,13 @@ def test_note_without_plots_section_gets_one_before_its_first_heading():
     assert body(new).startswith("intro line\n\n# Plots\n## sPAP\n")
 
 
+def test_a_note_titled_by_its_symbol_gets_its_plots_under_the_title():
+    new = check_adopted("# LIF\nmy intro\n## Info\nmine\n", plots_heading=True).text
+    assert body(new).startswith("# LIF\nmy intro\n\n## Plots\n### sPAP\n![[")
+    new = check_adopted("# LIF\n", plots_heading=True).text
+    assert body(new).startswith("# LIF\n## Plots\n### sPAP\n![[")
+
+
 def test_note_that_is_only_a_citation_link():
     for text in ("[[@sommerCurrentFutureTreatments2021]]", "[[@sommerCurrentFutureTreatments2021]]\n"):
         new = check_adopted(text, plots_heading=True).text

@@ -318,15 +318,29 @@ def _trait_section_or_new(result: NoteUpdate, facts: GeneFacts, trait: str) -> s
     else:
         scope = sections.find(text, PLOTS_TITLES)
         if scope is None:
-            # Before the note's first heading (the user's format starts with the plots), after any
-            # free text the user opened the note with.
-            heads = sections.sections(text)
-            text = sections.insert_block(text, heads[0].start if heads else len(text), f"# {PLOTS}")
+            text = _insert_plots_heading(text, facts.symbol)
             scope = sections.find(text, PLOTS_TITLES)
             assert scope is not None
         at, level = sections.content_end(text, scope), min(6, scope.level + 1)
     result.text = sections.insert_block(text, at, f"{'#' * level} {trait}")
     return trait_section(result.text, trait)  # type: ignore[return-value]
+
+
+def _insert_plots_heading(text: str, symbol: str) -> str:
+    """``text`` with a plots heading where the author's layout puts one.
+
+    Before the note's first heading (the user's format starts with the
+    plots), after any free text the note opens with; in a note titled by a
+    ``# SYMBOL`` heading, under that title, before its first sub-heading.
+    """
+    heads = sections.sections(text)
+    if heads and sections.title_key(heads[0].title) == sections.title_key(symbol) and heads[0].level < 6:
+        title = heads[0]
+        subs = sections.subsections(text, title)
+        if subs:
+            return sections.insert_block(text, subs[0].start, f"{'#' * (title.level + 1)} {PLOTS}")
+        return sections.insert_block(text, sections.content_end(text, title), f"{'#' * (title.level + 1)} {PLOTS}")
+    return sections.insert_block(text, heads[0].start if heads else len(text), f"# {PLOTS}")
 
 
 def _own_trait_part(text: str, sec: sections.Section, trait: str, traits: tuple[str, ...]) -> sections.Section:
