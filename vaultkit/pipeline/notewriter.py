@@ -64,7 +64,7 @@ class NoteWriter:
         self._planned = list(planned)
         self._retired: set[str] = set()
         self._diffs: list[str] = []
-        self._texts: dict[str, str] = {}  # the new text of every note this pass changes
+        self._texts: dict[str, str] = {}  # the new text of every note and file this pass changes
 
     def note_path(self, symbol: str) -> str:
         """The gene's note: ``notes_dir/SYMBOL.md``, or a ``SYMBOL.md`` the user moved deeper into notes_dir."""
