@@ -22,6 +22,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +33,99 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from vaultkit.tables import Features, Phenotypes
+
 SPILL_BYTES = 64 << 20  # results held in memory before they are spilled to a temporary file
 WRITE_ROWS = 1 << 20  # rows per write of the results table (Parquet row groups of about this size)
+
+
+@dataclass(frozen=True)
+class Design:
+    """What every chunk of a feature table is correlated with: a pure value, cheap to send to workers.
+
+    ``positions`` are the feature columns of the samples in ``ys`` (traits as
+    columns) and ``covariates`` (samples x k, or None), in the same order.
+    """
+
+    traits: tuple[str, ...]
+    method: str
+    ys: np.ndarray
+    covariates: np.ndarray | None
+    positions: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+def design_for(first: Features, pheno: Phenotypes, *, traits: list[str], method: str = "spearman",
+               covariates: list[str] = (), categorical: list[str] = ()) -> Design:
+    """The Design of a cohort: the samples of ``first`` (any chunk of the feature table) matched with the
+    phenotypes; InputError (naming the columns) for a design no correlation can be computed with."""
+    import numpy as np
+
+    from vaultkit import stats
+    from vaultkit.pipeline.analysis import check_design
+    from vaultkit.tables import align
+
+    if method not in ("pearson", "spearman"):
+        raise InputError(f"method must be 'pearson' or 'spearman', not {method!r}")
+    aligned = align(first, pheno)
+    check_design(aligned[1], traits=list(traits), covariates=list(covariates), categorical=list(categorical),
+                 path=pheno.path, columns={t: t for t in traits})
+    ys = np.column_stack([aligned[1][t].to_numpy(dtype=np.float64) for t in traits])
+    matrix = stats.design_matrix(aligned[1], list(covariates), list(categorical))
+    return Design(tuple(traits), method, ys, matrix, np.asarray(aligned.positions), aligned.notes)
+
+
+def associate_chunk(chunk: Features, design: Design, known: dict[str, str] | None = None) -> pa.Table:
+    """n, r and p of every region of ``chunk`` with every trait: one row per region, the columns gene_id,
+    chrom, start, end, then n0, r0, p0, n1, ... by trait. A pure function of its inputs (``known`` only
+    caches HGNC look-ups), so chunks may be computed anywhere, in any order."""
+    from vaultkit import stats
+    from vaultkit.pipeline.analysis import ensembl_ids
+
+    values = chunk.values
+    if len(design.positions) != values.shape[1] or (design.positions != range(values.shape[1])).any():
+        values = values[:, design.positions]
+    r, n, p = stats.correlate(values, design.ys, method=design.method, covariates=design.covariates)
+    return _part(ensembl_ids(chunk.regions, {} if known is None else known), r, n, p)
+
+
+def write_parts(parts: Iterable[pa.Table], out: Path, *, traits: list[str], method: str, q_method: str = "bh",
+                storey_lambda: float = 0.5) -> int:
+    """Write the results table from the parts :func:`associate_chunk` made, in region order: q within each
+    trait from every p, then one row per region and trait. Returns the rows written."""
+
+    from vaultkit.pipeline.analysis import result_format
+
+    result_format(out)
+    held = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), SPILL_BYTES)
+    try:
+        p_values: list[list[np.ndarray]] = [[] for _ in traits]
+        for part in parts:
+            held.add(part)
+            for j in range(len(traits)):
+                p_values[j].append(part[f"p{j}"].to_numpy(zero_copy_only=False))
+        held.close()
+        return _write(held, out, list(traits), _q_values(p_values, q_method, storey_lambda), method)
+    finally:
+        held.discard()
+
+
+def _q_values(p_values: list[list[np.ndarray]], q_method: str, storey_lambda: float) -> list[np.ndarray]:
+    """q of each trait from its p-values (the lists are emptied as they are used)."""
+    import numpy as np
+
+    from vaultkit import stats
+
+    q_all = []
+    for j in range(len(p_values)):
+        try:
+            q_all.append(stats.q_values(np.concatenate(p_values[j]) if p_values[j] else np.empty(0),
+                                        method=q_method, storey_lambda=storey_lambda))
+        except ValueError as exc:
+            raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or "
+                             "q_method = \"bh\"") from None
+        p_values[j] = []
+    return q_all
 
 
 def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
@@ -44,11 +136,9 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     """Associate every region with every trait and write the results table; returns its rows and what
     reading the tables found. ``chunk_bytes``: how much of the feature table is read at a time;
     ``spill_bytes``: results held in memory before they go to a temporary file."""
-    import numpy as np
 
-    from vaultkit import stats
-    from vaultkit.pipeline.analysis import check_design, ensembl_ids, result_format
-    from vaultkit.tables import CHUNK_BYTES, FeatureStream, align, read_phenotypes
+    from vaultkit.pipeline.analysis import result_format
+    from vaultkit.tables import CHUNK_BYTES, FeatureStream, read_phenotypes
 
     if method not in ("pearson", "spearman"):
         raise InputError(f"method must be 'pearson' or 'spearman', not {method!r}")
@@ -62,7 +152,7 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     parts = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), spill_bytes)
     p_values: list[list[np.ndarray]] = [[] for _ in traits]
     found: dict[str, str] = {}
-    aligned = None
+    design = None
     try:
         unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
         progress.start(f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
@@ -71,39 +161,25 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
         chunks = _read_ahead(stream)
         from vaultkit import rstats  # noqa: F401 - scipy's import (a quarter second) while the first chunk is read
         for chunk, done in chunks:
-            if aligned is None:
-                aligned = align(chunk, pheno)
-                check_design(aligned[1], traits=list(traits), covariates=list(covariates),
-                             categorical=list(categorical), path=phenotypes, columns={t: t for t in traits})
-                ys = np.column_stack([aligned[1][t].to_numpy(dtype=np.float64) for t in traits])
-                design = stats.design_matrix(aligned[1], list(covariates), list(categorical))
-                cols = np.asarray(aligned.positions)
-                every = len(cols) == chunk.values.shape[1]
-            values = chunk.values if every else chunk.values[:, cols]
-            r, n, p = stats.correlate(values, ys, method=method, covariates=design)
-            parts.add(_part(ensembl_ids(chunk.regions, found), r, n, p))
+            if design is None:
+                design = design_for(chunk, pheno, traits=list(traits), method=method, covariates=list(covariates),
+                                    categorical=list(categorical))
+            part = associate_chunk(chunk, design, found)
+            parts.add(part)
             for j in range(len(traits)):
-                p_values[j].append(p[:, j])
+                p_values[j].append(part[f"p{j}"].to_numpy(zero_copy_only=False))
             progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
             done_before = done
         progress.stop()
         parts.close()
-        q_all = []
-        for j in range(len(traits)):
-            try:
-                q_all.append(stats.q_values(np.concatenate(p_values[j]), method=q_method,
-                                            storey_lambda=storey_lambda))
-            except ValueError as exc:
-                raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or "
-                                 "q_method = \"bh\"") from None
-            p_values[j] = []
-        rows = _write(parts, out, traits, q_all, method)
+        rows = _write(parts, out, list(traits), _q_values(p_values, q_method, storey_lambda), method)
     finally:
         parts.discard()
     notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
-             *aligned.notes)
-    if found:
-        notes += (_mapped_note(found),)
+             *design.notes)
+    mapped = {g: e for g, e in found.items() if e}
+    if mapped:
+        notes += (_mapped_note(mapped),)
     return rows, notes
 
 
