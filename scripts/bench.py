@@ -420,7 +420,28 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=7)
     p.set_defaults(func=bench_refresh)
     args = parser.parse_args()
+    print(machine())
     args.func(args)
+
+
+def machine() -> str:
+    """Where the figures come from: cores, memory, Python and the libraries that set the speed."""
+    import os
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = []
+    for name in ("numpy", "scipy", "pandas", "pyarrow", "matplotlib", "mistune"):
+        try:
+            libs.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    try:
+        memory = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        memory = ""
+    return (f"machine: {os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, "
+            f"Python {platform.python_version()}; {', '.join(libs)}")
 
 
 if __name__ == "__main__":
