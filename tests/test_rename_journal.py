@@ -126,3 +126,37 @@ def test_a_journal_naming_a_note_deleted_since_still_completes(tmp_path, monkeyp
     (root / "links/n1.md").unlink()  # the user deletes a note the journal names
     assert check(root)["broken"] == []
     assert not (root / STATE_DIR / vrename.JOURNAL).exists() and (root / "Cytokines/G1.md").exists()
+
+
+def test_case_only_renames_on_a_case_insensitive_file_system(tmp_path, monkeypatch):
+    """As on Windows, macOS and FAT by default: a name answers in any case, and a rename to the same name in
+    another case is refused (FAT) - so vaultkit goes through a temporary name, and a second pass (the
+    recovery after a kill) finds the work done in any case."""
+    from pathlib import Path
+
+    real_exists, real_rename = Path.exists, os.rename
+
+    def exists(self, *args, **kwargs):
+        if real_exists(self):
+            return True
+        parent = self.parent
+        return real_exists(parent) and parent.is_dir() and \
+            any(n.casefold() == self.name.casefold() for n in os.listdir(parent))
+
+    def rename(src, dst):
+        src, dst = Path(src), Path(dst)
+        if src != dst and str(src).casefold() == str(dst).casefold():
+            raise FileExistsError(17, "File exists (case-insensitive)", str(dst))
+        return real_rename(src, dst)
+
+    root = a_vault(tmp_path / "v")
+    monkeypatch.setattr(Path, "exists", exists)
+    monkeypatch.setattr(os, "rename", rename)
+    for old, new in (("Genes/G0.md", "Genes/g0.md"), ("Genes", "genes"), ("genes/G1.md", "genes/G1.MD")):
+        result = CliRunner().invoke(cli, ["links", "rename", str(root), old, new])
+        assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    assert sorted(os.listdir(root / "genes")) == ["G1.MD", "G2.md", "g0.md"]
+    report = check(root)
+    assert report["broken"] == [] and report["ambiguous"] == []
+    assert not list(root.rglob(".*vaultkit-case"))
