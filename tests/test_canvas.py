@@ -109,3 +109,18 @@ def test_the_users_own_canvas_is_not_touched(tmp_path):
     (root / "PlotCollection.canvas").write_text(own)
     assert refresh(root).exit_code == 0
     assert (root / "PlotCollection.canvas").read_text() == own
+
+
+def test_a_gene_with_several_selected_regions_shows_the_plot_of_its_best_one():
+    from vaultkit import genenote
+    from vaultkit.genome.genes import gene_table
+    from vaultkit.genome.regions import Region
+    from vaultkit.pipeline import canvas
+
+    lif = gene_table().lookup("LIF")
+    weak, strong = (Region("chr22", s, s + 40, lif.ensembl_id) for s in (100, 200))
+    facts = {"LIF": genenote.GeneFacts(gene=lif, traits=("sPAP",), plots={"sPAP": [
+        genenote.PlotRef("sPAP", weak, "plots/weak.png"), genenote.PlotRef("sPAP", strong, "plots/strong.png")]},
+        stats={"sPAP": genenote.TraitStats(0.9, 1e-6, 1e-5, 30, strong)})}
+    (card,) = canvas.select(facts, lambda s: f"Genes/{s}.md", ["sPAP"])
+    assert (card.plot, card.note) == ("plots/strong.png", "Genes/LIF.md")

@@ -46,6 +46,7 @@ class TraitStats:
     p: float
     q: float
     n: int
+    region: Region | None = None  # the region these numbers are of (a gene may have several selected)
 
 
 @dataclass(frozen=True)

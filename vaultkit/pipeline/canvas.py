@@ -46,7 +46,8 @@ def select(facts: dict[str, GeneFacts], note_path: Callable[[str], str], traits:
         for symbol, f in facts.items():
             stats, plots = f.stats.get(trait), f.plots.get(trait)
             if stats is not None and plots:
-                rows.append(Card(trait, symbol, plots[0].rel, note_path(symbol), stats.q, stats.r))
+                best = next((p for p in plots if p.region == stats.region), plots[0])
+                rows.append(Card(trait, symbol, best.rel, note_path(symbol), stats.q, stats.r))
         rows.sort(key=lambda c: (c.q, -abs(c.r), c.symbol))
         cards += rows[:TOP]
     return cards

@@ -73,7 +73,7 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
             genenote.PlotRef(row.trait, region, plot_rel[(row.trait, row.gene_id, row.chrom, int(row.start), int(row.end))]))
         best = f.stats.get(row.trait)
         if best is None or row.p < best.p:
-            f.stats[row.trait] = genenote.TraitStats(float(row.r), float(row.p), float(row.q), int(row.n))
+            f.stats[row.trait] = genenote.TraitStats(float(row.r), float(row.p), float(row.q), int(row.n), region)
     return facts
 
 
