@@ -304,7 +304,10 @@ def _write_to(temp: Path, parts: _Parts, traits: list[str], q_all: list[np.ndarr
                 offset += m
                 rows += m
                 if writer is None:
-                    writer = (pq.ParquetWriter(temp, table.schema) if kind == "parquet" else
+                    # Dictionaries only where values repeat: on gene_id (nearly unique) the encoder's attempt
+                    # costs four times the rest of the write.
+                    writer = (pq.ParquetWriter(temp, table.schema, use_dictionary=["chrom", "trait", "method"])
+                              if kind == "parquet" else
                               pcsv.CSVWriter(temp, table.schema, write_options=csv_options(sep, quoting)))
                 try:
                     writer.write_table(table)
