@@ -283,6 +283,9 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
     approximation; partial correlations (covariates) use t with n - 2 - k df.
 
     Writes columns gene_id, chrom, start, end, trait, n, r, p, q, method.
+    The feature table is read in chunks, so memory stays bounded whatever
+    its size (README: Large tables); the results replace --out only once
+    they are complete.
 
     Example: vaultkit associate --features data/features.tsv --phenotypes data/phenotypes.tsv --traits sPAP,mPAP --out results.tsv
     """
