@@ -77,6 +77,10 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
     return facts
 
 
+# Bump when what refresh writes besides notes and plots changes (Genes.base, types.json, the canvas),
+# so a vault whose last refresh is otherwise current is refreshed once more.
+VAULT_FILES = "2"
+
 # Online answers are asked again after this long, even when nothing else changed (new papers appear).
 SOURCES_FRESH_SECONDS = 12 * 3600
 
@@ -103,7 +107,7 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
                                  f"{root / CONFIG_FILE} (a path relative to the vault, or absolute)")
         last = lastrun.LastRun.load(root)
         hashes = lastrun.data_hashes(tables, last.data if last else None)
-        inputs = lastrun.inputs_digest(repr(settings), root, hashes, (__version__, PLOT_STYLE))
+        inputs = lastrun.inputs_digest(repr(settings), root, hashes, (__version__, PLOT_STYLE, VAULT_FILES))
         before = lastrun.snapshot(root)
         online = bool(settings.sources.enabled) and not offline
         if (last is not None and not (force or redraw) and last.inputs == inputs
