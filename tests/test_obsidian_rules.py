@@ -89,6 +89,11 @@ def test_math_rule_a_dollar_in_code_opens_nothing():
     assert targets("```\n$$\n```\n[[a]]\n```\n$$\n```\n") == ["a"]
 
 
+def test_math_rule_a_dollar_inside_a_link_opens_nothing():
+    assert targets("[[a|cost $x]] and [[b|$y]]") == ["a", "b"]
+    assert targets("$[[in]]$ [[out]]") == ["out"]
+
+
 def test_math_rule_a_link_after_math_keeps_its_place():
     text = "$x$ [[a]]\n"
     (link,) = parse(text).links

@@ -197,21 +197,26 @@ _BLOCK_MATH = re.compile(r"(?<![\\$])\$\$(?!\$)[\s\S]*?(?<!\\)\$\$")
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])(?:[^$\n\\]|\\.)*?(?<![\s\\$])\$(?![\d$])")
 
 
-def _math_ranges(body: str, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of math in ``body``; a $ inside code (``code``: spans of it) starts nothing."""
+def _math_ranges(body: str, code: list[tuple[int, int]], links: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of math in ``body``.
+
+    A $ inside code (``code``: spans of it) or inside a link (``[[a|costs $5]]``)
+    opens and closes nothing; a link stands for a word, so ``$[[x]]$`` is still math.
+    """
     if "$" not in body:
         return []
     chars = list(body)
 
-    def blank(spans: list[tuple[int, int]]) -> str:
+    def fill(spans: list[tuple[int, int]], with_: str) -> str:
         for a, b in spans:
-            chars[a:b] = [c if c in "\r\n" else " " for c in chars[a:b]]
+            chars[a:b] = [c if c in "\r\n" else with_ for c in chars[a:b]]
         return "".join(chars)
 
-    masked = blank(code) if code else body
+    fill(code, " ")
+    masked = fill(links, "x")
     ranges = [m.span() for m in _BLOCK_MATH.finditer(masked)]
     if ranges:
-        masked = blank(ranges)
+        masked = fill(ranges, " ")
     return ranges + [m.span() for m in _INLINE_MATH.finditer(masked)]
 
 
@@ -248,7 +253,7 @@ def parse(text: str) -> ParsedNote:
     if "[" in body or "#" in body:
         scan = _scan_mistune if _NEEDS_PARSER.search(body) else _scan_plain
         found, headings, code = scan(body)
-    in_math = _Spans(_math_ranges(body, code) if found else [])
+    in_math = _Spans(_math_ranges(body, code, [(a, a + len(raw)) for _, a, raw, _ in found]) if found else [])
     in_comments = _Spans(comments)
     for kind, start, raw, in_table in found:
         if in_math(start):
