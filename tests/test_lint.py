@@ -33,3 +33,16 @@ def test_lint_clean_vault_exits_0(vault):
     root = vault({"Genes/LIF.md": "# Plots\n## sPAP\n![[X0.5_ENSG00000128342_chr22.1.40.png]]\n",
                   "X0.5_ENSG00000128342_chr22.1.40.png": b"p"})
     assert CliRunner().invoke(cli, ["lint", str(root)]).exit_code == 0
+
+
+def test_plots_in_the_users_own_layouts_are_under_their_trait(vault):
+    """Segment sub-headings, a trait as a top heading, case and spacing variants: what refresh adopts,
+    lint does not call foreign."""
+    plot = "X0.5_ENSG00000128342_chr22.1.40.png"
+    for body in (f"# Plots\n## sPAP\n### segment 1\n![[{plot}]]\n",
+                 f"# sPAP\n## segment 2\n![[{plot}]]\n",
+                 f"## Plot\n### spap \n![[{plot}]]\n"):
+        root = vault({"Genes/LIF.md": body, plot: b"p"})
+        result = CliRunner().invoke(cli, ["lint", str(root), "--json"])
+        rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
+        assert "unknown-trait" not in rules, (body, rules)

@@ -156,7 +156,6 @@ def _gene_note(settings: Settings, index: vindex.VaultIndex, path: str, found: l
 
 def _plots(settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, text: str,
            found: list[Finding]) -> None:
-    traits = {t.casefold() for t in settings.data.traits}
     heads = sections.sections(text)
     seen: set[str] = set()
     for link in index.parsed[path].links:
@@ -167,7 +166,9 @@ def _plots(settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, 
             found.append(Finding(path, link.line, "other-gene-plot", f"{link.target} is a plot of {plot.region.gene_id}, "
                                  f"not of {gene.symbol} ({gene.ensembl_id})"))
         under = [h for h in heads if h.start <= link.start < h.end and h.level >= 2]
-        if under and under[-1].title.casefold() not in traits:
+        # A trait is found as refresh finds it: at any level, in any case or spacing, past the author's own
+        # sub-headings (### segment 2), so the user's own layouts are no finding.
+        if under and genenote.plot_trait(text, link.start, settings.data.traits) is None:
             found.append(Finding(path, link.line, "unknown-trait", f"plot under '## {under[-1].title}', which is "
                                  f"not a trait of vaultkit.toml ({', '.join(settings.data.traits)})"))
         if link.target in seen:
