@@ -313,10 +313,8 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
         try:
             table = pcsv.read_csv(
                 path if source is None else pa.BufferReader(source),
-                # A chunk is parsed on one thread: the next chunk's reading overlaps this one's computing,
-                # and Arrow's block-parallel parse of a small buffer holds ~20x its size at once.
                 read_options=pcsv.ReadOptions(column_names=names, skip_rows=1 if source is None else 0,
-                                              encoding=encoding, use_threads=source is None),
+                                              encoding=encoding),
                 parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"', double_quote=True,
                                                 newlines_in_values=multiline),
                 convert_options=pcsv.ConvertOptions(
