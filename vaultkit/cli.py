@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import functools
 import json
-import os
 import sys
 import warnings
 from collections.abc import Callable
@@ -31,22 +30,18 @@ class NotAVault(click.ClickException):
 
 
 def find_vault(start: Path | None) -> Path:
-    """The vault that holds ``start`` (None: the current folder), found as git finds a repository.
+    """The vault that holds ``start`` (None: the current folder), as the library finds it
+    (:func:`vaultkit.vault.discovery.find_root`); NotAVault (exit 2) if there is none."""
+    from vaultkit.errors import VaultError
+    from vaultkit.vault.discovery import find_root
 
-    The nearest folder from ``start`` up that holds ``.obsidian/`` or
-    ``vaultkit.toml`` (design.md section 4); ``start`` itself is returned as
-    given when it is the vault. NotAVault if there is none, so a folder that
-    is no vault is never scanned or written into.
-    """
     given = Path(".") if start is None else Path(start)
     if not given.is_dir():
         raise click.BadParameter(f"{given} is not a folder", param_hint="VAULT")
-    here = Path(os.path.abspath(given))
-    for folder in (here, *here.parents):
-        if (folder / ".obsidian").is_dir() or (folder / "vaultkit.toml").is_file():
-            return given if folder == here else folder
-    raise NotAVault(f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
-                    f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path")
+    try:
+        return find_root(given)
+    except VaultError as exc:
+        raise NotAVault(str(exc)) from None
 
 
 VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False), default=None, required=False,
@@ -95,15 +90,15 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Path, ...]:
+def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Any, ...]:  # (Path, str, ...)
     """``[VAULT] A B``: VAULT is optional and defaults to the vault that holds the current folder (section 6).
 
     A B are vault paths (relative to the vault's root), not paths from the current folder.
     """
     if len(args) == len(names):
-        return (find_vault(None), *args)  # type: ignore[return-value]
+        return (find_vault(None), *args)
     if len(args) == len(names) + 1:
-        return (find_vault(Path(args[0])), *args[1:])  # type: ignore[return-value]
+        return (find_vault(Path(args[0])), *args[1:])
     usage = " ".join(n.upper() for n in names)
     raise click.UsageError(f"expected [VAULT] {usage}, got {len(args)} argument(s)")
 
@@ -150,11 +145,11 @@ def links_check(vault: Path, as_json: bool) -> None:
 
     Example: vaultkit links check my-vault --json
     """
-    from vaultkit.pipeline.links import links_check as run
+    from vaultkit.api import Vault
 
-    report = run(vault, progress=progress())
+    report = Vault(vault).check_links(progress=progress())
     if as_json:
-        emit_json(report.as_json())
+        emit_json(report.to_json())
     else:
         _print_link_report(report)
     sys.exit(0 if report.ok else 1)
@@ -190,10 +185,10 @@ def links_resolve(args: tuple[str, ...]) -> None:
 
     Example: vaultkit links resolve my-vault Genes/LIF.md "[[MYC#Plots]]"
     """
-    from vaultkit.pipeline.links import links_resolve as run
+    from vaultkit.api import Vault
 
     vault, source_note, link_text = vault_first(args, ("source_note", "link_text"))
-    path = run(vault, str(source_note), str(link_text))
+    path = Vault(vault).resolve(source_note, link_text)
     if path is None:
         sys.exit(1)
     click.echo(path)
@@ -212,16 +207,17 @@ def links_rename(args: tuple[str, ...], dry_run: bool) -> None:
 
     Example: vaultkit links rename my-vault Genes/LIF.md Genes/Cytokines/LIF.md
     """
-    from vaultkit.pipeline.links import links_rename as run
+    from vaultkit.api import Vault
 
     vault, old, new = vault_first(args, ("old", "new"))
-    plan = run(vault, str(old), str(new), dry_run=dry_run)
+    report = Vault(vault).rename(old, new, dry_run=dry_run)
     if dry_run:
-        click.echo(plan.diff(), nl=False)
-    for warning in plan.warnings:
+        click.echo(report.diff, nl=False)
+    for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     verb = "would rewrite" if dry_run else "rewrote"
-    click.echo(f"{verb} {plan.rewritten} links in {len(plan.texts)} notes; {len(plan.moves)} files moved", err=True)
+    click.echo(f"{verb} {report.rewritten} links in {len(report.notes)} notes; {len(report.moves)} files moved",
+               err=True)
 
 
 @links.command("prune")
@@ -383,13 +379,19 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
 
 
 def _print_notes(notes: Any, *, would: bool = False) -> None:
-    for c in notes.conflicts:
+    _print_note_counts(notes.conflicts, notes.unreadable, len(notes.created), len(notes.updated),
+                       len(notes.unchanged), would=would)
+
+
+def _print_note_counts(conflicts: Any, unreadable: Any, created: int, updated: int, unchanged: int, *,
+                       would: bool) -> None:
+    for c in conflicts:
         click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
-    for u in notes.unreadable:
+    for u in unreadable:
         click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
     verb = "would be " if would else ""
-    click.echo(f"notes: {len(notes.created)} {verb}created, {len(notes.updated)} {verb}updated, "
-               f"{len(notes.unchanged)} unchanged; conflicts: {len(notes.conflicts)}", err=True)
+    click.echo(f"notes: {created} {verb}created, {updated} {verb}updated, "
+               f"{unchanged} unchanged; conflicts: {len(conflicts)}", err=True)
 
 
 @cli.command()
@@ -489,29 +491,30 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
 
     Example: vaultkit refresh my-vault --jobs 2
     """
-    from vaultkit.pipeline.refresh import refresh as run
+    from vaultkit.api import Vault
 
-    report = run(settings_for(vault), offline=offline, dry_run=dry_run, force=force, redraw=redraw, processes=jobs,
-                 progress=progress())
-    notes = report.notes
+    report = Vault(vault).refresh(offline=offline, dry_run=dry_run, force=force, redraw=redraw, jobs=jobs,
+                                  progress=progress())
     if dry_run and not as_json:
-        click.echo(notes.diff, nl=False)
+        click.echo(report.diff, nl=False)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:
-        emit_json(report.as_json())
+        emit_json(report.to_json())
     for line in report.inputs:
         click.echo(line, err=True)
     if report.skipped:
         click.echo("nothing changed since the last refresh (settings, data, vault): nothing to do", err=True)
-    _print_notes(notes, would=dry_run)
+    notes, plots = report.notes, report.plots
+    _print_note_counts(report.conflicts, report.unreadable, len(notes["created"]), len(notes["updated"]),
+                       notes["unchanged"], would=dry_run)
     verb = "would be " if dry_run else ""
     click.echo(
-        f"plots: {len(report.drawn)} {verb}drawn, {len(report.kept)} kept, {len(notes.retired)} {verb}retired; "
+        f"plots: {len(plots['drawn'])} {verb}drawn, {plots['kept']} kept, {len(plots['retired'])} {verb}retired; "
         f"sources: {'; '.join(f'{k} {v}' for k, v in report.sources.items()) or 'none'}",
         err=True,
     )
-    sys.exit(report.exit_code)
+    sys.exit(0 if report.ok else 1)
 
 
 @cli.command()
