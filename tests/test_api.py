@@ -270,6 +270,20 @@ def test_associate_reads_ids_from_the_index_and_matches_samples_as_r_does(tmp_pa
     pd.testing.assert_frame_equal(assert_paths_and_more, expected, check_exact=True)
 
 
+def test_a_row_number_index_is_no_column(tmp_path):
+    """A filtered frame keeps its row numbers as the index: they are no region ids and no sample."""
+    features, pheno = cohort()
+    ids = features.pop("region").str.extract(r"^(?P<gene_id>\w+?)_(?P<chrom>\w+?)\.(?P<start>\d+)\.(?P<end>\d+)$")
+    identity = pd.concat([ids.astype({"start": "int64", "end": "int64"}), features], axis=1)
+    expected = command_results(tmp_path, identity.iloc[1:], pheno, "--traits", "sPAP")
+    filtered = identity.iloc[1:]
+    assert list(filtered.index) == [1, 2]
+    pd.testing.assert_frame_equal(vaultkit.associate(filtered, pheno.iloc[::-1], traits=["sPAP"]), expected,
+                                  check_exact=True)
+    named = filtered.set_axis([f"row{i}" for i in range(2)])  # text, but the columns name the regions already
+    pd.testing.assert_frame_equal(vaultkit.associate(named, pheno, traits=["sPAP"]), expected, check_exact=True)
+
+
 def test_associate_refuses_what_the_command_refuses_naming_the_dataframe(tmp_path):
     features, pheno = cohort()
     with pytest.raises(vaultkit.InputError, match=r"^the phenotypes DataFrame: trait column 'sPAP' has the single"):

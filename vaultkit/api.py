@@ -215,7 +215,8 @@ def associate(features: pd.DataFrame | PathLike, phenotypes: pd.DataFrame | Path
 
     from vaultkit.pipeline.associate import run_associate
 
-    with tempfile.TemporaryDirectory(prefix="vaultkit-associate-") as folder:
+    # ignore_cleanup_errors: on Windows a file Arrow still maps cannot be deleted yet; that must not fail the call.
+    with tempfile.TemporaryDirectory(prefix="vaultkit-associate-", ignore_cleanup_errors=True) as folder:
         names: dict[str, str] = {}
         feature_path = _table_path(features, Path(folder) / "features.parquet", "features", names,
                                    sample_column=None)
