@@ -12,11 +12,16 @@ Optional, as the user asks for them: conditions left out of the picture
 (``plot_conditions``; the statistics and the black line stay those of all
 samples, and the plot says what is not shown) and a second panel with the
 region's signal by condition (box and jittered points).
+
+Drawing many plots, a worker keeps one Figure per layout (``Painter``) and
+moves its artists to each plot's values instead of making a figure, axes
+and ticks again; ``vaultkit.render`` keeps the text's shaping and glyphs
+between plots. A plot's pixels do not depend on what was drawn before it.
 """
 
 from __future__ import annotations
 
-import io
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -24,8 +29,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 # Okabe & Ito (2008), readable with every common colour-vision deficiency.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -94,8 +101,6 @@ class _Samples:
 
 def _fit_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares line over ``grid`` and the half-width of its 95% confidence band."""
-    from scipy.stats import t as t_dist
-
     n = len(x)
     slope, intercept = np.polyfit(x, y, 1)
     fit = intercept + slope * grid
@@ -104,8 +109,20 @@ def _fit_band(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarra
     resid = y - (intercept + slope * x)
     s = np.sqrt(resid @ resid / (n - 2))
     sxx = ((x - x.mean()) ** 2).sum()
-    half = t_dist.ppf(0.975, n - 2) * s * np.sqrt(1.0 / n + (grid - x.mean()) ** 2 / sxx)
+    half = _t975(n - 2) * s * np.sqrt(1.0 / n + (grid - x.mean()) ** 2 / sxx)
     return fit, half
+
+
+@functools.cache
+def _t975(df: int) -> float:
+    """The t quantile of the band: ``scipy.stats.t.ppf(0.975, df)``, which is this function.
+
+    ``scipy.special`` imports in a third of the time of ``scipy.stats``, which
+    a worker process would otherwise import for this number alone.
+    """
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, 0.975))
 
 
 def condition_order(conditions: tuple[str, ...]) -> list[str]:
@@ -175,29 +192,144 @@ def _wrapped(text: str) -> str:
     return "\n".join(out)
 
 
-def _draw_scatter(data: PlotData, s: _Samples, ax: Axes) -> None:
+@dataclass(frozen=True)
+class _Mark:
+    """One artist of the scatter as data: its kind, its look (with its legend label) and its values."""
+
+    kind: str  # "points", "fit" (a condition's line), "band" (95% CI of all samples), "line" (their fit)
+    look: tuple[str | None, ...]
+    values: tuple[np.ndarray, ...]
+
+
+def _marks(s: _Samples) -> list[_Mark]:
+    """The scatter's artists in drawing order: per condition its points and line, then the band and the black line."""
+    marks = []
     for cond in s.shown:
         sel = s.conds == cond
         color, marker = s.styles[cond]
-        ax.scatter(s.x[sel], s.y[sel], s=36, color=color, marker=marker, edgecolor="white", linewidth=0.5,
-                   label=f"{cond} (n={int(sel.sum())})", zorder=3)
-        if sel.sum() >= 3 and np.ptp(s.x[sel]) > 0:
-            sub = np.linspace(s.x[sel].min(), s.x[sel].max(), 50)
-            fit, _ = _fit_band(s.x[sel], s.y[sel], sub)
-            ax.plot(sub, fit, color=color, linewidth=1.2, linestyle="--", zorder=2)
+        x, y = s.x[sel], s.y[sel]
+        marks.append(_Mark("points", (color, marker, f"{cond} (n={int(sel.sum())})"), (x, y)))
+        if sel.sum() >= 3 and np.ptp(x) > 0:
+            sub = np.linspace(x.min(), x.max(), 50)
+            marks.append(_Mark("fit", (color,), (sub, _fit_band(x, y, sub)[0])))
     if s.conds is None:
-        ax.scatter(s.x, s.y, s=36, color=OKABE_ITO[0], edgecolor="white", linewidth=0.5, zorder=3)
+        marks.append(_Mark("points", (OKABE_ITO[0], None, None), (s.x, s.y)))
     if len(s.x) >= 3 and np.ptp(s.x) > 0:
         # All samples of the statistics, hidden conditions included: the line is the one r describes.
         grid = np.linspace(s.x.min(), s.x.max(), 100)
         fit, half = _fit_band(s.x, s.y, grid)
-        ax.fill_between(grid, fit - half, fit + half, color="0.6", alpha=0.3, linewidth=0, zorder=1,
-                        label=f"95% CI (all {len(s.x)})")
-        ax.plot(grid, fit, color="black", linewidth=1.8, zorder=4, label=f"least squares (all {len(s.x)})")
-    ax.set_title(data.title)
-    ax.set_xlabel(data.xlabel)
-    ax.set_ylabel(data.ylabel)
-    ax.grid(True, color="0.9", linewidth=0.8, zorder=0)
+        marks.append(_Mark("band", (f"95% CI (all {len(s.x)})",), (grid, fit - half, fit + half)))
+        marks.append(_Mark("line", (f"least squares (all {len(s.x)})",), (grid, fit)))
+    return marks
+
+
+def _add(ax: Axes, mark: _Mark) -> Artist:
+    if mark.kind == "points":
+        color, marker, label = mark.look
+        return ax.scatter(*mark.values, s=36, color=color, marker=marker, edgecolor="white", linewidth=0.5,
+                          label=label, zorder=3)
+    if mark.kind == "fit":
+        return ax.plot(*mark.values, color=mark.look[0], linewidth=1.2, linestyle="--", zorder=2)[0]
+    if mark.kind == "band":
+        return ax.fill_between(*mark.values, color="0.6", alpha=0.3, linewidth=0, zorder=1, label=mark.look[0])
+    return ax.plot(*mark.values, color="black", linewidth=1.8, zorder=4, label=mark.look[0])[0]
+
+
+def _move(artist: Artist, mark: _Mark) -> None:
+    """Give ``artist`` (made by ``_add`` for a mark of the same kind and look) the values of ``mark``."""
+    if mark.kind == "points":
+        artist.set_offsets(np.ma.column_stack(mark.values))  # as Axes.scatter stores them
+    else:
+        artist.set_data(*mark.values)  # Line2D, or the band's FillBetweenPolyCollection
+
+
+@functools.cache
+def _can_move() -> bool:
+    """Whether artists may be moved rather than made again: where ``Axes.relim`` counts collections
+    (matplotlib 3.11), the limits of moved artists are found exactly as adding them finds them."""
+    import matplotlib
+
+    return matplotlib.__version_info__[:2] >= (3, 11)
+
+
+class _Scene:
+    """One plot's artists on ``ax`` (and ``panel_ax``): made for the first plot, then moved to the next one's data.
+
+    What a plot shows beyond its values (its conditions, their looks and
+    counts, which lines there are) is its shape; a plot of another shape
+    has its artists and legend made again, in the order a fresh figure
+    makes them, so that the picture never depends on the plot before it.
+    """
+
+    def __init__(self, ax: Axes, panel_ax: Axes | None = None) -> None:
+        self.ax, self.panel_ax = ax, panel_ax
+        self._shape: tuple | None = None
+        self._artists: list[Artist] = []
+        self._box: Text | None = None
+        self._drawn = False
+
+    def draw(self, data: PlotData) -> None:
+        ax = self.ax
+        s = _samples(data)
+        marks = _marks(s)
+        shape = tuple((m.kind, m.look) for m in marks)
+        if shape == self._shape and _can_move():
+            for artist, mark in zip(self._artists, marks, strict=True):
+                _move(artist, mark)
+            ax.relim()  # the limits of these values alone, found as adding the artists finds them
+            ax.autoscale_view()
+        else:
+            for artist in [*self._artists, *([self._box] if self._box else []), *([ax.legend_] if ax.legend_ else [])]:
+                artist.remove()
+            if self._drawn:
+                ax.relim()  # forget the previous plot's limits (no artist left to count)
+            self._artists = [_add(ax, m) for m in marks]
+            self._box = None
+            self._shape = shape
+        ax.set_title(data.title)
+        ax.set_xlabel(data.xlabel)
+        ax.set_ylabel(data.ylabel)
+        if not self._drawn:
+            ax.grid(True, color="0.9", linewidth=0.8, zorder=0)
+        panel = self.panel_ax if data.condition_panel else None
+        if panel is not None:
+            for artist in [*panel.collections, *panel.lines, *panel.patches] if self._drawn else []:
+                artist.remove()  # the previous plot's boxes and points (cheap to make again, unlike the axes)
+            _draw_panel(data, s, panel)
+            # The panel's y is the scatter's x: the same range, so one can be read against the other.
+            panel.set_ylim(ax.get_xlim())
+        self._draw_key(data, panel if panel is not None else ax)
+        self._drawn = True
+
+    def _draw_key(self, data: PlotData, anchor: Axes) -> None:
+        """The statistics box and, below it, the legend, in a column right of ``anchor``.
+
+        Both belong to the scatter's axes. The legend's offset is the box's
+        measured height, so a longer box (covariates, hidden conditions)
+        pushes it down instead of covering it.
+        """
+        from matplotlib.transforms import ScaledTranslation
+
+        ax = self.ax
+        fig = ax.figure
+        pad_pt = 4.0
+        note = hidden_text(data)
+        text = _wrapped(stats_text(data) + (f"\n{note}" if note else ""))
+        if self._box is None:
+            self._box = ax.text(1, 1, text, va="top", ha="left", fontsize=10,
+                                transform=anchor.transAxes + ScaledTranslation(
+                                    (_KEY_GAP_PT + pad_pt) / 72, -pad_pt / 72, fig.dpi_scale_trans),
+                                bbox={"boxstyle": f"round,pad={pad_pt / 10}", "facecolor": "white", "edgecolor": "0.7"},
+                                clip_on=False, zorder=5)
+        else:
+            self._box.set_text(text)
+        height_in = self._box.get_window_extent().height / fig.dpi + 2 * pad_pt / 72 + 0.1
+        under_box = anchor.transAxes + ScaledTranslation(_KEY_GAP_PT / 72, -height_in, fig.dpi_scale_trans)
+        if ax.legend_ is None:
+            ax.legend(loc="upper left", bbox_to_anchor=(1, 1), borderaxespad=0, frameon=True, framealpha=1,
+                      edgecolor="0.7", bbox_transform=under_box)
+        else:
+            ax.legend_.set_bbox_to_anchor((1, 1), under_box)
 
 
 def _draw_panel(data: PlotData, s: _Samples, ax: Axes) -> None:
@@ -221,28 +353,47 @@ def _draw_panel(data: PlotData, s: _Samples, ax: Axes) -> None:
     ax.grid(True, axis="y", color="0.9", linewidth=0.8, zorder=0)
 
 
-def _draw_key(data: PlotData, ax: Axes, anchor: Axes) -> None:
-    """The statistics box and, below it, the legend, in a column right of ``anchor``.
+def _new_figure(panel: bool) -> tuple[Axes, Axes | None]:
+    """A figure of the fixed geometry: the scatter's axes, and the panel's with ``panel``."""
+    from matplotlib.figure import Figure
 
-    Both belong to ``ax`` (the scatter). The legend's offset is the box's
-    measured height, so a longer box (covariates, hidden conditions) pushes
-    it down instead of covering it.
+    from vaultkit.render import Canvas
+
+    size = PANEL_SIZE_IN if panel else SIZE_IN
+    fig = Figure(figsize=size, dpi=DPI)
+    Canvas(fig)  # measuring the statistics box needs a renderer
+    w, h = size[0] * DPI, size[1] * DPI
+    ax = fig.add_axes((_SCATTER_PX[0] / w, _SCATTER_PX[1] / h, _SCATTER_PX[2] / w, _SCATTER_PX[3] / h))
+    panel_ax = fig.add_axes((_PANEL_PX[0] / w, _PANEL_PX[1] / h, _PANEL_PX[2] / w, _PANEL_PX[3] / h)) if panel else None
+    return ax, panel_ax
+
+
+class Painter:
+    """Draws plot after plot on one Figure per layout (with or without the panel), made once.
+
+    Making a figure, its axes and their ticks costs more than drawing the
+    data, so a worker keeps one and moves its artists to each plot's data
+    (``_Scene``). The Figure that ``draw`` returns is drawn over by the next
+    call. The bytes of a plot are the same whatever was drawn before it.
+    Not for use from two threads at once.
     """
-    from matplotlib.transforms import ScaledTranslation
 
-    fig = ax.figure
-    pad_pt = 4.0
-    text = stats_text(data)
-    note = hidden_text(data)
-    box = ax.text(1, 1, _wrapped(text + (f"\n{note}" if note else "")), va="top", ha="left", fontsize=10,
-                  transform=anchor.transAxes + ScaledTranslation((_KEY_GAP_PT + pad_pt) / 72, -pad_pt / 72,
-                                                                   fig.dpi_scale_trans),
-                  bbox={"boxstyle": f"round,pad={pad_pt / 10}", "facecolor": "white", "edgecolor": "0.7"},
-                  clip_on=False, zorder=5)
-    height_in = box.get_window_extent().height / fig.dpi + 2 * pad_pt / 72 + 0.1
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), borderaxespad=0, frameon=True, framealpha=1,
-              edgecolor="0.7", bbox_transform=anchor.transAxes + ScaledTranslation(_KEY_GAP_PT / 72, -height_in,
-                                                                                  fig.dpi_scale_trans))
+    def __init__(self) -> None:
+        self._scenes: dict[bool, _Scene] = {}
+
+    def draw(self, data: PlotData) -> Figure:
+        import matplotlib
+
+        with matplotlib.rc_context(RC):
+            scene = self._scenes.get(data.condition_panel)
+            if scene is None:
+                scene = self._scenes[data.condition_panel] = _Scene(*_new_figure(data.condition_panel))
+            scene.draw(data)
+        return scene.ax.figure
+
+    def png(self, data: PlotData, text: dict[str, str]) -> bytes:
+        """The plot of ``data`` as PNG bytes with ``text`` chunks (``png_bytes``)."""
+        return png_bytes(self.draw(data), text)
 
 
 def scatter(data: PlotData, ax: Axes | None = None, *, panel_ax: Axes | None = None) -> Figure:
@@ -253,41 +404,31 @@ def scatter(data: PlotData, ax: Axes | None = None, *, panel_ax: Axes | None = N
     it). The statistics box and the legend go right of the last panel.
     """
     import matplotlib
-    from matplotlib.figure import Figure
 
+    if ax is None:
+        return Painter().draw(data)
+    if data.condition_panel and panel_ax is None:
+        raise ValueError("condition_panel: pass panel_ax with ax")
     with matplotlib.rc_context(RC):
-        if ax is None:
-            size = PANEL_SIZE_IN if data.condition_panel else SIZE_IN
-            fig = Figure(figsize=size, dpi=DPI)
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            FigureCanvasAgg(fig)  # measuring the statistics box needs a renderer
-            w, h = size[0] * DPI, size[1] * DPI
-            ax = fig.add_axes((_SCATTER_PX[0] / w, _SCATTER_PX[1] / h, _SCATTER_PX[2] / w, _SCATTER_PX[3] / h))
-            if data.condition_panel:
-                panel_ax = fig.add_axes((_PANEL_PX[0] / w, _PANEL_PX[1] / h, _PANEL_PX[2] / w, _PANEL_PX[3] / h))
-        elif data.condition_panel and panel_ax is None:
-            raise ValueError("condition_panel: pass panel_ax with ax")
-        fig = ax.figure
-        s = _samples(data)
-        _draw_scatter(data, s, ax)
-        if data.condition_panel and panel_ax is not None:
-            _draw_panel(data, s, panel_ax)
-            # The panel's y is the scatter's x: the same range, so one can be read against the other.
-            panel_ax.set_ylim(ax.get_xlim())
-        _draw_key(data, ax, panel_ax if data.condition_panel and panel_ax is not None else ax)
-    return fig
+        _Scene(ax, panel_ax).draw(data)
+    return ax.figure
 
 
 def png_bytes(fig: Figure, text: dict[str, str]) -> bytes:
-    """The figure as PNG with ``text`` chunks and nothing that varies between runs."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """The figure as PNG at DPI with ``text`` chunks and nothing that varies between runs."""
+    import matplotlib
 
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    with __import__("matplotlib").rc_context(RC):
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None, **text})
-    return buf.getvalue()
+    from vaultkit.render import render_png
+
+    dpi = fig.dpi
+    with matplotlib.rc_context(RC):
+        if dpi == DPI:
+            return render_png(fig, text)
+        fig.set_dpi(DPI)
+        try:
+            return render_png(fig, text)
+        finally:
+            fig.set_dpi(dpi)
 
 
 def png_text(data: bytes, *, whole: bool = False) -> dict[str, str]:

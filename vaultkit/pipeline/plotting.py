@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from vaultkit.pipeline.analysis import Cohort
-    from vaultkit.plots import PlotData
+    from vaultkit.plots import Painter, PlotData
 
-PLOT_STYLE = "3"  # bump when the drawing changes, so every plot is redrawn once
+# Bump when the drawing or the bytes change, so every plot is redrawn once. 4: the same pixels as 3, written
+# by vaultkit.render (RGB, no row filter) instead of Pillow (RGBA, adaptive filter): a fifth smaller, written in a
+# third of the time.
+PLOT_STYLE = "4"
 HASH_KEY = "vaultkit:hash"
 
 
@@ -158,10 +162,21 @@ def _keep(job: PlotJob, *, redraw: bool) -> bool:
         return False
 
 
-def _draw(job: PlotJob) -> str:
-    from vaultkit.plots import png_bytes, scatter
+_local = threading.local()
 
-    write_if_changed(job.path, png_bytes(scatter(job.data), job.text))
+
+def _painter() -> Painter:
+    """This thread's Painter: one reused figure per layout for every plot a process draws."""
+    painter = getattr(_local, "painter", None)
+    if painter is None:
+        from vaultkit.plots import Painter
+
+        painter = _local.painter = Painter()
+    return painter
+
+
+def _draw(job: PlotJob) -> str:
+    write_if_changed(job.path, _painter().png(job.data, job.text))
     return job.rel
 
 
