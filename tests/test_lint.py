@@ -46,3 +46,18 @@ def test_plots_in_the_users_own_layouts_are_under_their_trait(vault):
         result = CliRunner().invoke(cli, ["lint", str(root), "--json"])
         rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
         assert "unknown-trait" not in rules, (body, rules)
+
+
+def test_every_link_finding_says_the_fix(vault):
+    root = vault({
+        "Genes/LIF.md": "[[@smith2021]] [[Cytokine-Notes]] ![[X0.5_ENSG00000128342_chr22.1.40.png]] [[Nowhere]] [[Dup]]\n",
+        "Topics/Cytokine notes.md": "", "a/Dup.md": "", "b/Dup.md": "",
+    })
+    result = CliRunner().invoke(cli, ["lint", str(root), "--json"])
+    messages = {f["message"].split("'")[1]: f["message"] for f in json.loads(result.stdout)["findings"]
+                if f["rule"] in ("broken-link", "ambiguous-link")}
+    assert "citation key" in messages["@smith2021"]
+    assert "did you mean 'Topics/Cytokine notes.md'" in messages["Cytokine-Notes"]
+    assert "vaultkit refresh" in messages["X0.5_ENSG00000128342_chr22.1.40.png"]
+    assert "create the note" in messages["Nowhere"]
+    assert "write the path" in messages["Dup"]

@@ -102,10 +102,11 @@ def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> Lin
     report = LintReport(notes=len(index.notes))
     found: list[Finding] = []
     links = check(index)
+    near = _near_names(index)
     found += [Finding(b["source"], b["line"], "broken-link", f"{'embed' if b['embed'] else 'link'} {b['target']!r} "
-                      "resolves to no file") for b in links.broken]
-    found += [Finding(a["source"], a["line"], "ambiguous-link", f"{a['target']!r} could be {', '.join(a['candidates'])}")
-              for a in links.ambiguous]
+                      f"resolves to no file; {_broken_fix(b['target'], near, settings)}") for b in links.broken]
+    found += [Finding(a["source"], a["line"], "ambiguous-link", f"{a['target']!r} could be {', '.join(a['candidates'])}; "
+                      "write the path of the one you mean (Obsidian picks one for you)") for a in links.ambiguous]
     found += [Finding(u["path"], u["line"], "unreadable", u["message"]) for u in links.unreadable]
     for path in index.files:
         name = path.rsplit("/", 1)[-1]
@@ -123,6 +124,39 @@ def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> Lin
     if fix:
         _fix(settings, report, dry_run=dry_run)
     return report
+
+
+def _loose(name: str) -> str:
+    """A name without case, spacing and punctuation: how a misspelt link may still be recognised."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _near_names(index: vindex.VaultIndex) -> dict[str, str]:
+    """Loose name -> the vault path it stands for (only names that are loose-unique)."""
+    near: dict[str, str] = {}
+    taken: set[str] = set()
+    for path in index.files:
+        stem = path.rsplit("/", 1)[-1]
+        stem = stem.removesuffix(".md") if stem.endswith(".md") else stem
+        key = _loose(stem)
+        if key in near and near[key] != path:
+            taken.add(key)
+        near.setdefault(key, path)
+    return {k: v for k, v in near.items() if k not in taken and k}
+
+
+def _broken_fix(target: str, near: dict[str, str], settings: Settings) -> str:
+    """What to do about a link that reaches nothing: the fix a user can act on."""
+    name = target.rsplit("/", 1)[-1]
+    if name.startswith("@"):
+        return "a citation key: create its literature note (Zotero Integration, Citations) or remove the link"
+    guess = near.get(_loose(name.removesuffix(".md")))
+    if guess:
+        return f"did you mean {guess!r}? (vaultkit links rename keeps links when you rename a file)"
+    if parse_plot_name(name, settings.plot_name) is not None:
+        return ("a plot name: `vaultkit refresh` draws it if its region is selected, or put the PNG in the "
+                "vault (`vaultkit ingest`)")
+    return "create the note or file, or correct the link"
 
 
 def _silencer(settings: Settings) -> Callable[[Finding], bool]:
