@@ -2,7 +2,7 @@
 
     python scripts/bench.py links [--notes 10000]
     python scripts/bench.py assoc [--regions 200000 --samples 100]
-    python scripts/bench.py plots [--plots 60]
+    python scripts/bench.py plots [--plots 100 --runs 5 --keep DIR]
     python scripts/bench.py fetch [--genes 500]
     python scripts/bench.py refresh [--genes 1000]
 """
@@ -187,50 +187,121 @@ def bench_assoc(args: argparse.Namespace) -> None:
         shutil.rmtree(folder)
 
 
-def _pyplot_naive(job) -> None:
-    """The same figure the way a script usually makes it: pyplot, a fresh figure, tight_layout."""
-    import io
-
+def _pyplot_naive(job, folder: Path) -> None:
+    """The same figure the way a script usually makes it: pyplot, a fresh figure per plot, tight_layout, savefig."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from vaultkit.plots import scatter
+    from vaultkit.plots import PANEL_SIZE_IN, SIZE_IN, scatter
 
-    fig, ax = plt.subplots(figsize=(7, 5))
-    scatter(job.data, ax=ax)
+    if job.data.condition_panel:
+        fig, (ax, panel) = plt.subplots(1, 2, figsize=PANEL_SIZE_IN)
+        scatter(job.data, ax=ax, panel_ax=panel)
+    else:
+        fig, ax = plt.subplots(figsize=SIZE_IN)
+        scatter(job.data, ax=ax)
     plt.tight_layout()
-    buf = io.BytesIO()
-    plt.savefig(buf, format="png", dpi=100)
+    plt.savefig(folder / job.path.name, format="png", dpi=100, metadata=job.text)
     plt.close(fig)
 
 
+def _drawing_libraries() -> str:
+    """What the plot figures depend on beyond the machine line: the PNG writer's zlib and pyplot's Pillow."""
+    import zlib
+    from importlib.metadata import version
+
+    return f"drawing: zlib {zlib.ZLIB_RUNTIME_VERSION}, pillow {version('pillow')} (the pyplot loop's PNG writer)"
+
+
+def make_plot_vault(root: Path, plots: int) -> Path:
+    """A vault whose results select ``plots`` plots (two traits, one region per gene); returns the results table."""
+    import subprocess
+
+    make_refresh_vault(root, max(1, plots // 2))
+    results = root.parent / "results.tsv"
+    subprocess.run([sys.executable, "-m", "vaultkit.cli_main", "associate", "--features", str(root / "data/features.tsv"),
+                    "--phenotypes", str(root / "data/phenotypes.tsv"), "--traits", "sPAP,mPAP", "--out", str(results)],
+                   check=True, capture_output=True)
+    return results
+
+
 def bench_plots(args: argparse.Namespace) -> None:
-    import numpy as np
+    """Plots against the same figures drawn the naive pyplot way, in the same run: first per process (one
+    process drawing, interleaved rounds), then whole processes (``vaultkit plot --redraw`` against a process that
+    reads and selects the same way and draws with pyplot), with --jobs 1 and 2."""
+    import statistics
 
-    from vaultkit.pipeline.plotting import PlotJob, _draw, draw
-    from vaultkit.plots import PlotData
+    from vaultkit.cli import settings_for
+    from vaultkit.pipeline import plot as plot_cmd
+    from vaultkit.pipeline.plotting import draw
 
-    folder = Path(tempfile.mkdtemp(prefix="vk-plots-"))
-    rng = np.random.default_rng(0)
+    print(_drawing_libraries())
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="vk-plots-"))
+    root = base / "vault"
     try:
+        results = base / "results.tsv"
+        if not root.exists():
+            make_plot_vault(root, args.plots)
+        naive_out = Path(tempfile.mkdtemp(prefix="vk-naive-"))
         jobs = []
-        for i in range(args.plots):
-            x = rng.normal(8, 2, 30)
-            data = PlotData(x, 40 + 3 * x + rng.normal(0, 5, 30), tuple(["healthy", "pah", "ph-lung", "cteph", "pah"] * 6),
-                            f"GENE{i} · chr1:{i:,}-{i + 40:,} (GRCh38)", "ATAC-seq signal", "sPAP (mmHg)", 0.5, 1e-3, 1e-2, 30)
-            jobs.append(PlotJob(folder / f"p{i}.png", f"p{i}.png", data, {"vaultkit:hash": str(i)},
-                                ("sPAP", f"G{i}", "chr1", i, i + 40)))
-        naive, _ = timed(lambda: [_pyplot_naive(j) for j in jobs])
-        ours, _ = timed(lambda: draw(jobs, processes=2))
-        one, _ = timed(lambda: [_draw(j) for j in jobs])
-        again, report = timed(lambda: draw(jobs, processes=2))
-        print(f"{args.plots} plots: pyplot one process {naive:.2f} s ({args.plots / naive:.1f}/s); "
-              f"vaultkit --jobs 2 {ours:.2f} s ({args.plots / ours:.1f}/s) -> {naive / ours:.1f}x; "
-              f"vaultkit 1 process {one:.2f} s; re-run with nothing changed {again:.2f} s ({len(report.kept)} kept)")
+        plot_cmd.draw = lambda todo, **_: jobs.extend(todo) or draw([], dry_run=True)  # only to get the jobs
+        plot_cmd.run_plot(settings_for(root), results=results)
+        plot_cmd.draw = draw
+        print(f"{len(jobs)} plots of {len(jobs[0].data.x)} samples, 4 conditions")
+
+        def per_plot(fn) -> float:
+            t0 = time.perf_counter()
+            fn()
+            return (time.perf_counter() - t0) / len(jobs)
+
+        naive, ours = [], []
+        for _ in range(args.runs):  # interleaved, so drift of the machine's speed hits both alike
+            naive.append(per_plot(lambda: [_pyplot_naive(j, naive_out) for j in jobs]))
+            ours.append(per_plot(lambda: draw(jobs, processes=1, redraw=True)))
+        ratio = sorted(a / b for a, b in zip(naive, ours, strict=True))
+        print(f"one process: vaultkit {statistics.median(ours) * 1000:.1f} ms/plot, pyplot "
+              f"{statistics.median(naive) * 1000:.1f} ms/plot: {statistics.median(ratio):.2f}x "
+              f"(min {ratio[0]:.2f}, max {ratio[-1]:.2f}) over {args.runs} rounds")
+
+        ours_cmd = [sys.executable, "-m", "vaultkit.cli_main", "plot", str(root), "--results", str(results), "--redraw"]
+        naive_cmd = [sys.executable, str(Path(__file__).resolve()), "plots-naive", str(root), "--results", str(results),
+                     "--out", str(naive_out)]
+        for jobs_n in (1, 2):
+            mine, theirs = [], []
+            for _ in range(args.runs):
+                mine += _process_seconds([*ours_cmd, "--jobs", str(jobs_n)], 1)
+                theirs += _process_seconds(naive_cmd, 1)
+            ratio = sorted(a / b for a, b in zip(theirs, mine, strict=True))
+            print(f"whole processes, --jobs {jobs_n}: vaultkit plot median {statistics.median(mine):.2f} s "
+                  f"(min {min(mine):.2f}, max {max(mine):.2f}); pyplot process median {statistics.median(theirs):.2f} s; "
+                  f"{statistics.median(ratio):.2f}x (min {ratio[0]:.2f}, max {ratio[-1]:.2f})")
+        if args.keep:
+            print(f"kept: {base}\n  ours:  {' '.join(ours_cmd)} --jobs 1\n  naive: {' '.join(naive_cmd)}")
+        shutil.rmtree(naive_out)
     finally:
-        shutil.rmtree(folder)
+        if not args.keep:
+            shutil.rmtree(base)
+
+
+def plots_naive(args: argparse.Namespace) -> None:
+    """``vaultkit plot`` with its drawing replaced by the pyplot loop: same start-up, reading and selection."""
+    from vaultkit.cli import settings_for
+    from vaultkit.pipeline import plot as plot_cmd
+    from vaultkit.pipeline.plotting import PlotReport
+
+    out = Path(args.out or tempfile.mkdtemp(prefix="vk-naive-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    def naive_draw(jobs, **_):
+        for job in jobs:
+            _pyplot_naive(job, out)
+        return PlotReport(drawn=[j.rel for j in jobs])
+
+    plot_cmd.draw = naive_draw
+    report = plot_cmd.run_plot(settings_for(Path(args.vault)), results=Path(args.results))
+    print(f"{len(report.drawn)} plots drawn with pyplot into {out}", file=sys.stderr)
 
 
 class _ThrottlingNcbi:
@@ -409,9 +480,16 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=100)
     p.add_argument("--runs", type=int, default=3)
     p.set_defaults(func=bench_assoc)
-    p = sub.add_parser("plots", help="plots per second against pyplot in one process")
-    p.add_argument("--plots", type=int, default=60)
+    p = sub.add_parser("plots", help="vaultkit plot against a naive pyplot loop: per process, whole processes")
+    p.add_argument("--plots", type=int, default=100)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--keep", help="build the vault in this folder and keep it (to time the commands it prints)")
     p.set_defaults(func=bench_plots)
+    p = sub.add_parser("plots-naive", help="vaultkit plot's reading and selection, drawn with a pyplot loop")
+    p.add_argument("vault")
+    p.add_argument("--results", required=True)
+    p.add_argument("--out", help="folder for the pyplot PNGs (default: a new temporary folder)")
+    p.set_defaults(func=plots_naive)
     p = sub.add_parser("fetch", help="NCBI summaries for many genes against one request pair per gene")
     p.add_argument("--genes", type=int, default=500)
     p.set_defaults(func=bench_fetch)

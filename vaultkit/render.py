@@ -39,7 +39,7 @@ TEXT_CACHE = all(hasattr(FT2Font, name) for name in ("_layout", "_render_glyph",
     RendererAgg, "_draw_text_glyphs_and_boxes")
 # Bounds on the caches (entries): a long run of unique titles must not grow a worker without limit.
 # A full cache is emptied, which changes no pixel, only the time.
-_MAX_GLYPHS = 200_000
+_MAX_GLYPHS = 50_000
 _MAX_LAYOUTS = 20_000
 
 _glyphs: dict[tuple, tuple[np.ndarray, int, int]] = {}
@@ -48,7 +48,12 @@ _heights: dict[tuple, tuple[float | None, float | None, float | None]] = {}
 
 
 class CachingRenderer(RendererAgg):
-    """RendererAgg whose text shaping, glyph bitmaps and font height metrics are kept between draws."""
+    """RendererAgg whose text shaping, glyph bitmaps and font height metrics are kept between draws.
+
+    Shaping is keyed as matplotlib keys its own text metrics: by the font
+    properties, not by the rcParams a generic family ("sans-serif") is
+    looked up in; vaultkit's plots name their font.
+    """
 
     def draw_text(self, gc: GraphicsContextBase, x: float, y: float, s: str, prop: FontProperties, angle: float,
                   ismath: bool | str = False, mtext: Text | None = None) -> None:
