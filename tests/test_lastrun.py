@@ -134,3 +134,12 @@ def test_dry_run_of_a_noop_is_a_noop(tmp_path):
     out = refresh(root, "--dry-run")
     assert out["skipped"] and out["notes"]["updated"] == []
     assert (root / ".vaultkit" / lastrun.LASTRUN_FILE).read_bytes() == record
+
+
+def test_redraw_reports_only_the_plots_whose_bytes_changed(tmp_path):
+    root = make_gene_vault(tmp_path / "v")
+    first = refresh(root)
+    assert first["plots"]["drawn"]
+    again = refresh(root, "--redraw")
+    # Every plot was drawn again in memory; none came out different, so none was written or reported drawn.
+    assert again["plots"]["drawn"] == [] and again["plots"]["kept"] == len(first["plots"]["drawn"])

@@ -175,9 +175,9 @@ def _painter() -> Painter:
     return painter
 
 
-def _draw(job: PlotJob) -> str:
-    write_if_changed(job.path, _painter().png(job.data, job.text))
-    return job.rel
+def _draw(job: PlotJob) -> tuple[str, bool]:
+    """Draw one plot; (its vault path, whether the file changed: a redraw may give the same bytes)."""
+    return job.rel, write_if_changed(job.path, _painter().png(job.data, job.text))
 
 
 PARENT_POLL = 0.2  # seconds between a pool worker's looks at its parent
@@ -217,7 +217,8 @@ def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT
     """Draw the jobs whose plot is missing or whose fingerprint differs (all of them with ``redraw``).
 
     ``processes`` > 1 draws in parallel. A redrawn plot whose bytes come out
-    the same is not written.
+    the same is not written, and is reported as kept, not drawn (a dry run
+    cannot know that without drawing: it lists every plot it would draw).
     """
     report = PlotReport()
     kept: list[PlotJob] = []
@@ -232,12 +233,13 @@ def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT
     try:
         if processes > 1 and len(todo) > 1:
             with ProcessPoolExecutor(max_workers=processes, initializer=_die_with_parent) as pool:
-                for rel in pool.map(_draw, todo, chunksize=max(1, len(todo) // (processes * 8))):
-                    report.drawn.append(rel)
+                for rel, written in pool.map(_draw, todo, chunksize=max(1, len(todo) // (processes * 8))):
+                    (report.drawn if written else report.kept).append(rel)
                     progress.advance()
         else:
             for job in todo:
-                report.drawn.append(_draw(job))
+                rel, written = _draw(job)
+                (report.drawn if written else report.kept).append(rel)
                 progress.advance()
     finally:
         progress.stop()
