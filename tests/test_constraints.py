@@ -63,6 +63,8 @@ def test_every_runtime_dependency_is_pinned_at_its_lower_bound():
 
 
 def test_each_package_is_pinned_once_and_exactly():
+    runtime = runtime_requirements()
     for name, reqs in pins().items():
         assert len(reqs) == 1, f"{CONSTRAINTS.name}: {name} is pinned {len(reqs)} times"
-        pinned(reqs[0])
+        if name in runtime:  # a package we do not depend on may be held below a breaking release instead
+            pinned(reqs[0])
