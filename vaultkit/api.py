@@ -168,8 +168,8 @@ def associate(features: pd.DataFrame | PathLike, phenotypes: pd.DataFrame | Path
     Parameters
     ----------
     features
-        One row per region, one column per sample, in a layout of the
-        feature table (README "Input tables"): an id column first
+        One row per region, one column per sample, in a layout the
+        command reads from a feature table: an id column first
         (``ENSG00000128342_chr22.30247659.30247698``), or columns ``gene_id,
         chrom, start, end``, or ``segment`` (and ``gene_id``). Region ids may
         be the index instead of the first column. Or the path of a table.
@@ -196,6 +196,13 @@ def associate(features: pd.DataFrame | PathLike, phenotypes: pd.DataFrame | Path
         (a DataFrame is named as such; its rows are counted as a file's,
         the header being row 1). Samples are matched in R's ``make.names``
         form; those in one table only are left out with a warning.
+
+    Notes
+    -----
+    A DataFrame is written to a temporary Parquet file that the command's
+    own reader reads, so it is checked, and its numbers taken, exactly as a
+    file's. That costs a copy of the table on disk, and one in memory
+    (Arrow's) while it is written.
 
     Examples
     --------
