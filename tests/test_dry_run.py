@@ -160,3 +160,42 @@ def test_ingest_dry_run_is_the_real_run(tmp_path):
     assert set(diffs) == {p for p in changed if p.endswith(".md")}
     for rel, diff in diffs.items():
         assert diff == real_diff(rel, before.get(rel), after[rel])
+
+
+def test_a_rename_a_killed_run_left_half_done_is_completed_first_by_both(tmp_path, monkeypatch):
+    """The real run completes the interrupted rename before it plans; so does the dry run (as links check
+    does), so that what it announces is what the real run then writes."""
+    import os
+
+    from vaultkit.vault import index as vindex
+    from vaultkit.vault import rename as vrename
+
+    base = make_gene_vault(tmp_path / "base", user_notes=True)
+    assert refresh(base).exit_code == 0
+    real_rename = os.rename
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # killed here: links rewritten, nothing moved yet
+
+    monkeypatch.setattr(vrename.os, "rename", crash)
+    with pytest.raises(KeyboardInterrupt):
+        vrename.apply_rename(base, vrename.plan_rename(vindex.build(base), "Genes/MYC.md", "Genes/MYC oncogene.md"))
+    monkeypatch.setattr(vrename.os, "rename", real_rename)
+    dry, real, settled = (tmp_path / n for n in ("dry", "real", "settled"))
+    for copy in (dry, real, settled):
+        shutil.copytree(base, copy)
+    CliRunner().invoke(cli, ["links", "check", str(settled)])  # the vault as any command first makes it
+    before = visible(settled)
+    assert "Genes/MYC oncogene.md" in before and "Genes/MYC.md" not in before
+    planned = refresh(dry, "--json", "--dry-run")
+    assert visible(dry) == before  # the dry run completed the rename and wrote nothing of its own
+    done = refresh(real, "--json")
+    announced, said = json.loads(planned.stdout), json.loads(done.stdout)
+    for report in (announced, said):
+        report.pop("skipped")
+    assert announced == said
+    after = visible(real)
+    changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    n, f = announced["notes"], announced.get("files", {})
+    assert changed == {*n["created"], *n["updated"], *announced["plots"]["drawn"], *announced["plots"]["retired"],
+                       *f.get("created", []), *f.get("updated", [])}

@@ -12,6 +12,7 @@ from vaultkit.errors import InputError
 from vaultkit.pipeline import lastrun
 from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.progress import SILENT, Progress
+from vaultkit.vault.rename import settle_rename
 from vaultkit.vault.write import clean_temp_files, vault_lock
 
 if TYPE_CHECKING:
@@ -96,6 +97,10 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
     from vaultkit.pipeline.plotting import PLOT_STYLE
 
     root = settings.vault
+    if dry_run:
+        # As links check does: a rename a killed run left half done is completed first (under the lock),
+        # so the dry run plans on the vault the real run would see; on a sound vault this writes nothing.
+        settle_rename(root)
     with vault_lock(root, dry_run=dry_run):
         if not dry_run:
             clean_temp_files(root)  # what a killed run left behind
