@@ -27,6 +27,11 @@ def test_anchor_rule_punctuation_is_stripped_on_both_sides(vault):
     assert missing(vault, "## What's new?\n", "[[n#Whats new]] [[n#What's new?]] [[n#What-s new]] [[n#What s new]]") == ["#What s new"]
 
 
+def test_anchor_rule_a_heading_inside_a_comment_is_no_heading(vault):
+    note = "## Seen\n%%\n## Hidden\n## Both\n%%\n## Both\n"
+    assert missing(vault, note, "[[n#Seen]] [[n#Hidden]] [[n#Both]]") == ["#Hidden"]
+
+
 def test_anchor_rule_backticks_are_punctuation_too(vault):
     assert missing(vault, "# `move`\n## `git` log\n", "[[n#`move`]] [[n#move]] [[n#git log]] [[n#`git` `log`]]") == []
 

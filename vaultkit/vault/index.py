@@ -25,7 +25,7 @@ from vaultkit.vault.resolve import Resolution, Resolver
 from vaultkit.vault.write import STATE_DIR, write_if_changed
 
 CACHE_FILE = "links.cache"
-_CACHE_VERSION = 5  # 5: a $ in a link opens no math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
+_CACHE_VERSION = 6  # 6: headings inside %% comments are no headings; 5: a $ in a link opens no math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
 _CACHE_FORMAT = "vaultkit links cache"
 _TYPES = {"str": (str,), "int": (int,), "bool": (bool,), "str | None": (str, type(None))}
 # Every allowed tuple of field types of a cached link (a field that may be None gives two).

@@ -255,6 +255,8 @@ def parse(text: str) -> ParsedNote:
         found, headings, code = scan(body)
     in_math = _Spans(_math_ranges(body, code, [(a, a + len(raw)) for _, a, raw, _ in found]) if found else [])
     in_comments = _Spans(comments)
+    if comments and headings:
+        headings = _outside_comments(body, headings, in_comments)
     for kind, start, raw, in_table in found:
         if in_math(start):
             continue
@@ -267,6 +269,23 @@ def parse(text: str) -> ParsedNote:
             links.append(link)
     block_ids = tuple(m.group(1) for m in _BLOCK_ID.finditer(body)) if "^" in body else ()
     return ParsedNote(tuple(links), tuple(headings), block_ids, _aliases(fm))
+
+
+def _outside_comments(body: str, headings: list[str], in_comments: _Spans) -> list[str]:
+    """The headings without those written inside ``%%`` comments: Obsidian's outline and heading links
+    do not see them (a heading of the same title outside a comment stays)."""
+    hidden: dict[str, int] = {}
+    for h in _HEADING.finditer(body):
+        if in_comments(h.start()):
+            title = h.group(2).strip()
+            hidden[title] = hidden.get(title, 0) + 1
+    kept = []
+    for title in headings:
+        if hidden.get(title):
+            hidden[title] -= 1
+            continue
+        kept.append(title)
+    return kept
 
 
 def _aliases(fm: frontmatter.Frontmatter | None) -> tuple[str, ...]:
