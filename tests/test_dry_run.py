@@ -124,7 +124,7 @@ def test_refresh_with_a_plot_embedded_elsewhere_and_a_conflict(tmp_path):
     assert report["conflicts"]
 
 
-@pytest.mark.parametrize("flag", ["--force"])
+@pytest.mark.parametrize("flag", ["--force", "--redraw"])
 def test_forced_refresh(tmp_path, flag):
     compare(tmp_path, "forced", _shared_plot_and_edits, flag)
 

@@ -218,7 +218,7 @@ def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT
 
     ``processes`` > 1 draws in parallel. A redrawn plot whose bytes come out
     the same is not written, and is reported as kept, not drawn (a dry run
-    cannot know that without drawing: it lists every plot it would draw).
+    with ``redraw`` draws in memory to know which).
     """
     report = PlotReport()
     kept: list[PlotJob] = []
@@ -226,8 +226,14 @@ def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT
     for job in jobs:
         (kept if _keep(job, redraw=redraw) else todo).append(job)
     report.kept = [j.rel for j in kept]
+    if dry_run and redraw:
+        # A redraw writes only the plots whose bytes change: the dry run draws them too, in memory, to know.
+        for job in todo:
+            same = job.path.is_file() and job.path.read_bytes() == _painter().png(job.data, job.text)
+            (report.kept if same else report.drawn).append(job.rel)
+        return report
     if dry_run or not todo:
-        report.drawn = [j.rel for j in todo]
+        report.drawn = [j.rel for j in todo]  # missing, or another fingerprint: their bytes will change
         return report
     progress.start("drawing plots", len(todo))
     try:
