@@ -642,8 +642,10 @@ class _Tally:
     decimal_comma: dict[str, None] = field(default_factory=dict)  # columns, in the order first seen
 
     def notes(self, header: list[str]) -> list[str]:
-        order = {h: i for i, h in enumerate(reversed(header))}
-        out = _comma_note(sorted(self.decimal_comma, key=lambda c: -order.get(c, -1)))
+        order: dict[str, int] = {}
+        for i, h in enumerate(header):
+            order.setdefault(h, i)
+        out = _comma_note(sorted(self.decimal_comma, key=lambda c: order.get(c, len(order))))  # as the file has them
         if self.gene_column is not None:
             parts = [f"{self.ensembl} Ensembl id(s)"]
             if self.versioned:

@@ -90,14 +90,15 @@ def associate_chunk(chunk: Features, design: Design, known: dict[str, str] | Non
 
 
 def write_parts(parts: Iterable[pa.Table], out: Path, *, traits: list[str], method: str, q_method: str = "bh",
-                storey_lambda: float = 0.5) -> int:
+                storey_lambda: float = 0.5, spill_bytes: int = SPILL_BYTES) -> int:
     """Write the results table from the parts :func:`associate_chunk` made, in region order: q within each
-    trait from every p, then one row per region and trait. Returns the rows written."""
-
+    trait from every p, then one row per region and trait. Returns the rows written. ``parts`` may be a
+    generator: only the p-values and ``spill_bytes`` of parts are held, the rest goes to a temporary file."""
     from vaultkit.pipeline.analysis import result_format
 
     result_format(out)
-    held = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), SPILL_BYTES)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    held = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), spill_bytes)
     try:
         p_values: list[list[np.ndarray]] = [[] for _ in traits]
         for part in parts:
@@ -148,35 +149,31 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
                             covariates=list(covariates))
     stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    parts = _Parts(out.with_name(f".{out.name}.vaultkit-{os.getpid()}.parquet"), spill_bytes)
-    p_values: list[list[np.ndarray]] = [[] for _ in traits]
     found: dict[str, str] = {}
-    design = None
-    try:
+    designs: list[Design] = []
+
+    def parts() -> Iterator[pa.Table]:
         unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
         progress.start(f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
                        max(1, -(-stream.total // unit)))
         done_before = 0
         chunks = _read_ahead(stream)
         from vaultkit import rstats  # noqa: F401 - scipy's import (a quarter second) while the first chunk is read
-        for chunk, done in chunks:
-            if design is None:
-                design = design_for(chunk, pheno, traits=list(traits), method=method, covariates=list(covariates),
-                                    categorical=list(categorical))
-            part = associate_chunk(chunk, design, found)
-            parts.add(part)
-            for j in range(len(traits)):
-                p_values[j].append(part[f"p{j}"].to_numpy(zero_copy_only=False))
-            progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
-            done_before = done
-        progress.stop()
-        parts.close()
-        rows = _write(parts, out, list(traits), _q_values(p_values, q_method, storey_lambda), method)
-    finally:
-        parts.discard()
+        try:
+            for chunk, done in chunks:
+                if not designs:
+                    designs.append(design_for(chunk, pheno, traits=list(traits), method=method,
+                                              covariates=list(covariates), categorical=list(categorical)))
+                yield associate_chunk(chunk, designs[0], found)
+                progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
+                done_before = done
+        finally:
+            progress.stop()
+
+    rows = write_parts(parts(), out, traits=list(traits), method=method, q_method=q_method,
+                       storey_lambda=storey_lambda, spill_bytes=spill_bytes)
     notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
-             *design.notes)
+             *designs[0].notes)
     mapped = {g: e for g, e in found.items() if e}
     if mapped:
         notes += (_mapped_note(mapped),)
