@@ -64,11 +64,16 @@ def _ensembl_ids(regions: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Gene symbols in ``gene_id`` replaced by the gene's Ensembl id (HGNC), and a note saying which."""
     known: dict[str, str] = {}
     out = ensembl_ids(regions, known)
+    return out, mapped_notes(known)
+
+
+def mapped_notes(known: dict[str, str]) -> tuple[str, ...]:
+    """The note on what :func:`ensembl_ids` mapped (``known``: its look-ups, "" where none was found)."""
     found = {g: e for g, e in known.items() if e}
     if not found:
-        return out, ()
+        return ()
     shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
-    return out, (f"gene symbols named by their Ensembl id (HGNC): {shown}",)
+    return (f"gene symbols named by their Ensembl id (HGNC): {shown}",)
 
 
 def ensembl_ids(regions: pd.DataFrame, known: dict[str, str]) -> pd.DataFrame:

@@ -138,7 +138,7 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     reading the tables found. ``chunk_bytes``: how much of the feature table is read at a time;
     ``spill_bytes``: results held in memory before they go to a temporary file."""
 
-    from vaultkit.pipeline.analysis import result_format
+    from vaultkit.pipeline.analysis import mapped_notes, result_format
     from vaultkit.tables import CHUNK_BYTES, FeatureStream, read_phenotypes
 
     if method not in ("pearson", "spearman"):
@@ -173,10 +173,7 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     rows = write_parts(parts(), out, traits=list(traits), method=method, q_method=q_method,
                        storey_lambda=storey_lambda, spill_bytes=spill_bytes)
     notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
-             *designs[0].notes)
-    mapped = {g: e for g, e in found.items() if e}
-    if mapped:
-        notes += (_mapped_note(mapped),)
+             *designs[0].notes, *mapped_notes(found))
     return rows, notes
 
 
@@ -316,11 +313,6 @@ def _write_to(temp: Path, parts: _Parts, traits: list[str], q_all: list[np.ndarr
         if writer is not None:
             writer.close()
     return rows
-
-
-def _mapped_note(found: dict[str, str]) -> str:
-    shown = ", ".join(f"{g} -> {e}" for g, e in list(found.items())[:5]) + (" ..." if len(found) > 5 else "")
-    return f"gene symbols named by their Ensembl id (HGNC): {shown}"
 
 
 def _read_ahead(items: Iterable[Any]) -> Iterator[Any]:
