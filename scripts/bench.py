@@ -1,10 +1,10 @@
 """Benchmarks: each prints vaultkit's time against the naive or peer way, measured in the same run.
 
-    python scripts/bench.py links [--notes 10000]
-    python scripts/bench.py assoc [--regions 200000 --samples 100]
-    python scripts/bench.py plots [--plots 100 --runs 5 --keep DIR]
-    python scripts/bench.py fetch [--genes 500]
-    python scripts/bench.py refresh [--genes 1000]
+python scripts/bench.py links [--notes 10000]
+python scripts/bench.py assoc [--regions 200000 --samples 100]
+python scripts/bench.py plots [--plots 100 --runs 5 --keep DIR]
+python scripts/bench.py fetch [--genes 500]
+python scripts/bench.py refresh [--genes 1000]
 """
 
 from __future__ import annotations
@@ -81,13 +81,19 @@ def bench_links(args: argparse.Namespace) -> None:
         peer, vault = timed(lambda: otools.Vault(root).connect(attachments=True).gather())
         print(f"obsidiantools connect+gather: {peer:6.2f} s")
         print(f"ratio obsidiantools / vaultkit: cold {peer / cold:.1f}x, cached {peer / warm:.1f}x")
-        theirs = sum(len(v) for v in vault.wikilinks_index.values()) + sum(len(v) for v in vault.embedded_files_index.values())
-        print(f"links counted: vaultkit {report.links}, obsidiantools {theirs} (wikilinks + embeds); both leave out "
-              f"the {2 * len(range(0, args.notes, 10))} written in code")
+        theirs = sum(len(v) for v in vault.wikilinks_index.values()) + sum(
+            len(v) for v in vault.embedded_files_index.values()
+        )
+        print(
+            f"links counted: vaultkit {report.links}, obsidiantools {theirs} (wikilinks + embeds); both leave out "
+            f"the {2 * len(range(0, args.notes, 10))} written in code"
+        )
         ours_missing = {b["target"].casefold() for b in report.broken}
         wrong = [n for n in vault.nonexistent_notes if n.casefold() not in ours_missing]
-        print(f"names reported missing: vaultkit {len(ours_missing)}, obsidiantools {len(vault.nonexistent_notes)}, "
-              f"of which {len(wrong)} exist (written in another case or as a folder path; Obsidian resolves them)")
+        print(
+            f"names reported missing: vaultkit {len(ours_missing)}, obsidiantools {len(vault.nonexistent_notes)}, "
+            f"of which {len(wrong)} exist (written in another case or as a folder path; Obsidian resolves them)"
+        )
     finally:
         shutil.rmtree(root.parent)
 
@@ -107,7 +113,8 @@ def make_assoc_tables(folder: Path, regions: int, samples: int, seed: int = 3) -
     feats.to_parquet(parquet, index=False)
     spap = rng.normal(45, 15, samples)
     pd.DataFrame({"sample": names, "sPAP": spap, "mPAP": 0.61 * spap + 2 + rng.normal(0, 2, samples)}).to_csv(
-        pheno, sep="\t", index=False)
+        pheno, sep="\t", index=False
+    )
     return tsv, parquet, pheno
 
 
@@ -161,16 +168,33 @@ def bench_assoc(args: argparse.Namespace) -> None:
         for method in ("spearman", "pearson"):
             ours, floor = [], []
             for _ in range(args.runs):  # interleaved, so drift of the machine's speed hits both alike
-                ours.append(_whole_process(["vaultkit.cli_main", "associate", "--features", str(tsv), "--phenotypes",
-                                            str(pheno), "--traits", "sPAP,mPAP", "--method", method,
-                                            "--out", str(folder / "results.parquet")]))
+                ours.append(
+                    _whole_process(
+                        [
+                            "vaultkit.cli_main",
+                            "associate",
+                            "--features",
+                            str(tsv),
+                            "--phenotypes",
+                            str(pheno),
+                            "--traits",
+                            "sPAP,mPAP",
+                            "--method",
+                            method,
+                            "--out",
+                            str(folder / "results.parquet"),
+                        ]
+                    )
+                )
                 floor.append(_whole_process(["-c", READ_TABLE, str(tsv)]))
             ratio = sorted(a[0] / b[0] for a, b in zip(ours, floor, strict=True))
-            print(f"[{method}] vaultkit associate: median {statistics.median(w for w, _ in ours):.2f} s, "
-                  f"peak {max(m for _, m in ours)} MB ({max(m for _, m in ours) / matrix_mb:.1f}x the matrix) | "
-                  f"python + pandas read_csv: median {statistics.median(w for w, _ in floor):.2f} s, "
-                  f"peak {max(m for _, m in floor)} MB | ratio median {statistics.median(ratio):.2f}x "
-                  f"(min {ratio[0]:.2f}, max {ratio[-1]:.2f})")
+            print(
+                f"[{method}] vaultkit associate: median {statistics.median(w for w, _ in ours):.2f} s, "
+                f"peak {max(m for _, m in ours)} MB ({max(m for _, m in ours) / matrix_mb:.1f}x the matrix) | "
+                f"python + pandas read_csv: median {statistics.median(w for w, _ in floor):.2f} s, "
+                f"peak {max(m for _, m in floor)} MB | ratio median {statistics.median(ratio):.2f}x "
+                f"(min {ratio[0]:.2f}, max {ratio[-1]:.2f})"
+            )
         table = pd.read_csv(tsv, sep="\t")
         y = pd.read_csv(pheno, sep="\t")
         sample = 2000
@@ -221,9 +245,24 @@ def make_plot_vault(root: Path, plots: int) -> Path:
 
     make_refresh_vault(root, max(1, plots // 2))
     results = root.parent / "results.tsv"
-    subprocess.run([sys.executable, "-m", "vaultkit.cli_main", "associate", "--features", str(root / "data/features.tsv"),
-                    "--phenotypes", str(root / "data/phenotypes.tsv"), "--traits", "sPAP,mPAP", "--out", str(results)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vaultkit.cli_main",
+            "associate",
+            "--features",
+            str(root / "data/features.tsv"),
+            "--phenotypes",
+            str(root / "data/phenotypes.tsv"),
+            "--traits",
+            "sPAP,mPAP",
+            "--out",
+            str(results),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return results
 
 
@@ -261,22 +300,34 @@ def bench_plots(args: argparse.Namespace) -> None:
             naive.append(per_plot(lambda: [_pyplot_naive(j, naive_out) for j in jobs]))
             ours.append(per_plot(lambda: draw(jobs, processes=1, redraw=True)))
         ratio = sorted(a / b for a, b in zip(naive, ours, strict=True))
-        print(f"one process: vaultkit {statistics.median(ours) * 1000:.1f} ms/plot, pyplot "
-              f"{statistics.median(naive) * 1000:.1f} ms/plot: {statistics.median(ratio):.2f}x "
-              f"(min {ratio[0]:.2f}, max {ratio[-1]:.2f}) over {args.runs} rounds")
+        print(
+            f"one process: vaultkit {statistics.median(ours) * 1000:.1f} ms/plot, pyplot "
+            f"{statistics.median(naive) * 1000:.1f} ms/plot: {statistics.median(ratio):.2f}x "
+            f"(min {ratio[0]:.2f}, max {ratio[-1]:.2f}) over {args.runs} rounds"
+        )
 
         ours_cmd = [sys.executable, "-m", "vaultkit.cli_main", "plot", str(root), "--results", str(results), "--redraw"]
-        naive_cmd = [sys.executable, str(Path(__file__).resolve()), "plots-naive", str(root), "--results", str(results),
-                     "--out", str(naive_out)]
+        naive_cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "plots-naive",
+            str(root),
+            "--results",
+            str(results),
+            "--out",
+            str(naive_out),
+        ]
         for jobs_n in (1, 2):
             mine, theirs = [], []
             for _ in range(args.runs):
                 mine += _process_seconds([*ours_cmd, "--jobs", str(jobs_n)], 1)
                 theirs += _process_seconds(naive_cmd, 1)
             ratio = sorted(a / b for a, b in zip(theirs, mine, strict=True))
-            print(f"whole processes, --jobs {jobs_n}: vaultkit plot median {statistics.median(mine):.2f} s "
-                  f"(min {min(mine):.2f}, max {max(mine):.2f}); pyplot process median {statistics.median(theirs):.2f} s; "
-                  f"{statistics.median(ratio):.2f}x (min {ratio[0]:.2f}, max {ratio[-1]:.2f})")
+            print(
+                f"whole processes, --jobs {jobs_n}: vaultkit plot median {statistics.median(mine):.2f} s "
+                f"(min {min(mine):.2f}, max {max(mine):.2f}); pyplot process median {statistics.median(theirs):.2f} s; "
+                f"{statistics.median(ratio):.2f}x (min {ratio[0]:.2f}, max {ratio[-1]:.2f})"
+            )
         if args.keep:
             print(f"kept: {base}\n  ours:  {' '.join(ours_cmd)} --jobs 1\n  naive: {' '.join(naive_cmd)}")
         shutil.rmtree(naive_out)
@@ -313,8 +364,9 @@ class _ThrottlingNcbi:
 
         from pytest_httpserver import HTTPServer
 
-        template = _json.loads((Path(__file__).resolve().parent.parent / "tests/fixtures/eutils/"
-                                "esummary_gene_7171_TPM4.json").read_text())["result"]["7171"]
+        template = _json.loads(
+            (Path(__file__).resolve().parent.parent / "tests/fixtures/eutils/esummary_gene_7171_TPM4.json").read_text()
+        )["result"]["7171"]
         self.recent: deque[float] = deque()
         self.requests = self.throttled = 0
         self.server = HTTPServer(host="127.0.0.1", port=0)
@@ -332,8 +384,12 @@ class _ThrottlingNcbi:
         self.recent.append(now)
         if len(self.recent) > 3:
             self.throttled += 1
-            return Response('{"error":"API rate limit exceeded","count":"4","limit":"3"}', status=429,
-                            headers={"Retry-After": "1"}, content_type="application/json")
+            return Response(
+                '{"error":"API rate limit exceeded","count":"4","limit":"3"}',
+                status=429,
+                headers={"Retry-After": "1"},
+                content_type="application/json",
+            )
         return None
 
     def esummary(self, request):
@@ -349,8 +405,9 @@ class _ThrottlingNcbi:
     def esearch(self, request):
         from werkzeug import Response
 
-        return self._limited() or Response(self.json.dumps({"esearchresult": {"idlist": ["1"]}}),
-                                           content_type="application/json")
+        return self._limited() or Response(
+            self.json.dumps({"esearchresult": {"idlist": ["1"]}}), content_type="application/json"
+        )
 
 
 def bench_fetch(args: argparse.Namespace) -> None:
@@ -370,14 +427,18 @@ def bench_fetch(args: argparse.Namespace) -> None:
     try:
         symbols = [g.symbol for g in gene_table().genes if g.entrez_id][: args.genes]
         settings = Settings(vault=folder, sources=SourceSettings(ncbi_base_url=fake.server.url_for("/")))
-        first, report = timed(lambda: fetch_genes(settings, symbols, sources=("ncbi",),
-                                                  client=make_client(settings, offline=False)))
+        first, report = timed(
+            lambda: fetch_genes(settings, symbols, sources=("ncbi",), client=make_client(settings, offline=False))
+        )
         got = sum(1 for g in report.genes.values() if g.ncbi)
-        print(f"vaultkit, {args.genes} genes: {fake.requests} requests, {fake.throttled} answered 429, "
-              f"{first:.2f} s, {got} summaries")
+        print(
+            f"vaultkit, {args.genes} genes: {fake.requests} requests, {fake.throttled} answered 429, "
+            f"{first:.2f} s, {got} summaries"
+        )
         before = fake.requests
-        second, _ = timed(lambda: fetch_genes(settings, symbols, sources=("ncbi",),
-                                              client=make_client(settings, offline=False)))
+        second, _ = timed(
+            lambda: fetch_genes(settings, symbols, sources=("ncbi",), client=make_client(settings, offline=False))
+        )
         print(f"vaultkit, second run: {fake.requests - before} requests, {second:.2f} s")
         sample = 20
         fake.requests = fake.throttled = 0
@@ -386,9 +447,11 @@ def bench_fetch(args: argparse.Namespace) -> None:
             requests.get(fake.server.url_for("/esearch.fcgi"), params={"db": "gene", "term": f"{sym}[sym]"}, timeout=5)
             requests.get(fake.server.url_for("/esummary.fcgi"), params={"db": "gene", "id": "1"}, timeout=5)
         naive = time.perf_counter() - t0
-        print(f"naive (esearch + esummary per gene, no limiter), {sample} genes: {fake.requests} requests, "
-              f"{fake.throttled} answered 429 ({naive:.2f} s); for {args.genes} genes: {2 * args.genes} requests, "
-              f"at least {2 * args.genes / 3:.0f} s if it kept to 3 requests/s")
+        print(
+            f"naive (esearch + esummary per gene, no limiter), {sample} genes: {fake.requests} requests, "
+            f"{fake.throttled} answered 429 ({naive:.2f} s); for {args.genes} genes: {2 * args.genes} requests, "
+            f"at least {2 * args.genes / 3:.0f} s if it kept to 3 requests/s"
+        )
     finally:
         fake.server.stop()
         shutil.rmtree(folder)
@@ -406,9 +469,14 @@ def make_refresh_vault(root: Path, genes: int, samples: int = 30, seed: int = 11
     spap = rng.normal(50, 15, samples)
     z = (spap - spap.mean()) / spap.std()
     (root / "data").mkdir(parents=True)
-    pd.DataFrame({"sample": names, "condition": (["healthy", "pah", "ph-lung", "cteph"] * samples)[:samples],
-                  "sPAP": spap.round(1), "mPAP": (0.61 * spap + 2 + rng.normal(0, 2, samples)).round(1)}).to_csv(
-        root / "data/phenotypes.tsv", sep="\t", index=False)
+    pd.DataFrame(
+        {
+            "sample": names,
+            "condition": (["healthy", "pah", "ph-lung", "cteph"] * samples)[:samples],
+            "sPAP": spap.round(1),
+            "mPAP": (0.61 * spap + 2 + rng.normal(0, 2, samples)).round(1),
+        }
+    ).to_csv(root / "data/phenotypes.tsv", sep="\t", index=False)
     ids, rows = [], []
     for g in chosen:
         span = span_table().span(g.symbol)
@@ -461,10 +529,14 @@ def bench_refresh(args: argparse.Namespace) -> None:
             floor += _process_seconds([sys.executable, "-c", READ_EVERY_FILE, str(root)], 1)
         changed = [p for p in root.rglob("*") if p.is_file() and stamps.get(p) != p.stat().st_mtime_ns]
         ratios = sorted(a / b for a, b in zip(noop, floor, strict=True))
-        print(f"no-op refresh: median {statistics.median(noop):.3f} s (min {min(noop):.3f}, max {max(noop):.3f}); "
-              f"files written: {len(changed)}")
+        print(
+            f"no-op refresh: median {statistics.median(noop):.3f} s (min {min(noop):.3f}, max {max(noop):.3f}); "
+            f"files written: {len(changed)}"
+        )
         print(f"import vaultkit.cli + read every file: median {statistics.median(floor):.3f} s")
-        print(f"ratio no-op / floor: median {statistics.median(ratios):.2f}x (min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
+        print(
+            f"ratio no-op / floor: median {statistics.median(ratios):.2f}x (min {ratios[0]:.2f}, max {ratios[-1]:.2f})"
+        )
     finally:
         shutil.rmtree(root.parent)
 
@@ -518,8 +590,10 @@ def machine() -> str:
         memory = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
     except (AttributeError, ValueError, OSError):  # not POSIX
         memory = ""
-    return (f"machine: {os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}; {', '.join(libs)}")
+    return (
+        f"machine: {os.cpu_count()} cores{memory}, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}; {', '.join(libs)}"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,30 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PH_GENES = ["LIF", "BMPR2", "EDN1", "NOS3", "KCNK3", "SOX17", "ACVRL1", "ENG", "SMAD9", "CAV1", "TBX4",
-            "GDF2", "ATP13A3", "AQP1", "IL6", "VEGFA", "HIF1A", "NOTCH3", "MYC", "USP44", "IFITM3", "IL31RA"]
+PH_GENES = [
+    "LIF",
+    "BMPR2",
+    "EDN1",
+    "NOS3",
+    "KCNK3",
+    "SOX17",
+    "ACVRL1",
+    "ENG",
+    "SMAD9",
+    "CAV1",
+    "TBX4",
+    "GDF2",
+    "ATP13A3",
+    "AQP1",
+    "IL6",
+    "VEGFA",
+    "HIF1A",
+    "NOTCH3",
+    "MYC",
+    "USP44",
+    "IFITM3",
+    "IL31RA",
+]
 USER_REGIONS = {"LIF": (30247659, 30247698), "MYC": (127737154, 127737343), "USP44": (95551956, 95552145)}
 CONDITIONS = [("healthy", 8, 28, 5), ("pah", 8, 70, 14), ("ph-lung", 7, 52, 10), ("cteph", 7, 62, 12)]
 
@@ -31,8 +53,15 @@ def make_cohort(rng: np.random.Generator) -> list[dict[str, object]]:
     for cond, count, mean, sd in CONDITIONS:
         for _ in range(count):
             spap = float(np.clip(rng.normal(mean, sd), 18, 110))
-            rows.append({"condition": cond, "age": int(rng.integers(25, 80)), "sex": str(rng.choice(["F", "M"])),
-                         "sPAP": round(spap, 1), "mPAP": round(0.61 * spap + 2 + rng.normal(0, 4.0), 1)})
+            rows.append(
+                {
+                    "condition": cond,
+                    "age": int(rng.integers(25, 80)),
+                    "sex": str(rng.choice(["F", "M"])),
+                    "sPAP": round(spap, 1),
+                    "mPAP": round(0.61 * spap + 2 + rng.normal(0, 4.0), 1),
+                }
+            )
     order = rng.permutation(len(rows))
     return [{"sample": f"P{i + 1:02d}", **rows[j]} for i, j in enumerate(order)]
 

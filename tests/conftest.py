@@ -65,8 +65,14 @@ def write_cohort(folder: Path, *, seed: int = 0, n: int = 24, strength: float = 
     rng = np.random.default_rng(seed)
     conds = (["healthy", "pah", "ph-lung", "cteph"] * n)[:n]
     spap = rng.normal(50, 15, n)
-    pheno = pd.DataFrame({"sample": [f"S{i:02d}" for i in range(n)], "condition": conds, "sPAP": spap.round(1),
-                          "mPAP": (0.61 * spap + 2 + rng.normal(0, 2, n)).round(1)})
+    pheno = pd.DataFrame(
+        {
+            "sample": [f"S{i:02d}" for i in range(n)],
+            "condition": conds,
+            "sPAP": spap.round(1),
+            "mPAP": (0.61 * spap + 2 + rng.normal(0, 2, n)).round(1),
+        }
+    )
     z = (spap - spap.mean()) / spap.std()
     rows, ids = [], []
     for i, (gene, (chrom, start, end)) in enumerate(USER_REGIONS.items()):
@@ -89,7 +95,9 @@ def make_gene_vault(root: Path, *, seed: int = 0, user_notes: bool = False, extr
     write_cohort(root / "data", seed=seed)
     (root / "vaultkit.toml").write_text(
         'notes_dir = "Genes"\nattachments_dir = "plots"\n[data]\ntraits = ["sPAP", "mPAP"]\n'
-        + extra_toml + ("" if "[sources]" in extra_toml else "[sources]\nenabled = []\n"))
+        + extra_toml
+        + ("" if "[sources]" in extra_toml else "[sources]\nenabled = []\n")
+    )
     if user_notes:
         shutil.copytree(EXAMPLES / "GeneDump", root / "Genes")
         shutil.copytree(EXAMPLES / "plot_dump", root / "plot_dump")

@@ -37,10 +37,14 @@ def plot_rel(trait: str, region: Region = REGION) -> str:
 
 
 def facts(traits: tuple[str, ...] = TRAITS) -> genenote.GeneFacts:
-    return genenote.GeneFacts(gene=LIF, span=span_table().span("LIF"), traits=traits,
-                              plots={t: [genenote.PlotRef(t, REGION, plot_rel(t))] for t in traits},
-                              stats={t: genenote.TraitStats(0.6, 1e-4, 1e-3, 30) for t in traits},
-                              consensus_search=("about LIF", "https://consensus.app/results/?q=x"))
+    return genenote.GeneFacts(
+        gene=LIF,
+        span=span_table().span("LIF"),
+        traits=traits,
+        plots={t: [genenote.PlotRef(t, REGION, plot_rel(t))] for t in traits},
+        stats={t: genenote.TraitStats(0.6, 1e-4, 1e-3, 30) for t in traits},
+        consensus_search=("about LIF", "https://consensus.app/results/?q=x"),
+    )
 
 
 def update(text: str, state: dict | None = None, f: genenote.GeneFacts | None = None) -> genenote.NoteUpdate:
@@ -62,6 +66,7 @@ _PLOT = re.compile(r"X[-.0-9e]+_ENSG\d+_chr[0-9A-Za-z]+\.\d+\.\d+(?: \d+| \(\d+\
 
 def user_lines_kept(old: str, new: str) -> bool:
     """Every line of ``old`` is a whole line of ``new``, in order, byte for byte (plot names aside)."""
+
     def lines(t: str) -> list[str]:
         return [_PLOT.sub("PLOT", ln) for ln in t.splitlines()]
 
@@ -143,8 +148,10 @@ def test_note_that_is_only_a_citation_link():
 
 def test_segment_headings_are_part_of_the_trait_and_a_new_region_gets_the_next_number():
     other = f"X0.3_{LIF.ensembl_id}_chr22.30249411.30249734.png"
-    old = (f"# Plots\n## sPAP\n### segment 1\n![[{other}]]\n### segment 2\n![[{USER_PLOT}.png]]\n"
-           f"## mPAP\n### Segment 1\n![[{other}]]\n# Info\n")
+    old = (
+        f"# Plots\n## sPAP\n### segment 1\n![[{other}]]\n### segment 2\n![[{USER_PLOT}.png]]\n"
+        f"## mPAP\n### Segment 1\n![[{other}]]\n# Info\n"
+    )
     new = check_adopted(old, plots_heading=True).text
     assert f"### segment 2\n![[{plot_rel('sPAP').rsplit('/', 1)[-1]}]]" in new
     assert f"### Segment 2\n![[{plot_rel('mPAP').rsplit('/', 1)[-1]}]]" in new
@@ -152,7 +159,9 @@ def test_segment_headings_are_part_of_the_trait_and_a_new_region_gets_the_next_n
 
 
 def test_an_empty_segment_heading_of_the_author_takes_the_new_plot():
-    new = check_adopted("# Plots\n## sPAP\n### segment 1\n\n## mPAP\n### Segment 1\nmy words\n", plots_heading=True).text
+    new = check_adopted(
+        "# Plots\n## sPAP\n### segment 1\n\n## mPAP\n### Segment 1\nmy words\n", plots_heading=True
+    ).text
     assert f"### segment 1\n![[{plot_rel('sPAP').rsplit('/', 1)[-1]}]]\n" in new
     assert "### Segment 1\nmy words\n\n![[" in new and "Segment 2" not in new
 
@@ -164,8 +173,12 @@ def test_case_and_spacing_variants_of_headings():
 
 
 def test_heading_trailing_whitespace_stays_on_its_line():
-    for old in (f"# Plots\n## sPAP\n![[{USER_PLOT}.png]]\n## \n# Info\n",
-                "# Plots\n## sPAP   \n## mPAP\t\n## \n", "# Plots \n\n", f"# Plots\n## sPAP\n![[{USER_PLOT}.png]]  \n"):
+    for old in (
+        f"# Plots\n## sPAP\n![[{USER_PLOT}.png]]\n## \n# Info\n",
+        "# Plots\n## sPAP   \n## mPAP\t\n## \n",
+        "# Plots \n\n",
+        f"# Plots\n## sPAP\n![[{USER_PLOT}.png]]  \n",
+    ):
         check_adopted(old, plots_heading=True)
 
 
@@ -197,8 +210,9 @@ def test_a_commented_out_plots_section_is_the_users_text():
 
 
 def test_a_comment_in_a_heading_does_not_hide_it():
-    new = check_adopted(f"# Plots\n## sPAP %% from my R script %%\n![[{USER_PLOT}.png]]\n## mPAP <!-- todo -->\n",
-                        plots_heading=True).text
+    new = check_adopted(
+        f"# Plots\n## sPAP %% from my R script %%\n![[{USER_PLOT}.png]]\n## mPAP <!-- todo -->\n", plots_heading=True
+    ).text
     assert "## sPAP %% from my R script %%\n![[X0.612345678901234" in new
 
 
@@ -245,8 +259,16 @@ def note(draw) -> tuple[str, bool | None]:
         parts.append(draw(trait_part(trait, plots_level)))
     if draw(st.booleans()):
         parts.append("## " + draw(trailing) + "\n")
-    info = draw(st.sampled_from(["", "# Info\n### Consensus\nLIF matters.(https://consensus.app/x)\n",
-                                 "# Consensus\nstudies suggest\n", "## Infos \nmine\n"]))
+    info = draw(
+        st.sampled_from(
+            [
+                "",
+                "# Info\n### Consensus\nLIF matters.(https://consensus.app/x)\n",
+                "# Consensus\nstudies suggest\n",
+                "## Infos \nmine\n",
+            ]
+        )
+    )
     parts.append(info + draw(user_text))
     text = "".join(parts)
     if draw(st.booleans()):

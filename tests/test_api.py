@@ -36,12 +36,20 @@ SAMPLES = [f"S{i:02d}" for i in range(12)]
 def cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(features, phenotypes) as DataFrames, the layouts the command reads from files."""
     spap = [30.0 + 3 * i + (i % 3) * 1.5 for i in range(12)]
-    pheno = pd.DataFrame({"sample": SAMPLES, "sPAP": spap, "mPAP": [round(0.6 * s + (i % 4), 1) for i, s in enumerate(spap)],
-                          "age": [40 + (i * 7) % 23 for i in range(12)],
-                          "sex": ["f", "m", "m", "f", "m", "f", "f", "m", "f", "m", "m", "f"]})
-    rows = {LIF: [round(2 + 0.1 * s + 0.3 * ((i * 5) % 3), 3) for i, s in enumerate(spap)],
-            MYC: [round(9 - 0.08 * s + 0.2 * ((i * 7) % 4), 3) for i, s in enumerate(spap)],
-            "ENSG00000136014_chr12.95551956.95552145": [round(5 + ((i * 3) % 5) * 0.4, 3) for i in range(12)]}
+    pheno = pd.DataFrame(
+        {
+            "sample": SAMPLES,
+            "sPAP": spap,
+            "mPAP": [round(0.6 * s + (i % 4), 1) for i, s in enumerate(spap)],
+            "age": [40 + (i * 7) % 23 for i in range(12)],
+            "sex": ["f", "m", "m", "f", "m", "f", "f", "m", "f", "m", "m", "f"],
+        }
+    )
+    rows = {
+        LIF: [round(2 + 0.1 * s + 0.3 * ((i * 5) % 3), 3) for i, s in enumerate(spap)],
+        MYC: [round(9 - 0.08 * s + 0.2 * ((i * 7) % 4), 3) for i, s in enumerate(spap)],
+        "ENSG00000136014_chr12.95551956.95552145": [round(5 + ((i * 3) % 5) * 0.4, 3) for i in range(12)],
+    }
     features = pd.DataFrame([[region, *values] for region, values in rows.items()], columns=["region", *SAMPLES])
     return features, pheno
 
@@ -53,8 +61,9 @@ def gene_vault(root: Path) -> Path:
     (root / ".obsidian").mkdir()
     features.iloc[:2].to_csv(root / "data" / "features.tsv", sep="\t", index=False)
     pheno.to_csv(root / "data" / "phenotypes.tsv", sep="\t", index=False)
-    (root / "vaultkit.toml").write_text('notes_dir = "Genes"\nattachments_dir = "plots"\n'
-                                        '[data]\ntraits = ["sPAP", "mPAP"]\n[sources]\nenabled = []\n')
+    (root / "vaultkit.toml").write_text(
+        'notes_dir = "Genes"\nattachments_dir = "plots"\n[data]\ntraits = ["sPAP", "mPAP"]\n[sources]\nenabled = []\n'
+    )
     (root / "Genes").mkdir()
     (root / "Genes" / "LIF.md").write_text("# LIF\n\nInduced by [[MYC]].\n")
     (root / "Genes" / "MYC.md").write_text("# MYC\n\n## Function\n\nAn oncogene.\n")
@@ -99,13 +108,16 @@ def test_every_public_call_has_an_example():
 @pytest.fixture
 def messy(vault):
     """A vault with a finding of every kind `links check` reports."""
-    return vault({
-        "Genes/LIF.md": "---\naliases: [leukemia inhibitory factor]\n---\n# LIF\n## Plots\n",
-        "Genes/a.md": "[[LIF#Plots]] [[LIF#Nowhere]] [[leukemia inhibitory factor]] [[dup]] ![[gone.png]] [[../../x]]\n",
-        "A/dup.md": "", "B/dup.md": "",
-        "Genes/bad.md": "---\nkey: [unclosed\n---\ntext\n",
-        "plots/orphan.png": b"\x89PNG",
-    })
+    return vault(
+        {
+            "Genes/LIF.md": "---\naliases: [leukemia inhibitory factor]\n---\n# LIF\n## Plots\n",
+            "Genes/a.md": "[[LIF#Plots]] [[LIF#Nowhere]] [[leukemia inhibitory factor]] [[dup]] ![[gone.png]] [[../../x]]\n",
+            "A/dup.md": "",
+            "B/dup.md": "",
+            "Genes/bad.md": "---\nkey: [unclosed\n---\ntext\n",
+            "plots/orphan.png": b"\x89PNG",
+        }
+    )
 
 
 def test_check_links_report_is_the_json_document(messy):
@@ -146,7 +158,11 @@ def test_rename_dry_run_is_the_commands_diff_and_writes_nothing(tmp_path):
     assert code == 0, stderr
     report = vaultkit.Vault(root).rename("Genes/MYC.md", "Genes/Oncogene.md", dry_run=True)
     assert report.diff == stdout and "+Induced by [[Oncogene]]." in report.diff
-    assert (report.moves, report.rewritten, report.notes) == ({"Genes/MYC.md": "Genes/Oncogene.md"}, 1, ["Genes/LIF.md"])
+    assert (report.moves, report.rewritten, report.notes) == (
+        {"Genes/MYC.md": "Genes/Oncogene.md"},
+        1,
+        ["Genes/LIF.md"],
+    )
     assert report.dry_run and "diff" not in report.to_json()
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
 
@@ -235,19 +251,34 @@ def command_results(tmp_path: Path, features: pd.DataFrame, pheno: pd.DataFrame,
     features.to_csv(tmp_path / "features.tsv", sep="\t", index=False)
     pheno.to_csv(tmp_path / "phenotypes.tsv", sep="\t", index=False)
     out = tmp_path / "results.parquet"
-    code, _, stderr = invoke("associate", "--features", str(tmp_path / "features.tsv"),
-                             "--phenotypes", str(tmp_path / "phenotypes.tsv"), "--out", str(out), *options)
+    code, _, stderr = invoke(
+        "associate",
+        "--features",
+        str(tmp_path / "features.tsv"),
+        "--phenotypes",
+        str(tmp_path / "phenotypes.tsv"),
+        "--out",
+        str(out),
+        *options,
+    )
     assert code == 0, stderr
     return pd.read_parquet(out)
 
 
-@pytest.mark.parametrize(("options", "kwargs"), [
-    (["--traits", "sPAP,mPAP"], {"traits": ["sPAP", "mPAP"]}),
-    (["--traits", "sPAP", "--method", "pearson", "--covariates", "age,sex", "--categorical", "sex"],
-     {"traits": ["sPAP"], "method": "pearson", "covariates": ["age", "sex"], "categorical": ["sex"]}),
-    (["--traits", "mPAP,sPAP", "--q-method", "storey", "--storey-lambda", "0.3", "--covariates", "age"],
-     {"traits": ["mPAP", "sPAP"], "q_method": "storey", "storey_lambda": 0.3, "covariates": "age"}),
-])
+@pytest.mark.parametrize(
+    ("options", "kwargs"),
+    [
+        (["--traits", "sPAP,mPAP"], {"traits": ["sPAP", "mPAP"]}),
+        (
+            ["--traits", "sPAP", "--method", "pearson", "--covariates", "age,sex", "--categorical", "sex"],
+            {"traits": ["sPAP"], "method": "pearson", "covariates": ["age", "sex"], "categorical": ["sex"]},
+        ),
+        (
+            ["--traits", "mPAP,sPAP", "--q-method", "storey", "--storey-lambda", "0.3", "--covariates", "age"],
+            {"traits": ["mPAP", "sPAP"], "q_method": "storey", "storey_lambda": 0.3, "covariates": "age"},
+        ),
+    ],
+)
 def test_associate_gives_the_commands_results(tmp_path, options, kwargs):
     features, pheno = cohort()
     expected = command_results(tmp_path, features, pheno, *options)
@@ -265,8 +296,9 @@ def test_associate_reads_ids_from_the_index_and_matches_samples_as_r_does(tmp_pa
     by_index.columns = [s.replace("S", "S.") for s in SAMPLES]
     results = vaultkit.associate(by_index, pheno_r.set_index("sample"), traits=["sPAP"])
     pd.testing.assert_frame_equal(results, expected, check_exact=True)
-    assert_paths_and_more = vaultkit.associate(tmp_path / "features.tsv", str(tmp_path / "phenotypes.tsv"),
-                                               traits="sPAP")
+    assert_paths_and_more = vaultkit.associate(
+        tmp_path / "features.tsv", str(tmp_path / "phenotypes.tsv"), traits="sPAP"
+    )
     pd.testing.assert_frame_equal(assert_paths_and_more, expected, check_exact=True)
 
 
@@ -278,8 +310,9 @@ def test_a_row_number_index_is_no_column(tmp_path):
     expected = command_results(tmp_path, identity.iloc[1:], pheno, "--traits", "sPAP")
     filtered = identity.iloc[1:]
     assert list(filtered.index) == [1, 2]
-    pd.testing.assert_frame_equal(vaultkit.associate(filtered, pheno.iloc[::-1], traits=["sPAP"]), expected,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        vaultkit.associate(filtered, pheno.iloc[::-1], traits=["sPAP"]), expected, check_exact=True
+    )
     named = filtered.set_axis([f"row{i}" for i in range(2)])  # text, but the columns name the regions already
     pd.testing.assert_frame_equal(vaultkit.associate(named, pheno, traits=["sPAP"]), expected, check_exact=True)
 
@@ -290,7 +323,9 @@ def test_associate_refuses_what_the_command_refuses_naming_the_dataframe(tmp_pat
         vaultkit.associate(features, pheno.assign(sPAP=1.0), traits=["sPAP"])
     with pytest.raises(vaultkit.InputError, match=r"^the phenotypes DataFrame: no sample id column 'id'"):
         vaultkit.associate(features, pheno, traits=["sPAP"], sample_column="id")
-    with pytest.raises(vaultkit.InputError, match=r"^the features DataFrame: column 'S03', row 4 .*'high' is not a num"):
+    with pytest.raises(
+        vaultkit.InputError, match=r"^the features DataFrame: column 'S03', row 4 .*'high' is not a num"
+    ):
         vaultkit.associate(features.assign(S03=["1", "2", "high"]), pheno, traits=["sPAP"])
     with pytest.raises(vaultkit.InputError, match="not among the covariates"):
         vaultkit.associate(features, pheno, traits=["sPAP"], categorical=["sex"])
@@ -333,7 +368,7 @@ def readme_section(title: str) -> str:
 
 def test_all_is_exactly_what_the_readme_documents():
     section = readme_section("Python API")
-    listed = section[section.index("Public names"):]
+    listed = section[section.index("Public names") :]
     listed = listed[: listed.index("\n\n", listed.index("\n- "))]
     names = {m.group(1) for m in re.finditer(r"`([A-Za-z_]\w*)[(`]", listed)}
     assert names == set(vaultkit.__all__)
@@ -356,9 +391,11 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
 
 
 def test_import_and_the_command_line_start_without_heavy_modules():
-    code = ("import sys, vaultkit, vaultkit.cli; vaultkit.Vault; vaultkit.LinkReport; vaultkit.InputError; "
-            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'scipy', 'requests', 'mistune') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, vaultkit, vaultkit.cli; vaultkit.Vault; vaultkit.LinkReport; vaultkit.InputError; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'scipy', 'requests', 'mistune') "
+        "if m in sys.modules))"
+    )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert found.stdout.strip() == "[]", found.stdout
 
@@ -391,9 +428,14 @@ def test_mypy_sees_the_public_types_as_a_user_does(tmp_path):
         "line: int = broken[0]['line']\n"
         "target: str | None = vaultkit.Vault('v').resolve('a.md', 'b')\n"
         "count: int = vaultkit.Vault('v').refresh(offline=True).notes['unchanged']\n"
-        "bad: str = report.notes\n")
-    found = subprocess.run([str(MYPY), "--no-incremental", "--strict", "--follow-imports=silent", str(user)],
-                           capture_output=True, text=True, cwd=ROOT)
+        "bad: str = report.notes\n"
+    )
+    found = subprocess.run(
+        [str(MYPY), "--no-incremental", "--strict", "--follow-imports=silent", str(user)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     errors = [line for line in found.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1 and "notebook.py:7:" in errors[0], found.stdout
 

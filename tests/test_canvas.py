@@ -40,8 +40,14 @@ def test_canvas_is_json_canvas_with_a_group_per_trait_and_plots_linked_to_their_
         assert src["file"].endswith(".png") and dst["file"].startswith("Genes/") and dst["file"].endswith(".md")
     # Every card sits inside its trait's group.
     for group in groups:
-        inside = [n for n in files if group["x"] <= n["x"] and n["x"] + n["width"] <= group["x"] + group["width"]
-                  and group["y"] <= n["y"] and n["y"] + n["height"] <= group["y"] + group["height"]]
+        inside = [
+            n
+            for n in files
+            if group["x"] <= n["x"]
+            and n["x"] + n["width"] <= group["x"] + group["width"]
+            and group["y"] <= n["y"]
+            and n["y"] + n["height"] <= group["y"] + group["height"]
+        ]
         assert len(inside) == 12
     check = json.loads(CliRunner().invoke(cli, ["links", "check", str(root), "--json"]).stdout)
     assert check["broken"] == [] and check["orphans"] == []
@@ -67,8 +73,9 @@ def test_a_new_selection_keeps_the_users_nodes_and_edges_and_the_places_of_cards
     data = load(root)
     lif = next(n for n in data["nodes"] if n["id"].startswith("vk-note-") and n["file"] == "Genes/LIF.md")
     lif["x"], lif["y"] = -900, -900
-    data["nodes"].append({"id": "mine1", "type": "text", "text": "my idea", "x": -500, "y": -500, "width": 200,
-                          "height": 100})
+    data["nodes"].append(
+        {"id": "mine1", "type": "text", "text": "my idea", "x": -500, "y": -500, "width": 200, "height": 100}
+    )
     data["edges"].append({"id": "myedge", "fromNode": "mine1", "toNode": lif["id"]})
     (root / CANVAS).write_text(json.dumps(data, indent="\t"))
     old_plots = {n["file"] for n in data["nodes"] if n.get("file", "").endswith(".png")}
@@ -119,8 +126,18 @@ def test_a_gene_with_several_selected_regions_shows_the_plot_of_its_best_one():
 
     lif = gene_table().lookup("LIF")
     weak, strong = (Region("chr22", s, s + 40, lif.ensembl_id) for s in (100, 200))
-    facts = {"LIF": genenote.GeneFacts(gene=lif, traits=("sPAP",), plots={"sPAP": [
-        genenote.PlotRef("sPAP", weak, "plots/weak.png"), genenote.PlotRef("sPAP", strong, "plots/strong.png")]},
-        stats={"sPAP": genenote.TraitStats(0.9, 1e-6, 1e-5, 30, strong)})}
+    facts = {
+        "LIF": genenote.GeneFacts(
+            gene=lif,
+            traits=("sPAP",),
+            plots={
+                "sPAP": [
+                    genenote.PlotRef("sPAP", weak, "plots/weak.png"),
+                    genenote.PlotRef("sPAP", strong, "plots/strong.png"),
+                ]
+            },
+            stats={"sPAP": genenote.TraitStats(0.9, 1e-6, 1e-5, 30, strong)},
+        )
+    }
     (card,) = canvas.select(facts, lambda s: f"Genes/{s}.md", ["sPAP"])
     assert (card.plot, card.note) == ("plots/strong.png", "Genes/LIF.md")

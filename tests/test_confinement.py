@@ -32,11 +32,14 @@ def files_under(folder):
     return sorted(p for p in folder.rglob("*")) if folder.exists() else []
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("notes_dir", "../x"),
-    ("attachments_dir", "../../x"),
-    ("attachments_dir", "plots/../../x"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("notes_dir", "../x"),
+        ("attachments_dir", "../../x"),
+        ("attachments_dir", "plots/../../x"),
+    ],
+)
 def test_settings_leading_out_are_refused(tmp_path, key, value):
     root = make_gene_vault(tmp_path / "v" / "vault")
     set_toml(root, **{key: value})
@@ -118,16 +121,21 @@ def test_paths_inside_are_kept(tmp_path, rel):
     assert confined(tmp_path, rel, "notes_dir").is_relative_to(tmp_path)
 
 
-@pytest.mark.parametrize("rel", ["..", "../x", "a/../../x", "/etc", "C:\\x", "C:x", "\\\\server\\share\\x",
-                                 "..\\x"])
+@pytest.mark.parametrize("rel", ["..", "../x", "a/../../x", "/etc", "C:\\x", "C:x", "\\\\server\\share\\x", "..\\x"])
 def test_paths_leading_out_are_refused(tmp_path, rel):
     with pytest.raises(ConfigError, match=r"notes_dir in VAULT/vaultkit\.toml"):
         confined(tmp_path, rel, "notes_dir in VAULT/vaultkit.toml")
 
 
 def test_obsidian_root_forms_stay_in_the_vault(tmp_path):
-    for folder, expected in [("/", ""), ("", ""), ("./", "Genes"), ("./img", "Genes/img"), ("att", "att"),
-                             ("/att/", "att")]:
+    for folder, expected in [
+        ("/", ""),
+        ("", ""),
+        ("./", "Genes"),
+        ("./img", "Genes/img"),
+        ("att", "att"),
+        ("/att/", "att"),
+    ]:
         assert AppSettings(attachment_folder=folder).attachment_dir_in(tmp_path, "Genes/n.md") == expected
     with pytest.raises(ConfigError, match="attachmentFolderPath"):
         AppSettings(attachment_folder="../x").attachment_dir_in(tmp_path, "n.md")

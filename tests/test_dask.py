@@ -45,5 +45,6 @@ def test_the_scaling_recipe_gives_the_whole_tables_results(tmp_path, scheduler):
 
     run_associate(features=whole, phenotypes=phenotypes, traits=traits, out=tmp_path / "expected.parquet")
     assert rows == 240
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"),
-                                  pd.read_parquet(tmp_path / "expected.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "results.parquet"), pd.read_parquet(tmp_path / "expected.parquet"), check_exact=True
+    )

@@ -47,8 +47,15 @@ def _cohort(folder: Path, **pheno_columns) -> tuple[Path, Path]:
     rng = np.random.default_rng(5)
     n = 12
     samples = [f"S{i}" for i in range(n)]
-    pheno = pd.DataFrame({"sample": samples, "sPAP.excl..ZVD": rng.normal(50, 10, n).round(1),
-                          "age": rng.integers(30, 80, n), "sex": list("FM" * (n // 2)), **pheno_columns})
+    pheno = pd.DataFrame(
+        {
+            "sample": samples,
+            "sPAP.excl..ZVD": rng.normal(50, 10, n).round(1),
+            "age": rng.integers(30, 80, n),
+            "sex": list("FM" * (n // 2)),
+            **pheno_columns,
+        }
+    )
     feats = pd.DataFrame(rng.normal(size=(3, n)).round(3), columns=samples)
     feats.insert(0, "region", [f"ENSG00000128342_chr22.{s}.{s + 40}" for s in (100, 200, 300)])
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,18 +65,42 @@ def _cohort(folder: Path, **pheno_columns) -> tuple[Path, Path]:
 
 
 def _associate(f, p, *extra):
-    return CliRunner().invoke(cli, ["associate", "--features", str(f), "--phenotypes", str(p), "--traits",
-                                    "sPAP.excl..ZVD", "--out", str(f.parent / "r.tsv"), *extra])
+    return CliRunner().invoke(
+        cli,
+        [
+            "associate",
+            "--features",
+            str(f),
+            "--phenotypes",
+            str(p),
+            "--traits",
+            "sPAP.excl..ZVD",
+            "--out",
+            str(f.parent / "r.tsv"),
+            *extra,
+        ],
+    )
 
 
-@pytest.mark.parametrize(("columns", "args", "message"), [
-    ({}, ["--covariates", "age,sex"], "covariate 'sex' holds text (F, M); declare it categorical"),
-    ({"batch": 3}, ["--covariates", "age,batch"], "covariate column 'batch' has one value"),
-    ({"site": "A"}, ["--covariates", "site", "--categorical", "site"], "covariate column 'site' has only one level"),
-    ({"age2": "x"}, ["--covariates", "age,age2"], None),  # filled in below: 2 * age + 1
-    ({"sPAP.excl..ZVD": 7.5}, [], "trait column 'sPAP.excl..ZVD' has the single value 7.5"),
-    ({}, ["--covariates", "age", "--categorical", "sex"], "categorical column(s) ['sex'] are not among the covariates"),
-])
+@pytest.mark.parametrize(
+    ("columns", "args", "message"),
+    [
+        ({}, ["--covariates", "age,sex"], "covariate 'sex' holds text (F, M); declare it categorical"),
+        ({"batch": 3}, ["--covariates", "age,batch"], "covariate column 'batch' has one value"),
+        (
+            {"site": "A"},
+            ["--covariates", "site", "--categorical", "site"],
+            "covariate column 'site' has only one level",
+        ),
+        ({"age2": "x"}, ["--covariates", "age,age2"], None),  # filled in below: 2 * age + 1
+        ({"sPAP.excl..ZVD": 7.5}, [], "trait column 'sPAP.excl..ZVD' has the single value 7.5"),
+        (
+            {},
+            ["--covariates", "age", "--categorical", "sex"],
+            "categorical column(s) ['sex'] are not among the covariates",
+        ),
+    ],
+)
 def test_designs_that_cannot_work_exit_2_naming_the_columns(tmp_path, columns, args, message):
     f, p = _cohort(tmp_path, **columns)
     if "age2" in columns:
@@ -92,8 +123,9 @@ def test_declared_categories_are_dummy_coded(tmp_path):
     table = pd.read_csv(p, sep="\t")
     feats = pd.read_csv(f, sep="\t")
     z = np.column_stack([table["age"], (table["sex"] == "M").astype(float)])
-    want = exact.correlation(feats.iloc[0, 1:].to_numpy(float), table["sPAP.excl..ZVD"].to_numpy(float),
-                             method="spearman", covariates=z)
+    want = exact.correlation(
+        feats.iloc[0, 1:].to_numpy(float), table["sPAP.excl..ZVD"].to_numpy(float), method="spearman", covariates=z
+    )
     assert out["r"][0] == pytest.approx(want[0], abs=1e-12) and want[2] == 2
 
 
@@ -124,7 +156,8 @@ def test_refresh_on_the_users_real_formats(tmp_path):
         'notes_dir = "Genes"\nattachments_dir = "plots"\n'
         '[data]\nfeatures = "data/atac.tsv"\nphenotypes = "data/clinical.csv"\nsample_column = "rna.final.ids"\n'
         'traits = ["sPAP", "mPAP"]\ncovariates = ["age", "gender"]\ncategorical = ["gender"]\nfdr = 1.0\n'
-        '[traits.sPAP]\ncolumn = "sPAP.excl..ZVD"\n[sources]\nenabled = []\n')
+        '[traits.sPAP]\ncolumn = "sPAP.excl..ZVD"\n[sources]\nenabled = []\n'
+    )
     result = CliRunner().invoke(cli, ["refresh", str(root), "--offline", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -68,7 +68,9 @@ def test_init_makes_a_vault_of_a_folder_that_is_none(nowhere, monkeypatch):
 
 
 def test_find_vault_takes_the_nearest_folder_up(tmp_path):
-    outer = write_vault(tmp_path / "outer", {"vaultkit.toml": "", "inner/.obsidian/app.json": "{}", "inner/deep/x.md": ""})
+    outer = write_vault(
+        tmp_path / "outer", {"vaultkit.toml": "", "inner/.obsidian/app.json": "{}", "inner/deep/x.md": ""}
+    )
     assert find_vault(outer / "inner" / "deep") == outer / "inner"
     assert find_vault(outer / "inner") == outer / "inner"
     assert find_vault(outer / "inner" / ".obsidian") == outer / "inner"
@@ -82,9 +84,16 @@ def gene_vault(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("args", [["links", "check"], ["lint"], ["links", "prune", "--dry-run"],
-                                  ["links", "resolve", "Genes/a.md", "[[b]]"],
-                                  ["links", "rename", "--dry-run", "Genes/a.md", "Genes/c.md"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["links", "check"],
+        ["lint"],
+        ["links", "prune", "--dry-run"],
+        ["links", "resolve", "Genes/a.md", "[[b]]"],
+        ["links", "rename", "--dry-run", "Genes/a.md", "Genes/c.md"],
+    ],
+)
 def test_read_only_commands_from_a_subfolder_see_the_whole_vault(gene_vault, monkeypatch, args):
     monkeypatch.chdir(gene_vault)
     at_root = CliRunner().invoke(cli, args)
@@ -92,8 +101,14 @@ def test_read_only_commands_from_a_subfolder_see_the_whole_vault(gene_vault, mon
     monkeypatch.chdir(gene_vault / "Genes" / "sub")
     below = CliRunner().invoke(cli, args)
     assert (below.exit_code, below.stdout) == (at_root.exit_code, at_root.stdout)
-    given = CliRunner().invoke(cli, [*args[:-2], "..", *args[-2:]] if "resolve" in args or "rename" in args
-                               else [*args[:2], "..", *args[2:]] if args[0] == "links" else [*args, ".."])
+    given = CliRunner().invoke(
+        cli,
+        [*args[:-2], "..", *args[-2:]]
+        if "resolve" in args or "rename" in args
+        else [*args[:2], "..", *args[2:]]
+        if args[0] == "links"
+        else [*args, ".."],
+    )
     assert (given.exit_code, given.stdout) == (at_root.exit_code, at_root.stdout), given.stderr
 
 

@@ -45,8 +45,9 @@ def split_diff(diff: str) -> dict[str, str]:
 
 def real_diff(rel: str, old: bytes | None, new: bytes) -> str:
     a = old.decode("utf-8").splitlines(True) if old is not None else []
-    lines = difflib.unified_diff(a, new.decode("utf-8").splitlines(True),
-                                 f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}")
+    lines = difflib.unified_diff(
+        a, new.decode("utf-8").splitlines(True), f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}"
+    )
     return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
 
 
@@ -71,8 +72,14 @@ def compare(tmp_path: Path, name: str, setup: Callable[[Path], None], *extra: st
         report.pop("skipped")
     assert announced == said, "the dry run's report differs from the real run's"
     n, f = announced["notes"], announced.get("files", {})
-    named = {*n["created"], *n["updated"], *announced["plots"]["drawn"], *announced["plots"]["retired"],
-             *f.get("created", []), *f.get("updated", [])}
+    named = {
+        *n["created"],
+        *n["updated"],
+        *announced["plots"]["drawn"],
+        *announced["plots"]["retired"],
+        *f.get("created", []),
+        *f.get("updated", []),
+    }
     assert changed == named
     text_changes = {p for p in changed if p in after and not p.endswith(".png")}
     assert set(diffs) == text_changes
@@ -197,5 +204,11 @@ def test_a_rename_a_killed_run_left_half_done_is_completed_first_by_both(tmp_pat
     after = visible(real)
     changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
     n, f = announced["notes"], announced.get("files", {})
-    assert changed == {*n["created"], *n["updated"], *announced["plots"]["drawn"], *announced["plots"]["retired"],
-                       *f.get("created", []), *f.get("updated", [])}
+    assert changed == {
+        *n["created"],
+        *n["updated"],
+        *announced["plots"]["drawn"],
+        *announced["plots"]["retired"],
+        *f.get("created", []),
+        *f.get("updated", []),
+    }

@@ -18,7 +18,10 @@ def test_unchanged_values_leave_bytes_alone():
 
 def test_changed_key_rewritten_in_place_others_untouched():
     out = frontmatter.update(NOTE, {"zeta": 2, "new": "v"})
-    assert out == "---\n# my comment\nzeta: 2\ntags: [a, b]   # flow style kept\nlist:\n  - x\n  - y\nname: 'quoted'\nnew: v\n---\nbody\n"
+    assert (
+        out
+        == "---\n# my comment\nzeta: 2\ntags: [a, b]   # flow style kept\nlist:\n  - x\n  - y\nname: 'quoted'\nnew: v\n---\nbody\n"
+    )
 
 
 def test_list_value_replaced_and_key_removed():
@@ -44,7 +47,12 @@ def test_no_final_newline_kept():
 
 
 _keys = st.from_regex(r"[a-z][a-z_]{0,6}", fullmatch=True)
-_values = st.one_of(st.integers(-5, 5), st.text("abc xyz", max_size=6), st.lists(st.text("abc", min_size=1, max_size=3), max_size=3), st.none())
+_values = st.one_of(
+    st.integers(-5, 5),
+    st.text("abc xyz", max_size=6),
+    st.lists(st.text("abc", min_size=1, max_size=3), max_size=3),
+    st.none(),
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -73,12 +73,12 @@ def test_only_the_changed_keys_lines_change(note, key, value):
         start, end = entries[key]
         assert out_lines[:start] == lines[:start]
         tail = lines[end:]
-        assert out_lines[len(out_lines) - len(tail):] == tail
+        assert out_lines[len(out_lines) - len(tail) :] == tail
         assert len(out_lines) - len(tail) > start
     else:  # appended at the end of the frontmatter, before the closing fence
         close = lines.index("---" + lines[0][3:], 1)
         assert out_lines[:close] == lines[:close]
-        assert out_lines[len(out_lines) - (len(lines) - close):] == lines[close:]
+        assert out_lines[len(out_lines) - (len(lines) - close) :] == lines[close:]
     nl = "\r\n" if "\r\n" in text else "\n"
     assert all(line.endswith(nl) for line in out_lines[:-1])
 
@@ -107,12 +107,15 @@ def test_trailing_comment_and_key_spelling_kept_for_a_one_line_value():
     assert change("'zeta': 1   # count\nb: 2\n", zeta=2) == "'zeta': 2   # count\nb: 2\n"
 
 
-@pytest.mark.parametrize(("before", "value", "after"), [
-    ("name: 'old'  # q\n", "it's", "name: 'it''s'  # q\n"),
-    ('name: "old"\n', 'say "hi"', 'name: "say \\"hi\\""\n'),
-    ("name: old\n", "yes", "name: 'yes'\n"),
-    ("tags: [a, b]   # flow style kept\n", ["a", "b", "gene"], "tags: [a, b, gene]   # flow style kept\n"),
-])
+@pytest.mark.parametrize(
+    ("before", "value", "after"),
+    [
+        ("name: 'old'  # q\n", "it's", "name: 'it''s'  # q\n"),
+        ('name: "old"\n', 'say "hi"', 'name: "say \\"hi\\""\n'),
+        ("name: old\n", "yes", "name: 'yes'\n"),
+        ("tags: [a, b]   # flow style kept\n", ["a", "b", "gene"], "tags: [a, b, gene]   # flow style kept\n"),
+    ],
+)
 def test_quoting_and_flow_style_kept(before, value, after):
     key = before.split(":")[0]
     assert change(before + "z: 1\n", **{key: value}) == after + "z: 1\n"
@@ -120,7 +123,7 @@ def test_quoting_and_flow_style_kept(before, value, after):
 
 def test_multiline_quoted_value_replaced_whole_and_nothing_after_touched():
     before = 'a: "first\n  second"\n# keep me\nb: [x,   y]\n'
-    assert change(before, a="new") == 'a: new\n# keep me\nb: [x,   y]\n'
+    assert change(before, a="new") == "a: new\n# keep me\nb: [x,   y]\n"
 
 
 def test_multiline_plain_value_replaced_whole():

@@ -34,7 +34,9 @@ def test_base_is_valid_bases_yaml_with_filter_formulas_display_names_and_sort(tm
 
 def test_trait_names_that_are_no_identifiers_are_bracketed_in_formulas(tmp_path):
     root = make_gene_vault(tmp_path / "v")
-    (root / "vaultkit.toml").write_text((root / "vaultkit.toml").read_text().replace('["sPAP", "mPAP"]', '["sPAP", "m PAP"]'))
+    (root / "vaultkit.toml").write_text(
+        (root / "vaultkit.toml").read_text().replace('["sPAP", "mPAP"]', '["sPAP", "m PAP"]')
+    )
     base = yaml.safe_load(genes_base(load_settings(root)))
     assert 'note["r_m PAP"].abs()' in base["formulas"]["best_abs_r"]
     assert base["properties"]["note.r_m PAP"]["displayName"] == "m PAP r"
@@ -74,8 +76,9 @@ def test_a_base_vaultkit_never_wrote_is_the_users(tmp_path):
     (root / "Genes.base").write_text("views:\n  - type: cards\n    name: Mine\n")
     result = refresh(root, "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["pasted_kept"] == [{"path": "Genes.base",
-                                                        "section": "(the whole file, not written by vaultkit)"}]
+    assert json.loads(result.stdout)["pasted_kept"] == [
+        {"path": "Genes.base", "section": "(the whole file, not written by vaultkit)"}
+    ]
     assert (root / "Genes.base").read_text() == "views:\n  - type: cards\n    name: Mine\n"
 
 

@@ -17,7 +17,9 @@ from vaultkit.sources.safetext import clean
 from vaultkit.vault.linkparse import parse
 
 
-@pytest.mark.parametrize("name", ["LIF", "lif", "ENSG00000128342", "ENSG00000128342.4", "3976", "P15018", "HGNC:6596", "HILDA"])
+@pytest.mark.parametrize(
+    "name", ["LIF", "lif", "ENSG00000128342", "ENSG00000128342.4", "3976", "P15018", "HGNC:6596", "HILDA"]
+)
 def test_lif_by_every_identifier(name):
     gene = gene_table().lookup(name)
     assert (gene.symbol, gene.entrez_id, gene.omim_id, gene.location) == ("LIF", "3976", "159540", "22q12.2")
@@ -51,9 +53,15 @@ def test_consensus_share_link_from_the_users_note():
     assert answer.snippet() in text
 
 
-@pytest.mark.parametrize("url", ["https://evil.example/papers/x?extracted-answer=a", "javascript:alert(1)",
-                                 "https://consensus.app.evil.com/?extracted-answer=a",
-                                 "https://consensus.app/results/?q=x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/papers/x?extracted-answer=a",
+        "javascript:alert(1)",
+        "https://consensus.app.evil.com/?extracted-answer=a",
+        "https://consensus.app/results/?q=x",
+    ],
+)
 def test_consensus_refuses_other_links(url):
     with pytest.raises(InputError):
         consensus.parse_share_link(url)
@@ -61,7 +69,8 @@ def test_consensus_refuses_other_links(url):
 
 def test_consensus_search_link():
     assert consensus.search_link("connection between LIF and pulmonary hypertension") == (
-        "https://consensus.app/results/?q=connection+between+LIF+and+pulmonary+hypertension&synthesize=on&copilot=on&lang=en")
+        "https://consensus.app/results/?q=connection+between+LIF+and+pulmonary+hypertension&synthesize=on&copilot=on&lang=en"
+    )
 
 
 def test_uniprot_function_with_pubmed_links():
@@ -70,8 +79,10 @@ def test_uniprot_function_with_pubmed_links():
     assert fn.accession == "P21802" and fn.gene == "FGFR2"
     assert fn.text.startswith("Tyrosine-protein kinase that acts as cell-surface receptor")
     assert "PubMed:[12529371](https://pubmed.ncbi.nlm.nih.gov/12529371)" in fn.text
-    inline = {"comments": [{"commentType": "FUNCTION", "texts": [{"value": "Does X (PubMed:17443180).",
-                                                                  "evidences": []}]}], "primaryAccession": "Q9"}
+    inline = {
+        "comments": [{"commentType": "FUNCTION", "texts": [{"value": "Does X (PubMed:17443180).", "evidences": []}]}],
+        "primaryAccession": "Q9",
+    }
     assert uniprot.parse_entry(inline).text == "Does X (PubMed:[17443180](https://pubmed.ncbi.nlm.nih.gov/17443180))."
     assert uniprot.parse_entry({"comments": []}) is None
 

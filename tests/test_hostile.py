@@ -36,8 +36,11 @@ def _links(ix: index.VaultIndex) -> list[tuple[str, str]]:
     return [(src, link.target) for src, link, _ in ix.links()]
 
 
-VAULT = {"a.md": "[[b]] ![[pic.png]]\n## Head\ntext ^blk\n", "b.md": "---\naliases: [bee]\n---\n[[a#Head]]\n",
-         "pic.png": b"png"}
+VAULT = {
+    "a.md": "[[b]] ![[pic.png]]\n## Head\ntext ^blk\n",
+    "b.md": "---\naliases: [bee]\n---\n[[a#Head]]\n",
+    "pic.png": b"png",
+}
 
 
 @pytest.mark.parametrize("planted", ["pickle", "truncated", "foreign-json", "bad-types", "binary", "deep-json"])
@@ -105,8 +108,12 @@ def test_hostile_frontmatter_is_unreadable_at_once(vault, kind):
 
 
 def test_frontmatter_guard_lets_ordinary_yaml_through():
-    for yaml_text in ("symbol: LIF\naliases: [a, b]\ntags:\n  - gene\n", "base: &b {x: 1}\nother: *b\n",
-                      "x: [broken\n", "a:\n  b:\n    c: [1, {d: 2}]\n" * 5):
+    for yaml_text in (
+        "symbol: LIF\naliases: [a, b]\ntags:\n  - gene\n",
+        "base: &b {x: 1}\nother: *b\n",
+        "x: [broken\n",
+        "a:\n  b:\n    c: [1, {d: 2}]\n" * 5,
+    ):
         notes.frontmatter_guard("n.md", "---\n" + yaml_text + "---\nbody\n")
 
 
@@ -129,41 +136,81 @@ def test_refresh_reports_hostile_notes_and_refreshes_the_rest(tmp_path):
     assert (genes / "BMPR2.md").exists()  # a new note for a gene of the data
 
 
-
 # --- Hostile answers from the sources -------------------------------------------------------------
 
 EVIL = "[[x]] ![[y]] [a](http://e.vil) ](http ![i](http://e.vil/i.png) # H %%c%% $m$ [^1] ^blk <script>s</script> \u202eevil"
 EVIL_LINE_START = "# Function " + EVIL  # UniProt text that would be a heading at a line start
-MANAGED_HEADINGS = ("# Info", "### NCBI Gene Summary for LIF Gene", "### UniProtKB/Swiss-Prot Summary for LIF Gene",
-                    "### Literature (Europe PMC)", "### GeneCards Summary for LIF Gene",
-                    "### Gene overview (open sources)", "### Consensus")
+MANAGED_HEADINGS = (
+    "# Info",
+    "### NCBI Gene Summary for LIF Gene",
+    "### UniProtKB/Swiss-Prot Summary for LIF Gene",
+    "### Literature (Europe PMC)",
+    "### GeneCards Summary for LIF Gene",
+    "### Gene overview (open sources)",
+    "### Consensus",
+)
 
 
 def _hostile_paper(i: int) -> dict:
-    return {"id": str(i), "pmid": EVIL if i % 2 else str(1000 + i), "doi": "10.1/x)[a](b" if i % 3 else "10.1000/ok(1)",
-            "title": EVIL, "authorString": EVIL, "journalTitle": EVIL, "pubYear": EVIL if i % 2 else "2020"}
+    return {
+        "id": str(i),
+        "pmid": EVIL if i % 2 else str(1000 + i),
+        "doi": "10.1/x)[a](b" if i % 3 else "10.1000/ok(1)",
+        "title": EVIL,
+        "authorString": EVIL,
+        "journalTitle": EVIL,
+        "pubYear": EVIL if i % 2 else "2020",
+    }
 
 
 def _serve_hostile(server) -> None:
-    esummary = {"result": {"uids": ["3976", "39[[z]]"], "3976": {
-        "uid": "3976", "name": "LIF", "description": EVIL, "summary": EVIL_LINE_START, "otheraliases": EVIL,
-        "maplocation": EVIL, "mim": [EVIL, "159540"], "chromosome": EVIL,
-        "genomicinfo": [{"chrstart": EVIL, "chrstop": 5}]}, "39[[z]]": {"name": "Z", "summary": "z"}}}
-    entry = {"primaryAccession": "P15018", "genes": [{"geneName": {"value": EVIL}}], "comments": [
-        {"commentType": "FUNCTION", "texts": [
-            {"value": EVIL_LINE_START, "evidences": [{"source": "PubMed", "id": "1)[a](b"},
-                                                     {"source": "PubMed", "id": "12345"}]},
-            {"value": "Also (PubMed:777) " + EVIL, "evidences": []}] + [{"value": "x" * 3000}] * 20}]}
+    esummary = {
+        "result": {
+            "uids": ["3976", "39[[z]]"],
+            "3976": {
+                "uid": "3976",
+                "name": "LIF",
+                "description": EVIL,
+                "summary": EVIL_LINE_START,
+                "otheraliases": EVIL,
+                "maplocation": EVIL,
+                "mim": [EVIL, "159540"],
+                "chromosome": EVIL,
+                "genomicinfo": [{"chrstart": EVIL, "chrstop": 5}],
+            },
+            "39[[z]]": {"name": "Z", "summary": "z"},
+        }
+    }
+    entry = {
+        "primaryAccession": "P15018",
+        "genes": [{"geneName": {"value": EVIL}}],
+        "comments": [
+            {
+                "commentType": "FUNCTION",
+                "texts": [
+                    {
+                        "value": EVIL_LINE_START,
+                        "evidences": [{"source": "PubMed", "id": "1)[a](b"}, {"source": "PubMed", "id": "12345"}],
+                    },
+                    {"value": "Also (PubMed:777) " + EVIL, "evidences": []},
+                ]
+                + [{"value": "x" * 3000}] * 20,
+            }
+        ],
+    }
     server.expect_request("/eutils/esummary.fcgi").respond_with_json(esummary)
     server.expect_request("/uniprot/uniprotkb/search").respond_with_json({"results": [entry]})
     server.expect_request("/epmc/search").respond_with_json(
-        {"hitCount": 5000, "resultList": {"result": [_hostile_paper(i) for i in range(5000)]}})
+        {"hitCount": 5000, "resultList": {"result": [_hostile_paper(i) for i in range(5000)]}}
+    )
 
 
 def _sources_toml(server) -> str:
     base = server.url_for("/")
-    return (f'[sources]\nncbi_base_url = "{base}eutils/"\nuniprot_base_url = "{base}uniprot/"\n'
-            f'europepmc_base_url = "{base}epmc/"\neuropepmc_papers = 5000\ntimeout = 5\n')
+    return (
+        f'[sources]\nncbi_base_url = "{base}eutils/"\nuniprot_base_url = "{base}uniprot/"\n'
+        f'europepmc_base_url = "{base}epmc/"\neuropepmc_papers = 5000\ntimeout = 5\n'
+    )
 
 
 def _fetched_links_are_vaultkits_own(text: str, before: str) -> None:
@@ -171,9 +218,11 @@ def _fetched_links_are_vaultkits_own(text: str, before: str) -> None:
     import re
 
     old = {(lk.kind, lk.target) for lk in parse(before).links}
-    ours = re.compile(r"https://(www\.ncbi\.nlm\.nih\.gov/gene/3976|www\.genecards\.org/cgi-bin/carddisp\.pl\?gene=LIF"
-                      r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?|doi\.org/10\.\d{4,9}/[-._;/:A-Za-z0-9%]+"
-                      r"|www\.uniprot\.org/uniprotkb/P15018/entry)")
+    ours = re.compile(
+        r"https://(www\.ncbi\.nlm\.nih\.gov/gene/3976|www\.genecards\.org/cgi-bin/carddisp\.pl\?gene=LIF"
+        r"|pubmed\.ncbi\.nlm\.nih\.gov/\d+/?|doi\.org/10\.\d{4,9}/[-._;/:A-Za-z0-9%]+"
+        r"|www\.uniprot\.org/uniprotkb/P15018/entry)"
+    )
     for link in parse(text).links:
         if (link.kind, link.target) in old:
             continue
@@ -198,32 +247,51 @@ def test_hostile_answers_cannot_add_links_headings_or_markup(tmp_path, httpserve
     data = json.loads(result.stdout)
     papers = data["genes"]["LIF"]["europepmc"]
     assert len(papers) == 25
-    assert all(p["year"] in ("", "2020") and p["pmid"] in ("", *(str(1000 + i) for i in range(25)))
-               and p["doi"] in ("", "10.1000/ok(1)") for p in papers)
+    assert all(
+        p["year"] in ("", "2020")
+        and p["pmid"] in ("", *(str(1000 + i) for i in range(25)))
+        and p["doi"] in ("", "10.1000/ok(1)")
+        for p in papers
+    )
 
 
 def _bad_gzip(server, path):
-    server.expect_request(path).respond_with_data(b"\x1f\x8b\x08\x00garbage-not-gzip", headers={"Content-Encoding": "gzip"},
-                                                  content_type="application/json")
+    server.expect_request(path).respond_with_data(
+        b"\x1f\x8b\x08\x00garbage-not-gzip", headers={"Content-Encoding": "gzip"}, content_type="application/json"
+    )
 
 
 TRANSPORT = {
-    "redirect loop": (lambda s, p: s.expect_request(p).respond_with_data("", status=302, headers={"Location": p}),
-                      "redirect loop"),
-    "redirect to ftp": (lambda s, p: s.expect_request(p).respond_with_data(
-        "", status=302, headers={"Location": "ftp://ftp.invalid/x.json"}), "only http and https"),
+    "redirect loop": (
+        lambda s, p: s.expect_request(p).respond_with_data("", status=302, headers={"Location": p}),
+        "redirect loop",
+    ),
+    "redirect to ftp": (
+        lambda s, p: s.expect_request(p).respond_with_data(
+            "", status=302, headers={"Location": "ftp://ftp.invalid/x.json"}
+        ),
+        "only http and https",
+    ),
     "bad gzip": (_bad_gzip, "decompressed"),
-    "html": (lambda s, p: s.expect_request(p).respond_with_data("<html>robot check</html>", content_type="text/html"),
-             "HTML"),
-    "empty body": (lambda s, p: s.expect_request(p).respond_with_data("", content_type="application/json"),
-                   "unreadable JSON"),
-    "deep json": (lambda s, p: s.expect_request(p).respond_with_data("[" * 100_000 + "]" * 100_000,
-                                                                     content_type="application/json"),
-                  "unreadable JSON"),
-    "429 forever": (lambda s, p: s.expect_request(p).respond_with_data("slow down", status=429,
-                                                                         headers={"Retry-After": "3"}), "HTTP 429"),
-    "wrong shape": (lambda s, p: s.expect_request(p).respond_with_json({"resultList": ["x"], "result": 7}),
-                    "expected"),
+    "html": (
+        lambda s, p: s.expect_request(p).respond_with_data("<html>robot check</html>", content_type="text/html"),
+        "HTML",
+    ),
+    "empty body": (
+        lambda s, p: s.expect_request(p).respond_with_data("", content_type="application/json"),
+        "unreadable JSON",
+    ),
+    "deep json": (
+        lambda s, p: s.expect_request(p).respond_with_data(
+            "[" * 100_000 + "]" * 100_000, content_type="application/json"
+        ),
+        "unreadable JSON",
+    ),
+    "429 forever": (
+        lambda s, p: s.expect_request(p).respond_with_data("slow down", status=429, headers={"Retry-After": "3"}),
+        "HTTP 429",
+    ),
+    "wrong shape": (lambda s, p: s.expect_request(p).respond_with_json({"resultList": ["x"], "result": 7}), "expected"),
 }
 
 
@@ -249,16 +317,19 @@ def test_429_with_retry_after_is_honoured_then_answered(tmp_path, httpserver):
     from tests.test_sources import TPM4, FakeClock, client, settings
     from vaultkit.pipeline.fetch import fetch_genes
 
-    httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_data("", status=429,
-                                                                                 headers={"Retry-After": "7"})
+    httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_data(
+        "", status=429, headers={"Retry-After": "7"}
+    )
     httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_json(TPM4)
     clock = FakeClock()
     report = fetch_genes(settings(tmp_path, httpserver), ["TPM4"], sources=("ncbi",), client=client(tmp_path, clock))
     assert report.status["ncbi"] == "fetched" and clock.slept == [7.0]
 
 
-@pytest.mark.parametrize("exc", ["SSLError", "ChunkedEncodingError", "ContentDecodingError", "TooManyRedirects",
-                                 "InvalidSchema", "RetryError"])
+@pytest.mark.parametrize(
+    "exc",
+    ["SSLError", "ChunkedEncodingError", "ContentDecodingError", "TooManyRedirects", "InvalidSchema", "RetryError"],
+)
 def test_every_requests_exception_is_one_source_error(tmp_path, monkeypatch, exc):
     import requests
 

@@ -27,8 +27,10 @@ def test_nothing_new_is_skipped_and_reports_the_same_vault(tmp_path):
     before = snapshot(root)
     second = refresh(root)
     assert second["skipped"]
-    assert second["notes"]["unchanged"] == len(first["notes"]["created"]) + len(first["notes"]["updated"]) + \
-        first["notes"]["unchanged"]
+    assert (
+        second["notes"]["unchanged"]
+        == len(first["notes"]["created"]) + len(first["notes"]["updated"]) + first["notes"]["unchanged"]
+    )
     assert second["plots"]["kept"] == len(first["plots"]["drawn"]) + first["plots"]["kept"]
     assert snapshot(root) == before
 
@@ -36,10 +38,12 @@ def test_nothing_new_is_skipped_and_reports_the_same_vault(tmp_path):
 def test_a_noop_refresh_imports_no_heavy_library(tmp_path):
     root = make_gene_vault(tmp_path / "v")
     refresh(root)
-    code = ("import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'refresh', sys.argv[1], '--offline']\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "heavy = sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'requests_cache', 'mistune') if m in sys.modules)\n"
-            "print(heavy)")
+    code = (
+        "import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'refresh', sys.argv[1], '--offline']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "heavy = sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'requests_cache', 'mistune') if m in sys.modules)\n"
+        "print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stderr
 
@@ -70,8 +74,11 @@ def test_data_outside_the_vault_is_fingerprinted_by_content(tmp_path):
     root = make_gene_vault(tmp_path / "v")
     (root / "data").rename(tmp_path / "data")
     toml = root / "vaultkit.toml"
-    toml.write_text(toml.read_text().replace("[data]\n", '[data]\nfeatures = "../data/features.tsv"\n'
-                                                         'phenotypes = "../data/phenotypes.tsv"\n'))
+    toml.write_text(
+        toml.read_text().replace(
+            "[data]\n", '[data]\nfeatures = "../data/features.tsv"\nphenotypes = "../data/phenotypes.tsv"\n'
+        )
+    )
     refresh(root)
     table = tmp_path / "data/features.tsv"
     table.write_bytes(table.read_bytes())  # touched, same bytes
@@ -119,8 +126,9 @@ def test_a_broken_record_is_rebuilt(tmp_path):
 
 
 def test_sources_that_were_offline_are_asked_again_online(tmp_path):
-    root = make_gene_vault(tmp_path / "v", extra_toml='[sources]\nenabled = ["ncbi"]\n'
-                                                      '[sources.ncbi]\nbase_url = "http://127.0.0.1:9/"\n')
+    root = make_gene_vault(
+        tmp_path / "v", extra_toml='[sources]\nenabled = ["ncbi"]\n[sources.ncbi]\nbase_url = "http://127.0.0.1:9/"\n'
+    )
     refresh(root)
     assert refresh(root)["skipped"]  # offline again: the cached answers are what there is
     online = CliRunner().invoke(cli, ["refresh", str(root), "--json"])

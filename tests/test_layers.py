@@ -11,9 +11,22 @@ PKG = Path(__file__).resolve().parent.parent / "vaultkit"
 
 # module prefix -> imports it must never make (anywhere in the module, also inside functions)
 FORBIDDEN = {
-    "vaultkit.vault": ["pandas", "numpy", "matplotlib", "requests", "scipy", "vaultkit.genome", "vaultkit.sources",
-                       "vaultkit.stats", "vaultkit.tables", "vaultkit.plots", "vaultkit.genenote", "vaultkit.pipeline",
-                       "vaultkit.net", "vaultkit.cli"],
+    "vaultkit.vault": [
+        "pandas",
+        "numpy",
+        "matplotlib",
+        "requests",
+        "scipy",
+        "vaultkit.genome",
+        "vaultkit.sources",
+        "vaultkit.stats",
+        "vaultkit.tables",
+        "vaultkit.plots",
+        "vaultkit.genenote",
+        "vaultkit.pipeline",
+        "vaultkit.net",
+        "vaultkit.cli",
+    ],
     "vaultkit.stats": ["matplotlib", "requests", "vaultkit.vault", "vaultkit.plots", "vaultkit.sources"],
     "vaultkit.tables": ["matplotlib", "requests", "vaultkit.vault", "vaultkit.plots", "vaultkit.sources"],
     "vaultkit.genome": ["matplotlib", "requests", "vaultkit.vault", "vaultkit.sources", "vaultkit.pipeline"],

@@ -33,14 +33,19 @@ def test_display_starts_at_first_pipe_and_subpath_at_first_hash_before_it():
 
 def test_image_size_sits_in_display_slot():
     assert [lk.display for lk in parse("![[p.png|300]] ![[q.png|300x200]] ![r|300](plots/r.png)").links] == [
-        "300", "300x200", "r|300"]
+        "300",
+        "300x200",
+        "r|300",
+    ]
 
 
 def test_escaped_pipe_in_table_row():
     text = "| a | b |\n|---|---|\n| [[OSM\\|osm]] | ![[p.png\\|100]] |\n"
     links = parse(text).links
     assert [(lk.target, lk.display, lk.in_table, lk.escaped_pipe) for lk in links] == [
-        ("OSM", "osm", True, True), ("p.png", "100", True, True)]
+        ("OSM", "osm", True, True),
+        ("p.png", "100", True, True),
+    ]
 
 
 def test_a_pipe_line_without_dashes_makes_no_table():

@@ -22,15 +22,22 @@ def check_json(root):
 
 
 def test_check_json_contract(vault):
-    root = vault({
-        "a.md": "[[b]] [[missing]] ![[gone.png]]\n",
-        "b.md": "[[Dup]] ![[used.png]]\n",
-        "x/Dup.md": "", "y/Dup.md": "",
-        "used.png": b"png", "orphan.png": b"png", "vaultkit.toml": "", "Genes.base": "views: []",
-        "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "canvas.png"}]}),
-        "canvas.png": b"png",
-        ".obsidian/app.json": "{}", ".trash/old.md": "[[nowhere]]",
-    })
+    root = vault(
+        {
+            "a.md": "[[b]] [[missing]] ![[gone.png]]\n",
+            "b.md": "[[Dup]] ![[used.png]]\n",
+            "x/Dup.md": "",
+            "y/Dup.md": "",
+            "used.png": b"png",
+            "orphan.png": b"png",
+            "vaultkit.toml": "",
+            "Genes.base": "views: []",
+            "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "canvas.png"}]}),
+            "canvas.png": b"png",
+            ".obsidian/app.json": "{}",
+            ".trash/old.md": "[[nowhere]]",
+        }
+    )
     code, data = check_json(root)
     assert code == 1
     assert data["notes"] == 4 and data["files"] == 10 and data["links"] == 6
@@ -52,13 +59,17 @@ def test_clean_vault_exits_zero_and_json_is_alone_on_stdout(vault):
 
 
 def test_heading_anchors_as_obsidian_links_them(vault):
-    root = vault({"n.md": "# Q: what [next]?\n## Sub\n", "a.md": "[[n#Q what next ?]] [[n#q  WHAT next ?#Sub]] [[n#Nope]]"})
+    root = vault(
+        {"n.md": "# Q: what [next]?\n## Sub\n", "a.md": "[[n#Q what next ?]] [[n#q  WHAT next ?#Sub]] [[n#Nope]]"}
+    )
     _code, data = check_json(root)
     assert [m["anchor"] for m in data["missing_anchors"]] == ["#Nope"]
 
 
 def test_alias_is_not_a_link_but_suggested(vault):
-    root = vault({"LIF.md": "---\naliases:\n  - leukemia inhibitory factor\n---\n", "a.md": "[[leukemia inhibitory factor]]"})
+    root = vault(
+        {"LIF.md": "---\naliases:\n  - leukemia inhibitory factor\n---\n", "a.md": "[[leukemia inhibitory factor]]"}
+    )
     code, data = check_json(root)
     assert code == 1
     assert data["broken"][0]["suggestion"] == "[[LIF|leukemia inhibitory factor]]"
@@ -71,12 +82,14 @@ def test_self_link_does_not_save_an_orphan_and_climbing_out_is_broken(vault):
 
 
 def test_unreadable_notes_are_findings_and_the_rest_go_on(vault):
-    root = vault({
-        "bad_yaml.md": "---\nkey: [unclosed\n---\n[[missing1]]\n",
-        "latin1.md": "caf\xe9 [[x]]".encode("latin-1"),
-        "binary.md": b"\x00\x01\x02",
-        "good.md": "[[missing2]]\n",
-    })
+    root = vault(
+        {
+            "bad_yaml.md": "---\nkey: [unclosed\n---\n[[missing1]]\n",
+            "latin1.md": "caf\xe9 [[x]]".encode("latin-1"),
+            "binary.md": b"\x00\x01\x02",
+            "good.md": "[[missing2]]\n",
+        }
+    )
     code, data = check_json(root)
     assert code == 1
     assert {u["path"] for u in data["unreadable"]} == {"bad_yaml.md", "latin1.md", "binary.md"}
@@ -113,9 +126,12 @@ def test_real_notes_without_plots_report_each_embed_with_its_line(tmp_path):
     code, data = check_json(_real_vault(tmp_path, False))
     embeds = {(b["source"], b["line"]) for b in data["broken"] if b["embed"]}
     assert embeds == {
-        ("GeneDump/LIF.md", 3), ("GeneDump/LIF.md", 6),
-        ("GeneDump/MYC.md", 3), ("GeneDump/MYC.md", 5),
-        ("GeneDump/USP44.md", 3), ("GeneDump/USP44.md", 5),
+        ("GeneDump/LIF.md", 3),
+        ("GeneDump/LIF.md", 6),
+        ("GeneDump/MYC.md", 3),
+        ("GeneDump/MYC.md", 5),
+        ("GeneDump/USP44.md", 3),
+        ("GeneDump/USP44.md", 5),
     }
     assert code == 1
 
@@ -153,8 +169,16 @@ def test_every_command_help_ends_with_an_example():
 
 def test_prune_moves_orphaned_plots_only_unless_all(vault):
     plot = "X0.5_ENSG00000128342_chr22.1.40.png"
-    root = vault({f"plots/{plot}": b"png", "plots/used.png": b"png", "plots/X0.1_ENSG00000128342_chr22.5.9.png": b"p",
-                  "notes.pdf": b"pdf", "data.tsv": b"t", "a.md": "![[used.png]] ![[X0.1_ENSG00000128342_chr22.5.9.png]]"})
+    root = vault(
+        {
+            f"plots/{plot}": b"png",
+            "plots/used.png": b"png",
+            "plots/X0.1_ENSG00000128342_chr22.5.9.png": b"p",
+            "notes.pdf": b"pdf",
+            "data.tsv": b"t",
+            "a.md": "![[used.png]] ![[X0.1_ENSG00000128342_chr22.5.9.png]]",
+        }
+    )
     dry = run("links", "prune", root, "--dry-run")
     assert dry.exit_code == 0 and f"would move plots/{plot}" in dry.stdout
     assert (root / "plots" / plot).exists()

@@ -85,8 +85,9 @@ def _swapped_note(gene, other) -> str:
     )
 
 
-@pytest.mark.parametrize(("gene", "other"), _pairs(lambda g: g.entrez_id and g.ensembl_id and g.uniprot_ids, 80, 15),
-                         ids=lambda g: g.symbol)
+@pytest.mark.parametrize(
+    ("gene", "other"), _pairs(lambda g: g.entrez_id and g.ensembl_id and g.uniprot_ids, 80, 15), ids=lambda g: g.symbol
+)
 def test_swapped_ids_are_found_for_many_genes(gene, other):
     found = {(w.line, w.verdict.kind): w.verdict for w in wrong_ids(_swapped_note(gene, other), gene)}
     assert set(found) == {(3, "entrez"), (9, "ensembl"), (10, "uniprot"), (12, "hgnc"), (14, "entrez"), (15, "uniprot")}
@@ -96,8 +97,9 @@ def test_swapped_ids_are_found_for_many_genes(gene, other):
         assert other.symbol in v.message.split(";")[0]
 
 
-@pytest.mark.parametrize(("gene", "other"), _pairs(lambda g: g.entrez_id and g.ensembl_id and g.uniprot_ids, 40, 16),
-                         ids=lambda g: g.symbol)
+@pytest.mark.parametrize(
+    ("gene", "other"), _pairs(lambda g: g.entrez_id and g.ensembl_id and g.uniprot_ids, 40, 16), ids=lambda g: g.symbol
+)
 def test_own_ids_are_no_finding_for_many_genes(gene, other):
     assert wrong_ids(_swapped_note(gene, gene), gene) == []
 
@@ -113,9 +115,11 @@ def test_swapped_omim_and_unknown_ids(vault):
 
 def test_html_table_and_markdown_table_with_a_gene_column():
     lif = gene_table().find("LIF")
-    html = "<table>\n<tr><th>Gene</th><th>NCBI Gene ID</th><th>OMIM</th></tr>\n" \
-           "<tr><td>LIFR</td><td>3977</td><td>151443</td></tr>\n<tr><td>IL6ST</td><td>3572</td><td>600694</td></tr>\n" \
-           "<tr><td>LIF</td><td>3977</td><td>159540</td></tr>\n</table>\n"
+    html = (
+        "<table>\n<tr><th>Gene</th><th>NCBI Gene ID</th><th>OMIM</th></tr>\n"
+        "<tr><td>LIFR</td><td>3977</td><td>151443</td></tr>\n<tr><td>IL6ST</td><td>3572</td><td>600694</td></tr>\n"
+        "<tr><td>LIF</td><td>3977</td><td>159540</td></tr>\n</table>\n"
+    )
     md = "| Symbol | Entrez | UniProt |\n|---|---|---|\n| LIFR | 3977 | P42702 |\n| IL6ST | 3572 | P40189 |\n"
     found = wrong_ids(html + md, lif)
     # Partners' rows carry their own ids: only LIF's row, which gives LIFR's Entrez id, is wrong.
@@ -131,7 +135,9 @@ def test_symbols_follow_aliases_and_previous_symbols():
 
 
 def test_locations():
-    assert location_fits("22q12.2", "22q12.2") and location_fits("22q12", "22q12.2") and location_fits("22q1", "22q12.2")
+    assert (
+        location_fits("22q12.2", "22q12.2") and location_fits("22q12", "22q12.2") and location_fits("22q1", "22q12.2")
+    )
     assert location_fits("chr22:30,240,453-30,246,759", "22q12.2") and location_fits("Chromosome 22", "22q12.2")
     assert location_fits("Xp22.33", "Xp22.33 and Yp11.2") and location_fits("Yp11.2", "Xp22.33 and Yp11.2")
     assert not location_fits("5p13.1", "22q12.2") and not location_fits("22p11", "22q12.2")
@@ -145,11 +151,13 @@ def test_identifier_links_of_partners_and_paralogs_are_no_finding():
     usp44 = gene_table().find("USP44")
     lif = gene_table().find("LIF")
     assert wrong_ids("paralog [USP49](https://www.genecards.org/cgi-bin/carddisp.pl?gene=USP49)\n", usp44) == []
-    text = ("LIF signals through [LIFR](https://www.ncbi.nlm.nih.gov/gene/3977) and "
-            "[gp130 (IL6ST)](https://www.uniprot.org/uniprot/P40189).\n"
-            "See [the receptor](https://omim.org/entry/151443) and https://www.ncbi.nlm.nih.gov/gene/3572 in the review.\n"
-            "[GeneCards: LIF](https://www.genecards.org/cgi-bin/carddisp.pl?gene=LIF) "
-            "<a href=\"https://www.ncbi.nlm.nih.gov/gene/3976\">NCBI</a>\n")
+    text = (
+        "LIF signals through [LIFR](https://www.ncbi.nlm.nih.gov/gene/3977) and "
+        "[gp130 (IL6ST)](https://www.uniprot.org/uniprot/P40189).\n"
+        "See [the receptor](https://omim.org/entry/151443) and https://www.ncbi.nlm.nih.gov/gene/3572 in the review.\n"
+        "[GeneCards: LIF](https://www.genecards.org/cgi-bin/carddisp.pl?gene=LIF) "
+        '<a href="https://www.ncbi.nlm.nih.gov/gene/3976">NCBI</a>\n'
+    )
     assert wrong_ids(text, lif) == []
     bad = "[GeneCards](https://www.genecards.org/cgi-bin/carddisp.pl?gene=LIFR)\n<a href='https://omim.org/entry/151443'>OMIM</a>\n"
     assert [w.verdict.kind for w in wrong_ids(bad, lif)] == ["symbol", "omim"]
@@ -207,11 +215,13 @@ def test_notes_that_mention_partners_legitimately_have_no_finding(vault):
     assert facts_of(findings) == []
 
 
-SENTENCES = ("{x} is expressed in the lung and in vascular smooth muscle.",
-             "Loss of {x} impairs endothelial repair in mouse models.",
-             "{x} levels rise in patients with pulmonary hypertension.",
-             "Knock-down of {x} reduces proliferation of pulmonary artery cells.",
-             "{x} is regulated by hypoxia through HIF1A.")
+SENTENCES = (
+    "{x} is expressed in the lung and in vascular smooth muscle.",
+    "Loss of {x} impairs endothelial repair in mouse models.",
+    "{x} levels rise in patients with pulmonary hypertension.",
+    "Knock-down of {x} reduces proliferation of pulmonary artery cells.",
+    "{x} is regulated by hypoxia through HIF1A.",
+)
 
 
 def _pasted(gene, other) -> str:
@@ -221,8 +231,11 @@ def _pasted(gene, other) -> str:
 
 
 def _with_partner(gene, other) -> str:
-    return "# Info\n" + "".join(f"## Part {i}\n{s.format(x=gene.symbol)} It binds {other.symbol}; {other.symbol} "
-                                f"and {gene.symbol} act together.\n\n" for i, s in enumerate(SENTENCES))
+    return "# Info\n" + "".join(
+        f"## Part {i}\n{s.format(x=gene.symbol)} It binds {other.symbol}; {other.symbol} "
+        f"and {gene.symbol} act together.\n\n"
+        for i, s in enumerate(SENTENCES)
+    )
 
 
 GENES = [g for g in gene_table().genes if len(g.symbol) >= 4 and g.symbol.isupper() and g.symbol not in ("HIF1A",)]
@@ -233,7 +246,10 @@ def test_text_pasted_from_another_gene_is_found_and_partners_are_not(seed):
     gene, other = random.Random(seed).sample(GENES, 2)
     [found] = foreign_sections(_pasted(gene, other), gene)
     assert (found.start, found.end, found.other) == (5, 10, other.symbol)  # the heading line to the last one
-    assert found.message(gene) == f'section "Expression Pattern" is about {other.symbol} (5 mentions), not {gene.symbol} (0)'
+    assert (
+        found.message(gene)
+        == f'section "Expression Pattern" is about {other.symbol} (5 mentions), not {gene.symbol} (0)'
+    )
     assert foreign_sections(_with_partner(gene, other), gene) == []
 
 
@@ -248,16 +264,30 @@ def test_codes_are_stable():
     from vaultkit.pipeline.lint import CODES
 
     assert CODES == {
-        "broken-link": "VK101", "ambiguous-link": "VK102", "unreadable": "VK103", "bad-name": "VK104",
-        "unknown-gene": "VK201", "not-a-symbol": "VK202", "other-gene-plot": "VK203", "unknown-trait": "VK204",
-        "duplicate-embed": "VK205", "wrong-id": "VK301", "unknown-id": "VK302", "wrong-location": "VK303",
+        "broken-link": "VK101",
+        "ambiguous-link": "VK102",
+        "unreadable": "VK103",
+        "bad-name": "VK104",
+        "unknown-gene": "VK201",
+        "not-a-symbol": "VK202",
+        "other-gene-plot": "VK203",
+        "unknown-trait": "VK204",
+        "duplicate-embed": "VK205",
+        "wrong-id": "VK301",
+        "unknown-id": "VK302",
+        "wrong-location": "VK303",
         "other-gene-section": "VK304",
     }
 
 
 def test_ignore_setting_silences_codes_and_rules(vault):
-    root = vault({"Genes/LIF.md": SEED, "Genes/MYC.md": "| NCBI Gene ID | 3977 |\n",
-                  "vaultkit.toml": '[lint]\nignore = ["VK304", "wrong-id:Genes/LIF.md"]\n'})
+    root = vault(
+        {
+            "Genes/LIF.md": SEED,
+            "Genes/MYC.md": "| NCBI Gene ID | 3977 |\n",
+            "vaultkit.toml": '[lint]\nignore = ["VK304", "wrong-id:Genes/LIF.md"]\n',
+        }
+    )
     result = CliRunner().invoke(cli, ["lint", str(root), "--json"])
     report = json.loads(result.stdout)
     rules = {(f["path"], f["rule"]) for f in report["findings"]}
@@ -296,9 +326,11 @@ WIKI_ORTHOLOGS = """| Species | Human | Mouse |
 def test_places_that_look_like_ids_but_are_not_the_genes_are_no_finding():
     lif = gene_table().find("LIF")
     assert wrong_ids(WIKI_ORTHOLOGS, lif) == []
-    others = ("---\nlocation: Lab bench 3\nstatus: 2\n---\nNCBI Taxonomy: 9606\nOMIM phenotype: 178600\n"
-              "NCBI Reference Sequence: NM_002309\n[mouse](https://www.ncbi.nlm.nih.gov/gene/16878)\n"
-              "[](https://www.ncbi.nlm.nih.gov/gene/99999999)\n")
+    others = (
+        "---\nlocation: Lab bench 3\nstatus: 2\n---\nNCBI Taxonomy: 9606\nOMIM phenotype: 178600\n"
+        "NCBI Reference Sequence: NM_002309\n[mouse](https://www.ncbi.nlm.nih.gov/gene/16878)\n"
+        "[](https://www.ncbi.nlm.nih.gov/gene/99999999)\n"
+    )
     assert wrong_ids(others, lif) == []
     [w] = wrong_ids("[NCBI Gene: LIF](https://www.ncbi.nlm.nih.gov/gene/99999999)\n", lif)
     assert w.verdict.owner is None and w.verdict.message.startswith("NCBI Gene ID 99999999 is in no gene's record")
@@ -312,8 +344,18 @@ def _as_text(page: str) -> str:
 def _as_markdown(page: str) -> str:
     """The page as an HTML-to-markdown converter gives it: infobox rows as pipes, titles as headings."""
     rows = re.sub(r'<tr>\s*<td class="label">(.*?)</td>\s*<td>(.*?)</td>\s*</tr>', r"| \1 | \2 |", page, flags=re.S)
-    titles = {"Expression Pattern", "Molecular Mechanisms", "Role in Neurodegeneration", "Therapeutic Targeting",
-              "Animal Models", "Research Directions", "References", "Overview", "Background", "External Links"}
+    titles = {
+        "Expression Pattern",
+        "Molecular Mechanisms",
+        "Role in Neurodegeneration",
+        "Therapeutic Targeting",
+        "Animal Models",
+        "Research Directions",
+        "References",
+        "Overview",
+        "Background",
+        "External Links",
+    }
     return "\n".join(f"## {line}" if line in titles else line for line in rows.split("\n"))
 
 
@@ -321,17 +363,21 @@ def _as_markdown(page: str) -> str:
 def test_the_seed_page_pasted_other_ways_gives_the_same_three_findings(variant):
     lif = gene_table().find("LIF")
     text = variant(SEED)
-    assert {(w.verdict.kind, w.verdict.value, w.verdict.owner.symbol if w.verdict.owner else None)
-            for w in wrong_ids(text, lif)} == {("entrez", "3977", "LIFR"), ("omim", "159446", None)}
+    assert {
+        (w.verdict.kind, w.verdict.value, w.verdict.owner.symbol if w.verdict.owner else None)
+        for w in wrong_ids(text, lif)
+    } == {("entrez", "3977", "LIFR"), ("omim", "159446", None)}
     [section] = foreign_sections(text, lif)
     assert section.other == "HTR2A" and section.first == "Expression Pattern"
 
 
 def test_names_and_chromosomes():
     lif = gene_table().find("LIF")
-    text = ("| Full Name | Leukemia Inhibitory Factor |\n| Gene name | LIF receptor subunit alpha |\n"
-            "| Chromosome | 5 |\n| Chromosome | 22 |\n\n| Name | NCBI Gene ID |\n|---|---|\n"
-            "| LIF receptor subunit alpha | 3977 |\n")
+    text = (
+        "| Full Name | Leukemia Inhibitory Factor |\n| Gene name | LIF receptor subunit alpha |\n"
+        "| Chromosome | 5 |\n| Chromosome | 22 |\n\n| Name | NCBI Gene ID |\n|---|---|\n"
+        "| LIF receptor subunit alpha | 3977 |\n"
+    )
     assert [(w.line, w.verdict.message) for w in wrong_ids(text, lif)] == [
         (2, 'Gene name "LIF receptor subunit alpha" is LIFR\'s; LIF is "LIF interleukin 6 family cytokine"'),
         (3, "Chromosome chr5 is not LIF's; LIF is chr22"),
@@ -340,8 +386,10 @@ def test_names_and_chromosomes():
 
 def test_a_name_the_note_gives_its_gene_counts_as_the_gene():
     lif = gene_table().find("LIF")
-    note = ("# Info\nLeukemia inhibitory factor (LIF) is a cytokine.\n## Details\nLeukemia inhibitory factor signals "
-            "via LIFR. LIFR is CD118; LIFR pairs with gp130, and LIFR loss is lethal in mice; soluble LIFR.\n")
+    note = (
+        "# Info\nLeukemia inhibitory factor (LIF) is a cytokine.\n## Details\nLeukemia inhibitory factor signals "
+        "via LIFR. LIFR is CD118; LIFR pairs with gp130, and LIFR loss is lethal in mice; soluble LIFR.\n"
+    )
     assert foreign_sections(note, lif) == []
     [found] = foreign_sections(note.replace("Leukemia inhibitory factor signals", "It signals"), lif)
     assert found.other == "LIFR"
@@ -349,14 +397,18 @@ def test_a_name_the_note_gives_its_gene_counts_as_the_gene():
 
 def test_a_label_as_heading_or_bold_line_above_its_value():
     lif = gene_table().find("LIF")
-    found = wrong_ids("### NCBI Gene ID\n3977\n\n**OMIM**\n**151443**\n\n## OMIM\n151443 is the receptor's entry.\n", lif)
+    found = wrong_ids(
+        "### NCBI Gene ID\n3977\n\n**OMIM**\n**151443**\n\n## OMIM\n151443 is the receptor's entry.\n", lif
+    )
     assert [(w.line, w.verdict.value) for w in found] == [(2, "3977"), (5, "151443")]
 
 
 def test_a_section_on_the_receptor_complex_that_does_not_name_the_gene_is_no_finding():
     lif = gene_table().find("LIF")
-    text = ("# Info\nLIF is a cytokine.\n## Signalling\nLIFR forms a heterodimer with IL6ST. LIFR and IL6ST both "
-            "carry box motifs; LIFR is phosphorylated first, then LIFR recruits SHP2 less than IL6ST does.\n")
+    text = (
+        "# Info\nLIF is a cytokine.\n## Signalling\nLIFR forms a heterodimer with IL6ST. LIFR and IL6ST both "
+        "carry box motifs; LIFR is phosphorylated first, then LIFR recruits SHP2 less than IL6ST does.\n"
+    )
     assert foreign_sections(text, lif) == []
 
 

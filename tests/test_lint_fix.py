@@ -12,7 +12,9 @@ from vaultkit.genome.genes import gene_table
 from vaultkit.pipeline.lint import managed_keys
 from vaultkit.vault.state import load_state
 
-FRONT = "---\n# my comment\nsymbol: LIF\nentrez_id: '3977'   # pasted\nomim: 159446\nmy_ncbi_id: 3977\nstatus: read\n---\n"
+FRONT = (
+    "---\n# my comment\nsymbol: LIF\nentrez_id: '3977'   # pasted\nomim: 159446\nmy_ncbi_id: 3977\nstatus: read\n---\n"
+)
 BODY = "# Info\n| NCBI Gene ID | 3977 |\n|---|---|\n\n[NCBI Gene: LIF](https://www.ncbi.nlm.nih.gov/gene/3977)\n"
 
 
@@ -76,7 +78,9 @@ def test_after_fix_refresh_sees_vaultkits_own_value_and_the_users_table_survives
     fixed = [f for f in json.loads(result.stdout)["findings"] if f["path"] == "Genes/LIF.md" and f["fixed"]]
     assert len(fixed) == 1 and fixed[0]["code"] == "VK301"
     text = note.read_text(encoding="utf-8")
-    assert text == pasted.replace("entrez_id: '3977'", "entrez_id: '3976'")  # the table row is the user's: reported only
+    assert text == pasted.replace(
+        "entrez_id: '3977'", "entrez_id: '3976'"
+    )  # the table row is the user's: reported only
     again = runner.invoke(cli, ["refresh", str(root), "--offline"])
     assert again.exit_code == 0 and "conflict: " not in again.stderr and "conflicts: 0" in again.stderr, again.output
     assert note.read_text(encoding="utf-8") == text

@@ -9,18 +9,30 @@ from hypothesis import strategies as st
 from vaultkit.genome.genes import gene_table
 from vaultkit.pipeline.lint_ids import wrong_ids
 
-GENES = [g for g in gene_table().genes if g.entrez_id and g.ensembl_id and g.uniprot_ids and g.omim_id
-         and "|" not in g.omim_id]
-KINDS = {"entrez": ("NCBI Gene ID", "Entrez", "Gene ID", "entrez_id"), "omim": ("OMIM", "OMIM ID", "MIM number", "omim"),
-         "ensembl": ("Ensembl", "Ensembl ID", "ensembl_id"), "uniprot": ("UniProt", "UniProt ID", "uniprot")}
-URLS = {"entrez": "https://www.ncbi.nlm.nih.gov/gene/{}", "omim": "https://www.omim.org/entry/{}",
-        "ensembl": "https://www.ensembl.org/Homo_sapiens/Gene/Summary?g={}", "uniprot": "https://www.uniprot.org/uniprotkb/{}/entry"}
+GENES = [
+    g
+    for g in gene_table().genes
+    if g.entrez_id and g.ensembl_id and g.uniprot_ids and g.omim_id and "|" not in g.omim_id
+]
+KINDS = {
+    "entrez": ("NCBI Gene ID", "Entrez", "Gene ID", "entrez_id"),
+    "omim": ("OMIM", "OMIM ID", "MIM number", "omim"),
+    "ensembl": ("Ensembl", "Ensembl ID", "ensembl_id"),
+    "uniprot": ("UniProt", "UniProt ID", "uniprot"),
+}
+URLS = {
+    "entrez": "https://www.ncbi.nlm.nih.gov/gene/{}",
+    "omim": "https://www.omim.org/entry/{}",
+    "ensembl": "https://www.ensembl.org/Homo_sapiens/Gene/Summary?g={}",
+    "uniprot": "https://www.uniprot.org/uniprotkb/{}/entry",
+}
 PLACES = ("property", "markdown", "html", "label", "link")
 
 
 def value(gene, kind: str) -> str:
-    return {"entrez": gene.entrez_id, "omim": gene.omim_id, "ensembl": gene.ensembl_id,
-            "uniprot": gene.uniprot_ids[0]}[kind]
+    return {"entrez": gene.entrez_id, "omim": gene.omim_id, "ensembl": gene.ensembl_id, "uniprot": gene.uniprot_ids[0]}[
+        kind
+    ]
 
 
 def page(gene, ids_of, places: list[tuple[str, str, int]]) -> tuple[str, list[int]]:
@@ -55,8 +67,9 @@ def page(gene, ids_of, places: list[tuple[str, str, int]]) -> tuple[str, list[in
     return "\n".join(front + body) + "\n", lines
 
 
-places = st.lists(st.tuples(st.sampled_from(PLACES), st.sampled_from(sorted(KINDS)), st.integers(0, 5)),
-                  min_size=1, max_size=8)
+places = st.lists(
+    st.tuples(st.sampled_from(PLACES), st.sampled_from(sorted(KINDS)), st.integers(0, 5)), min_size=1, max_size=8
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,9 +100,14 @@ def test_the_notes_vaultkit_writes_have_no_fact_findings(gene):
     from vaultkit.vault.obsidian import AppSettings
     from vaultkit.vault.resolve import Resolver
 
-    facts = genenote.GeneFacts(gene=gene, span=span_table().span(gene.symbol), traits=("sPAP", "mPAP"),
-                               consensus_search=(f"about {gene.symbol}", "https://consensus.app/results/?q=x"))
-    text = genenote.update(genenote.skeleton(facts), facts, {}, note=f"Genes/{gene.symbol}.md", resolver=Resolver([]),
-                           app=AppSettings()).text
+    facts = genenote.GeneFacts(
+        gene=gene,
+        span=span_table().span(gene.symbol),
+        traits=("sPAP", "mPAP"),
+        consensus_search=(f"about {gene.symbol}", "https://consensus.app/results/?q=x"),
+    )
+    text = genenote.update(
+        genenote.skeleton(facts), facts, {}, note=f"Genes/{gene.symbol}.md", resolver=Resolver([]), app=AppSettings()
+    ).text
     assert wrong_ids(text, gene) == []
     assert foreign_sections(text, gene) == []

@@ -11,9 +11,11 @@ from tests.conftest import EXAMPLES, FIXTURES, make_gene_vault, snapshot
 from vaultkit.cli import cli
 from vaultkit.vault.linkparse import parse
 
-LIF_SHARE = ("https://consensus.app/papers/lif-paper-smith/0123456789abcdef0123456789abcdef/"
-             "?extracted-answer=LIF+drives+vascular+remodelling.&q=LIF+and+pulmonary+hypertension"
-             "&synthesize=on&copilot=on&lang=en")
+LIF_SHARE = (
+    "https://consensus.app/papers/lif-paper-smith/0123456789abcdef0123456789abcdef/"
+    "?extracted-answer=LIF+drives+vascular+remodelling.&q=LIF+and+pulmonary+hypertension"
+    "&synthesize=on&copilot=on&lang=en"
+)
 
 
 def invoke(*args):
@@ -25,7 +27,9 @@ def test_ingest_places_embeds_and_retires_the_old(tmp_path):
     incoming = tmp_path / "from_r"
     incoming.mkdir()
     new_name = "X0.612345678901234_ENSG00000128342_chr22.30247659.30247698.png"
-    shutil.copy(EXAMPLES / "plot_dump/X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png", incoming / new_name)
+    shutil.copy(
+        EXAMPLES / "plot_dump/X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png", incoming / new_name
+    )
     (incoming / "notes.png").write_bytes(b"not a plot name")
     before = (root / "Genes/LIF.md").read_text()
     result = invoke("ingest", root, incoming, "--trait", "sPAP")
@@ -85,8 +89,11 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
     lif = {**doc, "uid": "3976", "name": "LIF", "summary": "A fetched LIF summary. [provided by RefSeq]"}
     httpserver.expect_request("/esummary.fcgi").respond_with_json({"result": {"uids": ["3976"], "3976": lif}})
     base = httpserver.url_for("/")
-    root = make_gene_vault(tmp_path / "v", user_notes=True,
-                           extra_toml=f'[sources]\nenabled = ["ncbi"]\n[sources.ncbi]\nbase_url = "{base}"\n')
+    root = make_gene_vault(
+        tmp_path / "v",
+        user_notes=True,
+        extra_toml=f'[sources]\nenabled = ["ncbi"]\n[sources.ncbi]\nbase_url = "{base}"\n',
+    )
     (root / "Genes/BMPR2.md").write_text("# Info\n### NCBI Gene Summary for BMPR2 Gene\n\n")
     result = invoke("fetch", root, "LIF", "--source", "ncbi", "--json")
     assert result.exit_code == 0, result.output
@@ -102,7 +109,9 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
     forced = invoke("fetch", root, "LIF", "--source", "ncbi", "--force")
     assert forced.exit_code == 0
     text = (root / "Genes/LIF.md").read_text()
-    assert "- A fetched LIF summary. [provided by RefSeq]" in text and "[](https://www.ncbi.nlm.nih.gov/gene/3976)" in text
+    assert (
+        "- A fetched LIF summary. [provided by RefSeq]" in text and "[](https://www.ncbi.nlm.nih.gov/gene/3976)" in text
+    )
     assert list((root / ".trash/Genes").glob("LIF.md.ncbi*.md"))
     assert not [lk for lk in parse(text).links if lk.target.startswith("provided")]
 
@@ -110,8 +119,11 @@ def test_fetch_writes_into_notes_but_keeps_pasted_text(tmp_path, httpserver):
 def test_failing_source_exits_1_and_overwrites_nothing(tmp_path, httpserver, monkeypatch):
     httpserver.expect_request("/esummary.fcgi").respond_with_data("busy", status=503)
     base = httpserver.url_for("/")
-    root = make_gene_vault(tmp_path / "v", user_notes=True,
-                           extra_toml=f'[sources]\nenabled = ["ncbi"]\ntimeout = 2.0\n[sources.ncbi]\nbase_url = "{base}"\n')
+    root = make_gene_vault(
+        tmp_path / "v",
+        user_notes=True,
+        extra_toml=f'[sources]\nenabled = ["ncbi"]\ntimeout = 2.0\n[sources.ncbi]\nbase_url = "{base}"\n',
+    )
     before = snapshot(root)
     from vaultkit import net
 
@@ -121,4 +133,6 @@ def test_failing_source_exits_1_and_overwrites_nothing(tmp_path, httpserver, mon
     assert slept == [1.0, 2.0, 4.0]
     assert result.exit_code == 1 and "ncbi: failed" in result.stderr
     after = snapshot(root)
-    assert {k: v for k, v in after.items() if k.endswith(".md")} == {k: v for k, v in before.items() if k.endswith(".md")}
+    assert {k: v for k, v in after.items() if k.endswith(".md")} == {
+        k: v for k, v in before.items() if k.endswith(".md")
+    }

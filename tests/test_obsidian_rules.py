@@ -24,7 +24,9 @@ def targets(text: str) -> list[str]:
 
 
 def test_anchor_rule_punctuation_is_stripped_on_both_sides(vault):
-    assert missing(vault, "## What's new?\n", "[[n#Whats new]] [[n#What's new?]] [[n#What-s new]] [[n#What s new]]") == ["#What s new"]
+    assert missing(
+        vault, "## What's new?\n", "[[n#Whats new]] [[n#What's new?]] [[n#What-s new]] [[n#What s new]]"
+    ) == ["#What s new"]
 
 
 def test_anchor_rule_a_heading_inside_a_comment_is_no_heading(vault):
@@ -119,8 +121,17 @@ def test_comment_rule_comments_do_not_hide_links():
 PATHS = ["x.md", "a/x.md", "a/b/y.md", "y.md", "a/pic.png", "pic.png"]
 
 
-@pytest.mark.parametrize(("dest", "want"), [("x.md", "a/x.md"), ("pic.png", "a/pic.png"), ("b/y.md", "a/b/y.md"),
-                                            ("y.md", "y.md"), ("./x.md", "a/x.md"), ("../x.md", "x.md")])
+@pytest.mark.parametrize(
+    ("dest", "want"),
+    [
+        ("x.md", "a/x.md"),
+        ("pic.png", "a/pic.png"),
+        ("b/y.md", "a/b/y.md"),
+        ("y.md", "y.md"),
+        ("./x.md", "a/x.md"),
+        ("../x.md", "x.md"),
+    ],
+)
 def test_markdown_rule_relative_to_the_note_first(dest, want):
     (link,) = parse(f"[t]({dest})").links
     assert Resolver(PATHS).resolve_link(link, "a/src.md").path == want

@@ -16,13 +16,16 @@ LIF = Region("chr22", 30247659, 30247698, "ENSG00000128342")
 
 def test_users_real_names():
     assert format_plot_name("legacy", LIF, r=0.567330246986036, trait="sPAP", symbol="LIF") == (
-        "X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png")
+        "X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png"
+    )
     usp = parse_plot_name("X-0.709812235903985_ENSG00000136014_chr12.95551956.95552145.png")
     assert usp.r == -0.709812235903985 and usp.region == Region("chr12", 95551956, 95552145, "ENSG00000136014")
 
 
-@pytest.mark.parametrize(("name", "r"), [("X.0.5", -0.5), ("X1.2e.05", 1.2e-05), ("X.1.2e.05", -1.2e-05),
-                                         ("X1", 1.0), ("X-1", -1.0), ("X0", 0.0)])
+@pytest.mark.parametrize(
+    ("name", "r"),
+    [("X.0.5", -0.5), ("X1.2e.05", 1.2e-05), ("X.1.2e.05", -1.2e-05), ("X1", 1.0), ("X-1", -1.0), ("X0", 0.0)],
+)
 def test_make_names_forms(name, r):
     parsed = parse_plot_name(f"{name}_ENSG00000128342.4_chr22.30247659.30247698.png")
     assert parsed.r == r and parsed.region == LIF
@@ -69,8 +72,12 @@ def test_copy_suffixes_and_an_upper_case_extension_name_the_same_plot():
     from vaultkit.genome.plotnames import parse_plot_name
 
     base = parse_plot_name("X0.5_ENSG00000128342_chr1.10.20.png")
-    for name in ("X0.5_ENSG00000128342_chr1.10.20 1.png", "X0.5_ENSG00000128342_chr1.10.20 (1).png",
-                 "X0.5_ENSG00000128342_chr1.10.20 12.png", "X0.5_ENSG00000128342_chr1.10.20.PNG"):
+    for name in (
+        "X0.5_ENSG00000128342_chr1.10.20 1.png",
+        "X0.5_ENSG00000128342_chr1.10.20 (1).png",
+        "X0.5_ENSG00000128342_chr1.10.20 12.png",
+        "X0.5_ENSG00000128342_chr1.10.20.PNG",
+    ):
         assert parse_plot_name(name) == base, name
     assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 .png") is None
     assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 copy.png") is None

@@ -19,8 +19,18 @@ def data(**kw):
     x = rng.normal(10, 2, 24)
     y = 30 + 4 * x + rng.normal(0, 4, 24)
     conds = tuple(["healthy", "pah", "ph-lung", "cteph"] * 6)
-    base = {"x": x, "y": y, "conditions": conds, "title": "LIF · chr22:30,247,659-30,247,698 (GRCh38)",
-            "xlabel": "ATAC-seq signal", "ylabel": "sPAP (mmHg)", "r": 0.8123, "p": 1.5e-6, "q": 2.5e-4, "n": 24}
+    base = {
+        "x": x,
+        "y": y,
+        "conditions": conds,
+        "title": "LIF · chr22:30,247,659-30,247,698 (GRCh38)",
+        "xlabel": "ATAC-seq signal",
+        "ylabel": "sPAP (mmHg)",
+        "r": 0.8123,
+        "p": 1.5e-6,
+        "q": 2.5e-4,
+        "n": 24,
+    }
     return PlotData(**{**base, **kw})
 
 
@@ -37,7 +47,9 @@ def test_structure_labels_annotation_legend():
     colours = [c.get_facecolor()[0][:3] for c in ax.collections[:4]]
     from matplotlib.colors import to_rgb
 
-    assert [tuple(round(v, 3) for v in c) for c in colours] == [tuple(round(v, 3) for v in to_rgb(h)) for h in OKABE_ITO[:4]]
+    assert [tuple(round(v, 3) for v in c) for c in colours] == [
+        tuple(round(v, 3) for v in to_rgb(h)) for h in OKABE_ITO[:4]
+    ]
     # One black all-sample line plus one line per condition.
     assert len(ax.lines) == 5 and ax.lines[-1].get_color() == "black"
 
@@ -97,8 +109,9 @@ def test_panel_beside_the_scatter_same_colours_markers_and_order():
     assert panel_ax.get_ylim() == scatter_ax.get_xlim()
     points = panel_ax.collections
     assert len(points) == 4 and len(panel_ax.patches) == 4  # points and a box per condition
-    for i, (cond, pts, twin) in enumerate(zip(["healthy", "pah", "ph-lung", "cteph"], points, scatter_ax.collections,
-                                              strict=False)):
+    for i, (cond, pts, twin) in enumerate(
+        zip(["healthy", "pah", "ph-lung", "cteph"], points, scatter_ax.collections, strict=False)
+    ):
         assert np.allclose(pts.get_facecolor()[0], twin.get_facecolor()[0])
         assert np.allclose(pts.get_paths()[0].vertices, twin.get_paths()[0].vertices)  # same marker
         mine = np.array([c == cond for c in d.conditions])
@@ -152,7 +165,9 @@ def test_a_condition_keeps_its_colour_when_another_is_hidden():
 def test_the_box_names_the_method_and_the_covariates():
     assert stats_text(data()) == "Pearson r = 0.812\np = 1.5e-06\nq = 2.5e-04\nn = 24"
     partial = data(method="spearman", covariates=("age", "gender"))
-    assert stats_text(partial) == "Spearman ρ = 0.812\npartial, adjusted for age, gender\np = 1.5e-06\nq = 2.5e-04\nn = 24"
+    assert (
+        stats_text(partial) == "Spearman ρ = 0.812\npartial, adjusted for age, gender\np = 1.5e-06\nq = 2.5e-04\nn = 24"
+    )
     (ax,) = scatter(partial).axes
     drawn = ax.texts[0].get_text()
     assert drawn.startswith("Spearman ρ = 0.812\npartial, adjusted for") and "age, gender" in drawn
@@ -161,16 +176,25 @@ def test_the_box_names_the_method_and_the_covariates():
 
 def test_fingerprint_follows_what_is_drawn():
     base = plotting.fingerprint(data())
-    changed = [data(plot_conditions=("healthy", "pah", "ph-lung")), data(condition_panel=True),
-               data(covariates=("age",)), data(covariates=("age", "gender")), data(method="spearman")]
+    changed = [
+        data(plot_conditions=("healthy", "pah", "ph-lung")),
+        data(condition_panel=True),
+        data(covariates=("age",)),
+        data(covariates=("age", "gender")),
+        data(method="spearman"),
+    ]
     prints = [plotting.fingerprint(d) for d in changed]
     assert base not in prints and len(set(prints)) == len(prints)
     assert plotting.fingerprint(data()) == base
 
 
 def test_same_data_same_bytes_with_panel_and_hidden_conditions():
-    d = data(plot_conditions=("healthy", "pah", "ph-lung"), condition_panel=True, method="spearman",
-             covariates=("age", "gender"))
+    d = data(
+        plot_conditions=("healthy", "pah", "ph-lung"),
+        condition_panel=True,
+        method="spearman",
+        covariates=("age", "gender"),
+    )
     a = png_bytes(scatter(d), {"vaultkit:trait": "sPAP"})
     b = png_bytes(scatter(d), {"vaultkit:trait": "sPAP"})
     assert a == b
@@ -178,21 +202,47 @@ def test_same_data_same_bytes_with_panel_and_hidden_conditions():
 
 
 def _cohort():
-    pheno = pd.DataFrame({"sPAP": [30.0, 42.0, 55.0, 61.0, 38.0, 70.0], "age": [50, 61, np.nan, 45, 70, 66],
-                          "condition": ["healthy", "pah", "pah", "cteph", "healthy", "pah"]})
+    pheno = pd.DataFrame(
+        {
+            "sPAP": [30.0, 42.0, 55.0, 61.0, 38.0, 70.0],
+            "age": [50, 61, np.nan, 45, 70, 66],
+            "condition": ["healthy", "pah", "pah", "cteph", "healthy", "pah"],
+        }
+    )
     regions = pd.DataFrame({"gene_id": ["ENSG00000128342"], "chrom": ["chr22"], "start": [30247659], "end": [30247698]})
     values = np.array([[1.0, 2.0, 3.0, 4.0, 1.5, 3.5]])
-    selected = pd.DataFrame({"gene_id": ["ENSG00000128342"], "chrom": ["chr22"], "start": [30247659],
-                             "end": [30247698], "trait": ["sPAP"], "n": [5], "r": [0.9], "p": [0.01], "q": [0.02],
-                             "method": ["spearman"]})
+    selected = pd.DataFrame(
+        {
+            "gene_id": ["ENSG00000128342"],
+            "chrom": ["chr22"],
+            "start": [30247659],
+            "end": [30247698],
+            "trait": ["sPAP"],
+            "n": [5],
+            "r": [0.9],
+            "p": [0.01],
+            "q": [0.02],
+            "method": ["spearman"],
+        }
+    )
     return selected, Cohort(regions, values, pheno, [f"S{i}" for i in range(6)])
 
 
 def _jobs(tmp_path, **kw):
     selected, cohort = _cohort()
-    return plotting.build_jobs(selected, cohort, vault=tmp_path, folder="plots", template="legacy", build="GRCh38",
-                               feature_label="ATAC-seq signal", units={}, condition_column="condition",
-                               symbols={"ENSG00000128342": "LIF"}, **kw)
+    return plotting.build_jobs(
+        selected,
+        cohort,
+        vault=tmp_path,
+        folder="plots",
+        template="legacy",
+        build="GRCh38",
+        feature_label="ATAC-seq signal",
+        units={},
+        condition_column="condition",
+        symbols={"ENSG00000128342": "LIF"},
+        **kw,
+    )
 
 
 def test_build_jobs_passes_plot_settings_and_keeps_old_calls(tmp_path):
@@ -215,21 +265,45 @@ def test_build_jobs_rejects_an_unknown_plot_condition(tmp_path):
 def _vault(tmp_path, extra=""):
     rng = np.random.default_rng(9)
     n = 20
-    pheno = pd.DataFrame({"sample": [f"S{i}" for i in range(n)], "sPAP": rng.normal(45, 12, n),
-                          "condition": (["healthy", "pah"] * n)[:n]})
+    pheno = pd.DataFrame(
+        {
+            "sample": [f"S{i}" for i in range(n)],
+            "sPAP": rng.normal(45, 12, n),
+            "condition": (["healthy", "pah"] * n)[:n],
+        }
+    )
     pheno["mPAP"] = 0.61 * pheno["sPAP"] + 2 + rng.normal(0, 3, n)
     z = (pheno["sPAP"] - pheno["sPAP"].mean()).to_numpy()
     feats = pd.DataFrame(rng.normal(size=(3, n)) + np.outer([0.2, -0.2, 0.0], z), columns=pheno["sample"])
-    feats.insert(0, "region", ["ENSG00000128342_chr22.30247659.30247698", "ENSG00000204217_chr2.202376000.202376100",
-                               "ENSG00000136997_chr8.127737154.127737343"])
+    feats.insert(
+        0,
+        "region",
+        [
+            "ENSG00000128342_chr22.30247659.30247698",
+            "ENSG00000204217_chr2.202376000.202376100",
+            "ENSG00000136997_chr8.127737154.127737343",
+        ],
+    )
     root = tmp_path / "v"
     (root / "data").mkdir(parents=True)
     feats.to_csv(root / "data/features.tsv", sep="\t", index=False)
     pheno.to_csv(root / "data/phenotypes.tsv", sep="\t", index=False)
     (root / "vaultkit.toml").write_text('attachments_dir = "plots"\n' + extra)
     runner = CliRunner()
-    res = runner.invoke(cli, ["associate", "--features", str(root / "data/features.tsv"), "--phenotypes",
-                              str(root / "data/phenotypes.tsv"), "--traits", "sPAP,mPAP", "--out", str(tmp_path / "r.tsv")])
+    res = runner.invoke(
+        cli,
+        [
+            "associate",
+            "--features",
+            str(root / "data/features.tsv"),
+            "--phenotypes",
+            str(root / "data/phenotypes.tsv"),
+            "--traits",
+            "sPAP,mPAP",
+            "--out",
+            str(tmp_path / "r.tsv"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     return root, tmp_path / "r.tsv"
 

@@ -25,12 +25,21 @@ REGION = Region("chr22", 30247659, 30247698, LIF.ensembl_id)
 
 
 def facts(r: float, summary: str) -> genenote.GeneFacts:
-    plots = {t: [genenote.PlotRef(t, REGION, f"plots/X{r + i / 10:.15g}_{LIF.ensembl_id}_chr22.30247659.30247698.png")]
-             for i, t in enumerate(("sPAP", "mPAP"))}
+    plots = {
+        t: [genenote.PlotRef(t, REGION, f"plots/X{r + i / 10:.15g}_{LIF.ensembl_id}_chr22.30247659.30247698.png")]
+        for i, t in enumerate(("sPAP", "mPAP"))
+    }
     stats = {t: genenote.TraitStats(r, 1e-4, 1e-3, 30) for t in ("sPAP", "mPAP")}
     ncbi = genenote.Summary(summary, "https://www.ncbi.nlm.nih.gov/gene/3976")
-    return genenote.GeneFacts(gene=LIF, span=span_table().span("LIF"), traits=("sPAP", "mPAP"), plots=plots,
-                              stats=stats, ncbi=ncbi, consensus_search=("about LIF", "https://consensus.app/results/?q=x"))
+    return genenote.GeneFacts(
+        gene=LIF,
+        span=span_table().span("LIF"),
+        traits=("sPAP", "mPAP"),
+        plots=plots,
+        stats=stats,
+        ncbi=ncbi,
+        consensus_search=("about LIF", "https://consensus.app/results/?q=x"),
+    )
 
 
 def run(text: str, f: genenote.GeneFacts, state: dict) -> genenote.NoteUpdate:
@@ -40,7 +49,11 @@ def run(text: str, f: genenote.GeneFacts, state: dict) -> genenote.NoteUpdate:
 
 # User lines: anything on one line that is not a heading (a heading of theirs would be a section of theirs).
 user_line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).map(
-    lambda s: "u: " + s.replace("\r", " ").replace("\n", " ").replace("\x85", " ").replace("\u2028", " ").replace("\u2029", " "))
+    lambda s: (
+        "u: "
+        + s.replace("\r", " ").replace("\n", " ").replace("\x85", " ").replace("\u2028", " ").replace("\u2029", " ")
+    )
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -105,10 +118,19 @@ def test_sigkill_at_random_moments_leaves_notes_whole_and_the_next_run_finishes(
 def test_two_refreshes_at_once_the_second_says_locked(tmp_path):
     root = make_gene_vault(tmp_path / "v")
     write_cohort(root / "data")
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from vaultkit.vault.write import vault_lock\n"
-        "with vault_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)"), str(root)],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from vaultkit.vault.write import vault_lock\n"
+                "with vault_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)"
+            ),
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         before = snapshot(root)

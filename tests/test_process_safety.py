@@ -81,8 +81,11 @@ def test_killed_refresh_leaves_no_worker_and_no_lock(tmp_path):
 
 
 def _everything(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".vaultkit" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".vaultkit" not in p.relative_to(root).parts
+    }
 
 
 def _refuse(code: int, text: str):
@@ -92,8 +95,14 @@ def _refuse(code: int, text: str):
     return fail
 
 
-@pytest.mark.parametrize(("code", "cause"), [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied"),
-                                             (errno.EROFS, "the file system is read-only")])
+@pytest.mark.parametrize(
+    ("code", "cause"),
+    [
+        (errno.ENOSPC, "the disk is full"),
+        (errno.EACCES, "permission denied"),
+        (errno.EROFS, "the file system is read-only"),
+    ],
+)
 def test_a_refused_rename_is_one_clear_line_and_changes_nothing(tmp_path, monkeypatch, code, cause):
     root = make_gene_vault(tmp_path / "v", user_notes=True)
     before = _everything(root)

@@ -57,8 +57,16 @@ def test_every_phase_of_a_refresh_reports_its_progress(tmp_path):
     rec = Recorder()
     refresh(load_settings(root), offline=True, progress=rec)
     labels = [label for label, _ in rec.phases]
-    for phase in ("reading features.tsv", "associating", "recomputing", "drawing plots", "asking NCBI Gene",
-                  "asking Europe PMC", "reading notes", "writing gene notes"):
+    for phase in (
+        "reading features.tsv",
+        "associating",
+        "recomputing",
+        "drawing plots",
+        "asking NCBI Gene",
+        "asking Europe PMC",
+        "reading notes",
+        "writing gene notes",
+    ):
         assert any(label.startswith(phase) for label in labels), (phase, labels)
     for label, total in rec.phases:
         if total:

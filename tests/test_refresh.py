@@ -31,19 +31,49 @@ def test_new_notes_in_the_users_format(tmp_path):
     result = refresh(root, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert sorted(report["notes"]["created"]) == ["Genes/BMPR2.md", "Genes/IFITM3.md", "Genes/IL31RA.md",
-                                                  "Genes/LIF.md", "Genes/MYC.md", "Genes/USP44.md"]
+    assert sorted(report["notes"]["created"]) == [
+        "Genes/BMPR2.md",
+        "Genes/IFITM3.md",
+        "Genes/IL31RA.md",
+        "Genes/LIF.md",
+        "Genes/MYC.md",
+        "Genes/USP44.md",
+    ]
     assert len(report["plots"]["drawn"]) == 12
     text = (root / "Genes/LIF.md").read_text()
     props = frontmatter_of(text)
-    for key in ["symbol", "name", "aliases", "hgnc_id", "entrez_id", "ensembl_id", "uniprot", "omim", "location",
-                "chrom", "start", "end", "strand", "assembly", "tags", "r_sPAP", "p_sPAP", "q_sPAP", "n_sPAP",
-                "r_mPAP", "q_mPAP"]:
+    for key in [
+        "symbol",
+        "name",
+        "aliases",
+        "hgnc_id",
+        "entrez_id",
+        "ensembl_id",
+        "uniprot",
+        "omim",
+        "location",
+        "chrom",
+        "start",
+        "end",
+        "strand",
+        "assembly",
+        "tags",
+        "r_sPAP",
+        "p_sPAP",
+        "q_sPAP",
+        "n_sPAP",
+        "r_mPAP",
+        "q_mPAP",
+    ]:
         assert key in props, key
     assert props["symbol"] == "LIF" and props["tags"] == ["gene"] and props["n_sPAP"] == 24
     body = text.split("---\n", 2)[2]
     assert body.startswith("# Plots\n## sPAP\n![[X0.")
-    assert "\n# Info\n" in body and "### GeneCards Summary for LIF Gene\n[GeneCards: LIF](https://www.genecards.org/cgi-bin/carddisp.pl?gene=LIF)" in body
+    assert (
+        "\n# Info\n" in body
+        and "### GeneCards Summary for LIF Gene\n[GeneCards: LIF](https://www.genecards.org/cgi-bin/carddisp.pl?gene=LIF)"
+        in body
+    )
     embeds = [lk.target for lk in parse(text).links if lk.embed]
     assert len(embeds) == 2 and all((root / "plots" / e).exists() for e in embeds)
     assert (root / "Genes.base").exists() and "r_sPAP" in (root / "Genes.base").read_text()
@@ -83,7 +113,9 @@ def test_users_real_notes_are_adopted(tmp_path):
     lif = (root / "Genes/LIF.md").read_text()
     # The embeds were rewritten in place to the new plots; the old images went to the trash.
     assert "![[X0.567330246986036" not in lif and lif.count("![[X") == 2
-    assert sorted(report["plots"]["retired"]) == sorted(f"plot_dump/{p.name}" for p in (EXAMPLES / "plot_dump").iterdir())
+    assert sorted(report["plots"]["retired"]) == sorted(
+        f"plot_dump/{p.name}" for p in (EXAMPLES / "plot_dump").iterdir()
+    )
     assert (root / ".trash/plot_dump").is_dir() and not list((root / "plot_dump").iterdir())
     # The pasted NCBI summary is kept, not replaced.
     assert report["conflicts"] == [] and result.exit_code == 0  # (the report's conflicts are {path, message})

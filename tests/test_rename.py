@@ -25,16 +25,18 @@ def read(root, rel):
 
 
 def test_rename_keeps_every_form(vault):
-    root = vault({
-        "Genes/LIF.md": "# Top\n",
-        "a.md": (
-            "[[LIF]] [[LIF|shown]] [[LIF#Top]] [[LIF.md]] [[Genes/LIF]] [[lif]]\n"
-            "![[LIF]] [t](Genes/LIF.md) [u](<Genes/LIF.md>)\n`[[LIF]]`\n"
-            "| x |\n|---|\n| [[LIF\\|alias]] |\n%% [[LIF]] %%\n"
-        ),
-        "b.md": '---\nrelated: "[[LIF]]"\ntags: [x]\n---\n[[Other]]\n',
-        "Other.md": "",
-    })
+    root = vault(
+        {
+            "Genes/LIF.md": "# Top\n",
+            "a.md": (
+                "[[LIF]] [[LIF|shown]] [[LIF#Top]] [[LIF.md]] [[Genes/LIF]] [[lif]]\n"
+                "![[LIF]] [t](Genes/LIF.md) [u](<Genes/LIF.md>)\n`[[LIF]]`\n"
+                "| x |\n|---|\n| [[LIF\\|alias]] |\n%% [[LIF]] %%\n"
+            ),
+            "b.md": '---\nrelated: "[[LIF]]"\ntags: [x]\n---\n[[Other]]\n',
+            "Other.md": "",
+        }
+    )
     result = rename(root, "Genes/LIF.md", "Genes/Cytokines/LIF factor.md")
     assert result.exit_code == 0, result.output
     assert read(root, "a.md") == (
@@ -68,11 +70,14 @@ def test_moved_note_relative_links_are_recomputed(vault):
 
 
 def test_folder_rename_and_canvas(vault):
-    root = vault({
-        "plots/p.png": b"png", "plots/q.png": b"png",
-        "n.md": "![[plots/p.png]] ![[q.png|300]]\n",
-        "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "plots/p.png", "x": 0}]}, indent=1),
-    })
+    root = vault(
+        {
+            "plots/p.png": b"png",
+            "plots/q.png": b"png",
+            "n.md": "![[plots/p.png]] ![[q.png|300]]\n",
+            "c.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "plots/p.png", "x": 0}]}, indent=1),
+        }
+    )
     assert rename(root, "plots", "img/plots").exit_code == 0
     # [[plots/p.png]] still reaches img/plots/p.png (paths match by their end): it stays as written.
     assert read(root, "n.md") == "![[plots/p.png]] ![[q.png|300]]\n"
@@ -94,8 +99,13 @@ def test_dry_run_prints_a_diff_and_writes_nothing(vault):
 def test_bad_renames_exit_2_and_write_nothing(vault):
     root = vault({"a.md": "[[b]]", "b.md": "", "c.md": ""})
     before = snapshot(root)
-    for old, new in [("nope.md", "x.md"), ("b.md", "c.md"), ("b.md", "bad:name.md"), ("b.md", "../../out.md"),
-                     ("b.md", 'q"uote.md')]:
+    for old, new in [
+        ("nope.md", "x.md"),
+        ("b.md", "c.md"),
+        ("b.md", "bad:name.md"),
+        ("b.md", "../../out.md"),
+        ("b.md", 'q"uote.md'),
+    ]:
         result = rename(root, old, new)
         assert result.exit_code == 2, (old, new, result.output)
         assert "error:" in result.output
@@ -130,7 +140,9 @@ def vaults(draw):
         chunks = []
         for _ in range(draw(st.integers(0, 5))):
             t = draw(st.sampled_from(paths))[:-3]
-            form = draw(st.sampled_from(["[[{b}]]", "[[{p}|x]]", "![[{b}#H]]", "[l]({e})", "`[[{b}]]`", "%% [[{b}]] %%"]))
+            form = draw(
+                st.sampled_from(["[[{b}]]", "[[{p}|x]]", "![[{b}#H]]", "[l]({e})", "`[[{b}]]`", "%% [[{b}]] %%"])
+            )
             chunks.append(form.format(b=t.rsplit("/", 1)[-1], p=t, e=t.replace(" ", "%20") + ".md"))
             chunks.append(draw(st.sampled_from([" ", "\n", " text ", "\n\n# H\n"])))
         files[p] = "".join(chunks)
@@ -188,14 +200,20 @@ def test_author_spelling_kept_when_the_link_still_reads_the_same(vault):
 
 
 def test_rename_keeps_the_authors_case_when_the_link_still_resolves(vault):
-    root = vault({"Plugins/Command palette.md": "# Use it\n",
-                  "a.md": "[[command palette]] [[command palette#use it|cp]] [[plugins/command palette]] "
-                          "[x](Plugins/command%20palette.md)\n"})
+    root = vault(
+        {
+            "Plugins/Command palette.md": "# Use it\n",
+            "a.md": "[[command palette]] [[command palette#use it|cp]] [[plugins/command palette]] "
+            "[x](Plugins/command%20palette.md)\n",
+        }
+    )
     assert rename(root, "Plugins", "Core plugins").exit_code == 0
     # Bare names still resolve: untouched. Paths lose their folder: only the folder part changes,
     # the author's "command palette" stays lower case.
-    assert read(root, "a.md") == ("[[command palette]] [[command palette#use it|cp]] [[Core plugins/command palette]] "
-                                  "[x](Core%20plugins/command%20palette.md)\n")
+    assert read(root, "a.md") == (
+        "[[command palette]] [[command palette#use it|cp]] [[Core plugins/command palette]] "
+        "[x](Core%20plugins/command%20palette.md)\n"
+    )
 
 
 def test_rename_changes_only_the_path_part_keeping_alias_anchor_and_style(vault):

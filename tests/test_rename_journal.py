@@ -33,8 +33,20 @@ def check(root):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("target", [".trash/G0.md", ".obsidian/G0.md", "Genes/.hidden/G0.md", "Genes/G#0.md",
-                                    "Genes/G[0].md", "Genes/G^0.md", "Genes/50%%.md", "Genes/a|b.md", "../G0.md"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        ".trash/G0.md",
+        ".obsidian/G0.md",
+        "Genes/.hidden/G0.md",
+        "Genes/G#0.md",
+        "Genes/G[0].md",
+        "Genes/G^0.md",
+        "Genes/50%%.md",
+        "Genes/a|b.md",
+        "../G0.md",
+    ],
+)
 def test_names_obsidian_cannot_link_to_are_refused_and_nothing_moves(tmp_path, target):
     root = a_vault(tmp_path / "v")
     before = snapshot(root)
@@ -64,8 +76,12 @@ def test_a_crash_between_rewriting_and_moving_is_completed_by_the_next_command(t
 
     monkeypatch.setattr(vrename.os, "rename", crash)
     with pytest.raises(KeyboardInterrupt):
-        vrename.apply_rename(root, vrename.plan_rename(__import__("vaultkit.vault.index", fromlist=["build"])
-                                                       .build(root), "Genes", "Cytokines"))
+        vrename.apply_rename(
+            root,
+            vrename.plan_rename(
+                __import__("vaultkit.vault.index", fromlist=["build"]).build(root), "Genes", "Cytokines"
+            ),
+        )
     assert (root / STATE_DIR / vrename.JOURNAL).exists()
     monkeypatch.setattr(vrename.os, "rename", real)
     report = check(root)  # any command finishes it first
@@ -80,8 +96,11 @@ def test_sigkill_at_random_moments_never_leaves_a_half_renamed_vault(tmp_path):
     rng = random.Random(3)
     for trial in range(8):
         root = a_vault(tmp_path / f"v{trial}", notes=120)
-        proc = subprocess.Popen([sys.executable, "-m", "vaultkit.cli_main", "links", "rename", str(root), "Genes",
-                                 "Cytokines"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vaultkit.cli_main", "links", "rename", str(root), "Genes", "Cytokines"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, 1.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -95,12 +114,16 @@ def test_sigkill_at_random_moments_never_leaves_a_half_renamed_vault(tmp_path):
 
 def test_notes_dir_follows_a_renamed_notes_folder(tmp_path):
     root = a_vault(tmp_path / "v")
-    (root / "vaultkit.toml").write_text('# my settings\nnotes_dir = "Genes"  # where notes live\n'
-                                        'attachments_dir = "Genes/plots"\n[data]\ntraits = ["sPAP"]\n')
+    (root / "vaultkit.toml").write_text(
+        '# my settings\nnotes_dir = "Genes"  # where notes live\n'
+        'attachments_dir = "Genes/plots"\n[data]\ntraits = ["sPAP"]\n'
+    )
     result = CliRunner().invoke(cli, ["links", "rename", str(root), "Genes", "Gene notes"])
     assert result.exit_code == 0, result.output
-    assert (root / "vaultkit.toml").read_text() == ('# my settings\nnotes_dir = "Gene notes"  # where notes live\n'
-                                                    'attachments_dir = "Gene notes/plots"\n[data]\ntraits = ["sPAP"]\n')
+    assert (root / "vaultkit.toml").read_text() == (
+        '# my settings\nnotes_dir = "Gene notes"  # where notes live\n'
+        'attachments_dir = "Gene notes/plots"\n[data]\ntraits = ["sPAP"]\n'
+    )
 
 
 def test_a_folder_renamed_into_a_folder_that_exists_moves_file_by_file(tmp_path):
@@ -120,8 +143,12 @@ def test_a_journal_naming_a_note_deleted_since_still_completes(tmp_path, monkeyp
     real = os.rename
     monkeypatch.setattr(vrename.os, "rename", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
-        vrename.apply_rename(root, vrename.plan_rename(__import__("vaultkit.vault.index", fromlist=["build"])
-                                                       .build(root), "Genes", "Cytokines"))
+        vrename.apply_rename(
+            root,
+            vrename.plan_rename(
+                __import__("vaultkit.vault.index", fromlist=["build"]).build(root), "Genes", "Cytokines"
+            ),
+        )
     monkeypatch.setattr(vrename.os, "rename", real)
     (root / "links/n1.md").unlink()  # the user deletes a note the journal names
     assert check(root)["broken"] == []
@@ -140,8 +167,11 @@ def test_case_only_renames_on_a_case_insensitive_file_system(tmp_path, monkeypat
         if real_exists(self):
             return True
         parent = self.parent
-        return real_exists(parent) and parent.is_dir() and \
-            any(n.casefold() == self.name.casefold() for n in os.listdir(parent))
+        return (
+            real_exists(parent)
+            and parent.is_dir()
+            and any(n.casefold() == self.name.casefold() for n in os.listdir(parent))
+        )
 
     def rename(src, dst):
         src, dst = Path(src), Path(dst)

@@ -44,9 +44,14 @@ def exact_digits(x: list[float], y: list[float]) -> str:
     from decimal import Decimal, getcontext
 
     getcontext().prec = 60
-    r = Decimal(sxy.numerator) / Decimal(sxy.denominator) / (
-        (Decimal(sxx.numerator) / Decimal(sxx.denominator)).sqrt()
-        * (Decimal(syy.numerator) / Decimal(syy.denominator)).sqrt())
+    r = (
+        Decimal(sxy.numerator)
+        / Decimal(sxy.denominator)
+        / (
+            (Decimal(sxx.numerator) / Decimal(sxx.denominator)).sqrt()
+            * (Decimal(syy.numerator) / Decimal(syy.denominator)).sqrt()
+        )
+    )
     return format_r(float(r))
 
 
@@ -66,15 +71,21 @@ def test_summation_order_shows_in_naive_digits_but_not_in_ours():
     rng = np.random.default_rng(0)
     for _ in range(20):
         perm = rng.permutation(len(OFFSET_X))
-        assert exact.correlation(np.array(OFFSET_X)[perm], np.array(OFFSET_Y)[perm])[0] == exact.correlation(
-            np.array(OFFSET_X), np.array(OFFSET_Y))[0]
+        assert (
+            exact.correlation(np.array(OFFSET_X)[perm], np.array(OFFSET_Y)[perm])[0]
+            == exact.correlation(np.array(OFFSET_X), np.array(OFFSET_Y))[0]
+        )
 
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
-@given(st.lists(st.tuples(finite, finite, finite), min_size=5, max_size=40), st.randoms(use_true_random=False),
-       st.sampled_from(["pearson", "spearman"]), st.booleans())
+@given(
+    st.lists(st.tuples(finite, finite, finite), min_size=5, max_size=40),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["pearson", "spearman"]),
+    st.booleans(),
+)
 def test_same_bits_in_any_sample_order(rows, rnd, method, with_covariate):
     x, y, c = (np.array(col) for col in zip(*rows, strict=True))
     cov = c[:, None] if with_covariate else None
@@ -83,7 +94,8 @@ def test_same_bits_in_any_sample_order(rows, rnd, method, with_covariate):
     rnd.shuffle(order)
     again = exact.correlation(x[order], y[order], method=method, covariates=None if cov is None else cov[order])
     assert (first[1:], format_r(first[0])) == (again[1:], format_r(again[0])) or (
-        math.isnan(first[0]) and math.isnan(again[0]))
+        math.isnan(first[0]) and math.isnan(again[0])
+    )
 
 
 def test_exact_agrees_with_the_scan_and_scipy():
@@ -116,9 +128,18 @@ def test_constant_or_short_rows_have_no_r():
 
 
 def _data(**changes):
-    base = {"x": np.array([1.0, 2.0, 3.5]), "y": np.array([2.0, 1.0, 4.0]), "conditions": ("pah", "pah", "healthy"),
-            "title": "LIF · chr22:1-2 (GRCh38)", "xlabel": "signal", "ylabel": "sPAP (mmHg)",
-            "r": 0.56733024698603, "p": 0.0123456789, "q": 0.04321, "n": 3}
+    base = {
+        "x": np.array([1.0, 2.0, 3.5]),
+        "y": np.array([2.0, 1.0, 4.0]),
+        "conditions": ("pah", "pah", "healthy"),
+        "title": "LIF · chr22:1-2 (GRCh38)",
+        "xlabel": "signal",
+        "ylabel": "sPAP (mmHg)",
+        "r": 0.56733024698603,
+        "p": 0.0123456789,
+        "q": 0.04321,
+        "n": 3,
+    }
     base.update(changes)
     return PlotData(**base)
 

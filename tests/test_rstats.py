@@ -233,6 +233,7 @@ def test_spearman_many_is_fast():
 
 # Properties. rho attainable without ties: 1 - 6 S / (n^3 - n) for an even S.
 
+
 @st.composite
 def _attainable(draw: st.DrawFn) -> tuple[float, int]:
     n = draw(st.integers(3, 1400))
@@ -293,7 +294,7 @@ PARTIAL = _rows("partial.tsv")
 
 def test_partial_p_from_r_and_df_is_rs():
     p = rstats.cor_p(np.array([_num(r["r"]) for r in PARTIAL]), np.array([float(r["df"]) for r in PARTIAL]))
-    _assert_like_r(p, np.array([_num(r["p"]) for r in PARTIAL]), [f'{r["case"]}/{r["method"]}' for r in PARTIAL])
+    _assert_like_r(p, np.array([_num(r["p"]) for r in PARTIAL]), [f"{r['case']}/{r['method']}" for r in PARTIAL])
 
 
 def test_partial_r_from_residuals_is_rs():
@@ -319,6 +320,7 @@ def test_partial_r_from_residuals_is_rs():
 
 
 # ---------------------------------------------------- p.adjust / qvalue ----
+
 
 def _vectors() -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = defaultdict(list)

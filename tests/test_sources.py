@@ -21,11 +21,34 @@ from vaultkit.vault.linkparse import parse
 TPM4 = json.loads((FIXTURES / "eutils/esummary_gene_7171_TPM4.json").read_text())
 FGFR2 = json.loads((FIXTURES / "uniprot/P21802_FGFR2_HUMAN.json").read_text())
 # No verbatim Europe PMC answer exists in the fixtures; this one has the documented shape of /search?format=json.
-EPMC = {"version": "6.9", "hitCount": 2, "request": {"queryString": "TPM4"}, "resultList": {"result": [
-    {"id": "123", "source": "MED", "pmid": "123", "doi": "10.1000/x1", "title": "TPM4 in <i>vascular</i> remodelling.",
-     "authorString": "Smith J, Doe A.", "journalTitle": "Pulm Circ", "pubYear": "2021"},
-    {"id": "456", "source": "MED", "pmid": "456", "title": "Second [[paper]]", "authorString": "Roe B.",
-     "journalTitle": "Eur Respir J", "pubYear": "2019"}]}}
+EPMC = {
+    "version": "6.9",
+    "hitCount": 2,
+    "request": {"queryString": "TPM4"},
+    "resultList": {
+        "result": [
+            {
+                "id": "123",
+                "source": "MED",
+                "pmid": "123",
+                "doi": "10.1000/x1",
+                "title": "TPM4 in <i>vascular</i> remodelling.",
+                "authorString": "Smith J, Doe A.",
+                "journalTitle": "Pulm Circ",
+                "pubYear": "2021",
+            },
+            {
+                "id": "456",
+                "source": "MED",
+                "pmid": "456",
+                "title": "Second [[paper]]",
+                "authorString": "Roe B.",
+                "journalTitle": "Eur Respir J",
+                "pubYear": "2019",
+            },
+        ]
+    },
+}
 
 
 class FakeClock:
@@ -38,15 +61,25 @@ class FakeClock:
 
 def settings(tmp_path: Path, server, **kw) -> Settings:
     base = server.url_for("/")
-    src = SourceSettings(ncbi_base_url=base + "eutils/", uniprot_base_url=base + "uniprot/",
-                         europepmc_base_url=base + "epmc/", timeout=2.0, **kw)
+    src = SourceSettings(
+        ncbi_base_url=base + "eutils/",
+        uniprot_base_url=base + "uniprot/",
+        europepmc_base_url=base + "epmc/",
+        timeout=2.0,
+        **kw,
+    )
     return Settings(vault=tmp_path, sources=src)
 
 
 def client(tmp_path, clock=None, **kw) -> HttpClient:
     clock = clock or FakeClock()
-    return HttpClient(tmp_path / ".vaultkit/http_cache.sqlite", rates={"localhost": 100.0}, sleep=clock.sleep,
-                      timeout=kw.pop("timeout", 2.0), **kw)
+    return HttpClient(
+        tmp_path / ".vaultkit/http_cache.sqlite",
+        rates={"localhost": 100.0},
+        sleep=clock.sleep,
+        timeout=kw.pop("timeout", 2.0),
+        **kw,
+    )
 
 
 def serve_all(server):
@@ -89,7 +122,8 @@ def test_api_key_and_email_never_reach_the_cache(tmp_path, httpserver):
 def test_429_with_retry_after_then_success(tmp_path, httpserver):
     body = (FIXTURES / "eutils/error_429_rate_limit.json").read_text()
     httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_data(
-        body, status=429, headers={"Retry-After": "3"}, content_type="application/json")
+        body, status=429, headers={"Retry-After": "3"}, content_type="application/json"
+    )
     httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_json(TPM4)
     clock = FakeClock()
     report = fetch_genes(settings(tmp_path, httpserver), ["TPM4"], sources=("ncbi",), client=client(tmp_path, clock))
@@ -100,8 +134,9 @@ def test_429_with_retry_after_then_success(tmp_path, httpserver):
 def test_503_three_times_is_a_clean_failure(tmp_path, httpserver):
     httpserver.expect_request("/eutils/esummary.fcgi").respond_with_data("busy", status=503)
     clock = FakeClock()
-    report = fetch_genes(settings(tmp_path, httpserver), ["TPM4"], sources=("ncbi",),
-                         client=client(tmp_path, clock, retries=2))
+    report = fetch_genes(
+        settings(tmp_path, httpserver), ["TPM4"], sources=("ncbi",), client=client(tmp_path, clock, retries=2)
+    )
     assert report.status["ncbi"].startswith("failed:") and "HTTP 503" in report.status["ncbi"]
     assert report.failed and report.genes["TPM4"].ncbi is None
     assert clock.slept == [1.0, 2.0] and len(httpserver.log) == 3
@@ -127,10 +162,13 @@ def test_timeout(tmp_path, httpserver):
     time.sleep(0.8)  # let the server finish the abandoned request before the next test's expectations
 
 
-@pytest.mark.parametrize(("body", "ctype", "message"), [
-    ("<html><body>Robot check</body></html>", "text/html", "HTML"),
-    ('{"result": {"uids": ["7171"], "7171": {"name": "TP', "application/json", "unreadable JSON"),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype", "message"),
+    [
+        ("<html><body>Robot check</body></html>", "text/html", "HTML"),
+        ('{"result": {"uids": ["7171"], "7171": {"name": "TP', "application/json", "unreadable JSON"),
+    ],
+)
 def test_html_or_truncated_json_fails_and_is_not_cached(tmp_path, httpserver, body, ctype, message):
     httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_data(body, content_type=ctype)
     httpserver.expect_ordered_request("/eutils/esummary.fcgi").respond_with_json(TPM4)
@@ -146,8 +184,12 @@ def test_errors_that_come_with_http_200(tmp_path, httpserver):
         payload = json.loads((FIXTURES / "eutils/klortho" / name).read_text())
         httpserver.clear()
         httpserver.expect_request("/eutils/esummary.fcgi").respond_with_json(payload)
-        report = fetch_genes(settings(tmp_path, httpserver), ["TPM4"], sources=("ncbi",),
-                             client=HttpClient(None, rates={"localhost": 100.0}))
+        report = fetch_genes(
+            settings(tmp_path, httpserver),
+            ["TPM4"],
+            sources=("ncbi",),
+            client=HttpClient(None, rates={"localhost": 100.0}),
+        )
         assert "Invalid db name" in report.status["ncbi"]
 
 
@@ -199,10 +241,12 @@ def test_post_above_200_ids_one_request(tmp_path, httpserver):
 
 def test_unknown_symbols_use_one_esearch(tmp_path, httpserver):
     httpserver.expect_request("/eutils/esearch.fcgi").respond_with_json(
-        {"esearchresult": {"count": "1", "idlist": ["7171"]}})
+        {"esearchresult": {"count": "1", "idlist": ["7171"]}}
+    )
     httpserver.expect_request("/eutils/esummary.fcgi").respond_with_json(TPM4)
-    report = fetch_genes(settings(tmp_path, httpserver), ["NOTAGENE1", "NOTAGENE2"], sources=("ncbi",),
-                         client=client(tmp_path))
+    report = fetch_genes(
+        settings(tmp_path, httpserver), ["NOTAGENE1", "NOTAGENE2"], sources=("ncbi",), client=client(tmp_path)
+    )
     term = httpserver.log[0][0].args["term"]
     assert "NOTAGENE1[sym] OR NOTAGENE2[sym]" in term and len(httpserver.log) == 2
     assert report.unknown == ["NOTAGENE1", "NOTAGENE2"]
@@ -213,7 +257,8 @@ def test_fetch_cli_json(tmp_path, httpserver):
     base = httpserver.url_for("/")
     (tmp_path / "vaultkit.toml").write_text(
         f'[sources.ncbi]\nbase_url = "{base}eutils/"\n[sources.uniprot]\nbase_url = "{base}uniprot/"\n'
-        f'[sources.europepmc]\nbase_url = "{base}epmc/"\n')
+        f'[sources.europepmc]\nbase_url = "{base}epmc/"\n'
+    )
     result = CliRunner().invoke(cli, ["fetch", str(tmp_path), "TPM4", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

@@ -43,8 +43,9 @@ def _vector(text: str) -> np.ndarray:
     return np.array([np.nan if v == "NA" else float(v) for v in text.split(",")])
 
 
-@pytest.mark.parametrize(("table", "method", "estimate"), [("pearson.tsv", "pearson", "r"),
-                                                          ("spearman.tsv", "spearman", "rho")])
+@pytest.mark.parametrize(
+    ("table", "method", "estimate"), [("pearson.tsv", "pearson", "r"), ("spearman.tsv", "spearman", "rho")]
+)
 def test_the_scan_and_the_exact_path_give_rs_cor_test(table, method, estimate):
     """R's cor.test (tests/r/make_reference.R), case by case: the scan and the printed numbers alike."""
     from vaultkit import exact
@@ -105,7 +106,9 @@ def test_constant_rows_and_too_few_observations_give_nan():
 
 def test_results_table_columns_and_per_trait_q():
     rng = np.random.default_rng(0)
-    regions = pd.DataFrame({"gene_id": ["G1", "G2", ""], "chrom": ["chr1"] * 3, "start": [1, 10, 20], "end": [5, 15, 25]})
+    regions = pd.DataFrame(
+        {"gene_id": ["G1", "G2", ""], "chrom": ["chr1"] * 3, "start": [1, 10, 20], "end": [5, 15, 25]}
+    )
     pheno = pd.DataFrame({"a": rng.normal(size=8), "b": rng.normal(size=8)})
     out = associate(regions, rng.normal(size=(3, 8)), pheno, traits=["a", "b"], method="spearman")
     assert list(out.columns) == ["gene_id", "chrom", "start", "end", "trait", "n", "r", "p", "q", "method"]
@@ -138,9 +141,23 @@ def test_associate_command_with_storey_q(tmp_path):
 
     write_cohort(tmp_path)
     out = tmp_path / "results.tsv"
-    args = ["associate", "--features", str(tmp_path / "features.tsv"), "--phenotypes", str(tmp_path / "phenotypes.tsv"),
-            "--traits", "sPAP,mPAP", "--method", "spearman", "--q-method", "storey", "--storey-lambda", "0.3",
-            "--out", str(out)]
+    args = [
+        "associate",
+        "--features",
+        str(tmp_path / "features.tsv"),
+        "--phenotypes",
+        str(tmp_path / "phenotypes.tsv"),
+        "--traits",
+        "sPAP,mPAP",
+        "--method",
+        "spearman",
+        "--q-method",
+        "storey",
+        "--storey-lambda",
+        "0.3",
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     table = read_results(out)  # Arrow's reader: pandas < 3's read_csv does not round floats correctly

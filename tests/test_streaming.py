@@ -68,8 +68,11 @@ def test_every_format_reads_the_same_in_chunks(tmp_path, variant):
         df.to_csv(path, sep="\t", index=False, na_rep="NA")
     elif variant == "european csv":  # quoted cells, decimal commas, ';'
         path = tmp_path / "f.csv"
-        text = df.astype(str).replace("nan", "").apply(lambda c: c.str.replace(".", ",", regex=False)
-                                                         if c.name.startswith("id") else c)
+        text = (
+            df.astype(str)
+            .replace("nan", "")
+            .apply(lambda c: c.str.replace(".", ",", regex=False) if c.name.startswith("id") else c)
+        )
         text.columns = [c for c in df.columns]
         text.to_csv(path, sep=";", index=False, quoting=1)
     elif variant == "gz":
@@ -89,8 +92,9 @@ def test_every_format_reads_the_same_in_chunks(tmp_path, variant):
         return
     elif variant == "identity":
         parts = df["segment"].str.split(".", expand=True)
-        ident = pd.DataFrame({"gene_id": df["gene_id"], "chrom": parts[0], "start": parts[1].astype(int),
-                              "end": parts[2].astype(int)})
+        ident = pd.DataFrame(
+            {"gene_id": df["gene_id"], "chrom": parts[0], "start": parts[1].astype(int), "end": parts[2].astype(int)}
+        )
         pd.concat([ident, df.drop(columns=["segment", "gene_id"])], axis=1).to_csv(path, sep="\t", index=False)
     assert assert_same_as_whole(path) > 3, "the table was not cut"
 
@@ -113,11 +117,14 @@ def test_cut_ends_a_chunk_only_at_a_line_end_outside_quotes(buf):
         assert buf[end - 1 : end] == b"\n" and buf.count(b'"', 0, end) % 2 == 0
 
 
-@pytest.mark.parametrize(("row", "cell", "expected"), [
-    (50, "abc", "column 'id.7002.ATAC', row 52 (region LIF_chr3.3000.3030): 'abc' is not a number"),
-    (41, "Inf", "row 43"),
-    (57, "-1e999", "row 59"),
-])
+@pytest.mark.parametrize(
+    ("row", "cell", "expected"),
+    [
+        (50, "abc", "column 'id.7002.ATAC', row 52 (region LIF_chr3.3000.3030): 'abc' is not a number"),
+        (41, "Inf", "row 43"),
+        (57, "-1e999", "row 59"),
+    ],
+)
 def test_errors_in_a_later_chunk_name_the_row_of_the_file(tmp_path, row, cell, expected):
     df = feature_table(missing=0).astype(object)
     df.iloc[row, 4] = cell
@@ -138,8 +145,9 @@ def test_a_region_in_two_chunks_is_named_with_both_rows(tmp_path, rows):
     path = tmp_path / "f.tsv"
     df.to_csv(path, sep="\t", index=False)
     gene = df.iloc[rows[0], 1].split(".")[0]  # the Ensembl version is stripped
-    message = f"row {rows[1] + 2}: region {gene}_{df.iloc[rows[0], 0]} appears twice " \
-              f"(rows {rows[0] + 2} and {rows[1] + 2})"
+    message = (
+        f"row {rows[1] + 2}: region {gene}_{df.iloc[rows[0], 0]} appears twice (rows {rows[0] + 2} and {rows[1] + 2})"
+    )
     for read in (lambda: read_features(path), lambda: chunked(path, 200)):
         with pytest.raises(InputError) as err:
             read()
@@ -152,25 +160,40 @@ def test_a_region_in_two_chunks_is_named_with_both_rows(tmp_path, rows):
 def pheno_table(samples: int = 7, seed: int = 2) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     spap = rng.normal(45, 12, samples).round(1)
-    return pd.DataFrame({"sample": [f"id-{7000 + i}" for i in range(samples)], "sPAP": spap,
-                         "mPAP": (0.6 * spap + rng.normal(0, 3, samples)).round(1),
-                         "age": rng.integers(20, 80, samples), "gender": rng.choice(["F", "M"], samples)})
+    return pd.DataFrame(
+        {
+            "sample": [f"id-{7000 + i}" for i in range(samples)],
+            "sPAP": spap,
+            "mPAP": (0.6 * spap + rng.normal(0, 3, samples)).round(1),
+            "age": rng.integers(20, 80, samples),
+            "gender": rng.choice(["F", "M"], samples),
+        }
+    )
 
 
 def whole_results(features: Path, phenotypes: Path, **kw) -> pd.DataFrame:
     """The results as refresh computes them: the whole matrix in memory."""
     traits = kw.pop("traits")
-    cohort = load_cohort(features, phenotypes, sample_column="sample", traits=traits,
-                         covariates=kw.get("covariates", []), categorical=kw.get("categorical", []))
+    cohort = load_cohort(
+        features,
+        phenotypes,
+        sample_column="sample",
+        traits=traits,
+        covariates=kw.get("covariates", []),
+        categorical=kw.get("categorical", []),
+    )
     return associate(cohort, traits=traits, **kw)
 
 
-@pytest.mark.parametrize("kw", [
-    {"method": "spearman"},
-    {"method": "pearson"},
-    {"method": "spearman", "covariates": ["age", "gender"], "categorical": ["gender"]},
-    {"method": "pearson", "q_method": "storey", "storey_lambda": 0.3},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"method": "spearman"},
+        {"method": "pearson"},
+        {"method": "spearman", "covariates": ["age", "gender"], "categorical": ["gender"]},
+        {"method": "pearson", "q_method": "storey", "storey_lambda": 0.3},
+    ],
+)
 @pytest.mark.parametrize("out_name", ["r.parquet", "r.tsv"])
 @pytest.mark.parametrize("spill_bytes", [0, 1 << 20], ids=["spilled to a file", "held in memory"])
 def test_streamed_results_equal_the_whole_matrix_results(tmp_path, kw, out_name, spill_bytes):
@@ -178,8 +201,15 @@ def test_streamed_results_equal_the_whole_matrix_results(tmp_path, kw, out_name,
     feature_table(rows=90, samples=12).to_csv(features, sep="\t", index=False)
     pheno_table(12).to_csv(phenotypes, sep="\t", index=False)
     out = tmp_path / out_name
-    rows, notes = run_associate(features=features, phenotypes=phenotypes, traits=["sPAP", "mPAP"], out=out,
-                                chunk_bytes=300, spill_bytes=spill_bytes, **kw)
+    rows, notes = run_associate(
+        features=features,
+        phenotypes=phenotypes,
+        traits=["sPAP", "mPAP"],
+        out=out,
+        chunk_bytes=300,
+        spill_bytes=spill_bytes,
+        **kw,
+    )
     assert rows == 180
     expected = whole_results(features, phenotypes, traits=["sPAP", "mPAP"], **kw)
     write_results(expected, tmp_path / f"expected{out.suffix}")
@@ -188,25 +218,37 @@ def test_streamed_results_equal_the_whole_matrix_results(tmp_path, kw, out_name,
     exact = kw["method"] == "spearman" and "covariates" not in kw
     if out.suffix == ".tsv" and exact:  # the same bytes; Parquet's differ in row groups and metadata
         assert out.read_bytes() == (tmp_path / "expected.tsv").read_bytes()
-    pd.testing.assert_frame_equal(read_table(out), read_table(tmp_path / f"expected{out.suffix}"),
-                                  check_exact=exact, rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        read_table(out), read_table(tmp_path / f"expected{out.suffix}"), check_exact=exact, rtol=1e-12
+    )
     assert any("LIF -> ENSG" in n for n in notes) and any("90 region(s)" in n for n in notes)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["f.tsv", "p.tsv", out_name, f"expected{out.suffix}"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.integers(1, 40), missing=st.sampled_from([0.0, 0.3]), chunk=st.integers(60, 400),
-       seed=st.integers(0, 1000))
+@given(
+    rows=st.integers(1, 40), missing=st.sampled_from([0.0, 0.3]), chunk=st.integers(60, 400), seed=st.integers(0, 1000)
+)
 def test_streamed_results_equal_whole_for_any_cut(tmp_path_factory, rows, missing, chunk, seed):
     tmp = tmp_path_factory.mktemp("s")
     features, phenotypes = tmp / "f.tsv", tmp / "p.tsv"
     feature_table(rows=rows, samples=9, seed=seed, missing=missing).to_csv(features, sep="\t", index=False)
     pheno_table(9, seed).to_csv(phenotypes, sep="\t", index=False)
-    run_associate(features=features, phenotypes=phenotypes, traits=["sPAP", "mPAP"], out=tmp / "r.parquet",
-                  chunk_bytes=chunk, spill_bytes=seed % 3 * 2000)
+    run_associate(
+        features=features,
+        phenotypes=phenotypes,
+        traits=["sPAP", "mPAP"],
+        out=tmp / "r.parquet",
+        chunk_bytes=chunk,
+        spill_bytes=seed % 3 * 2000,
+    )
     got = pd.read_parquet(tmp / "r.parquet")
-    pd.testing.assert_frame_equal(got, whole_results(features, phenotypes, traits=["sPAP", "mPAP"],
-                                                     method="spearman"), check_dtype=False, check_exact=True)
+    pd.testing.assert_frame_equal(
+        got,
+        whole_results(features, phenotypes, traits=["sPAP", "mPAP"], method="spearman"),
+        check_dtype=False,
+        check_exact=True,
+    )
 
 
 def test_a_failed_run_leaves_no_results_and_no_scratch(tmp_path):
@@ -217,8 +259,9 @@ def test_a_failed_run_leaves_no_results_and_no_scratch(tmp_path):
     pheno_table().to_csv(phenotypes, sep="\t", index=False)
     out = tmp_path / "out" / "r.tsv"
     with pytest.raises(InputError, match="appears twice"):
-        run_associate(features=features, phenotypes=phenotypes, traits=["sPAP"], out=out, chunk_bytes=200,
-                      spill_bytes=0)
+        run_associate(
+            features=features, phenotypes=phenotypes, traits=["sPAP"], out=out, chunk_bytes=200, spill_bytes=0
+        )
     assert not out.exists() and list(out.parent.iterdir()) == []
 
 
@@ -250,8 +293,14 @@ def test_progress_counts_the_file_in_megabytes_to_the_end(tmp_path):
     feature_table(rows=30000, samples=7, missing=0).to_csv(features, sep="\t", index=False)
     pheno_table().to_csv(phenotypes, sep="\t", index=False)
     progress = Record()
-    run_associate(features=features, phenotypes=phenotypes, traits=["sPAP"], out=tmp_path / "r.parquet",
-                  chunk_bytes=1 << 18, progress=progress)
+    run_associate(
+        features=features,
+        phenotypes=phenotypes,
+        traits=["sPAP"],
+        out=tmp_path / "r.parquet",
+        chunk_bytes=1 << 18,
+        progress=progress,
+    )
     _, label, total = progress.calls[0]
     assert "MB read" in label and total == -(-features.stat().st_size // (1 << 20))
     assert sum(c[1] for c in progress.calls if c[0] == "advance") == total

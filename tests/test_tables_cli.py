@@ -16,9 +16,15 @@ def tables(tmp_path, features=None, pheno=None, fname="f.tsv"):
         features = pd.DataFrame(rng.normal(size=(4, 6)), columns=[f"S{i}" for i in range(6)])
         features.insert(0, "region", [f"ENSG0000000000{i}_chr1.{100 * i + 1}.{100 * i + 40}" for i in range(4)])
     if pheno is None:
-        pheno = pd.DataFrame({"sample": [f"S{i}" for i in reversed(range(6))], "sPAP": rng.normal(40, 9, 6),
-                              "mPAP": rng.normal(25, 5, 6), "age": rng.integers(20, 80, 6),
-                              "sex": ["F", "M"] * 3})
+        pheno = pd.DataFrame(
+            {
+                "sample": [f"S{i}" for i in reversed(range(6))],
+                "sPAP": rng.normal(40, 9, 6),
+                "mPAP": rng.normal(25, 5, 6),
+                "age": rng.integers(20, 80, 6),
+                "sex": ["F", "M"] * 3,
+            }
+        )
     fpath, ppath = tmp_path / fname, tmp_path / "p.tsv"
     if fname.endswith(".parquet"):
         features.to_parquet(fpath, index=False)
@@ -29,8 +35,21 @@ def tables(tmp_path, features=None, pheno=None, fname="f.tsv"):
 
 
 def run_assoc(fpath, ppath, out, *extra):
-    return CliRunner().invoke(cli, ["associate", "--features", str(fpath), "--phenotypes", str(ppath),
-                                    "--traits", "sPAP,mPAP", "--out", str(out), *extra])
+    return CliRunner().invoke(
+        cli,
+        [
+            "associate",
+            "--features",
+            str(fpath),
+            "--phenotypes",
+            str(ppath),
+            "--traits",
+            "sPAP,mPAP",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
 
 
 @pytest.mark.parametrize("fname", ["f.tsv", "f.csv", "f.parquet"])
@@ -39,8 +58,11 @@ def test_formats_in_and_out(tmp_path, fname, outname):
     fpath, ppath = tables(tmp_path, fname=fname)
     result = run_assoc(fpath, ppath, tmp_path / outname)
     assert result.exit_code == 0, result.output
-    out = pd.read_parquet(tmp_path / outname) if outname.endswith("parquet") else pd.read_csv(
-        tmp_path / outname, sep="," if outname.endswith("csv") else "\t")
+    out = (
+        pd.read_parquet(tmp_path / outname)
+        if outname.endswith("parquet")
+        else pd.read_csv(tmp_path / outname, sep="," if outname.endswith("csv") else "\t")
+    )
     assert list(out.columns) == ["gene_id", "chrom", "start", "end", "trait", "n", "r", "p", "q", "method"]
     assert len(out) == 8 and out["start"].tolist()[:2] == [1, 101]
 
@@ -62,8 +84,9 @@ def test_identity_columns_and_covariates(tmp_path):
     feats.insert(2, "start", [1, 50, 100])
     feats.insert(3, "end", [40, 90, 140])
     fpath, ppath = tables(tmp_path, features=feats)
-    result = run_assoc(fpath, ppath, tmp_path / "r.tsv", "--covariates", "age,sex", "--categorical", "sex",
-                       "--method", "spearman")
+    result = run_assoc(
+        fpath, ppath, tmp_path / "r.tsv", "--covariates", "age,sex", "--categorical", "sex", "--method", "spearman"
+    )
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "r.tsv", sep="\t", keep_default_na=False)
     assert out["gene_id"].tolist()[:3] == ["ENSG00000128342", "", "ENSG00000128342"]
@@ -96,6 +119,7 @@ def test_no_sample_in_common(tmp_path):
     def mutate(f, p):
         p["sample"] = ["X" + s for s in p["sample"]]
         return f, p, []
+
     assert "no sample in common" in _bad(tmp_path, mutate)
 
 
@@ -109,6 +133,7 @@ def test_non_numeric_values_named_by_file_column_row(tmp_path):
         f["S3"] = f["S3"].astype(object)
         f.loc[2, "S3"] = "high"
         return f, p, []
+
     msg = _bad(tmp_path, feat)
     assert "f.tsv" in msg and "column 'S3', row 4" in msg and "'high'" in msg
 
@@ -116,6 +141,7 @@ def test_non_numeric_values_named_by_file_column_row(tmp_path):
         p["sPAP"] = p["sPAP"].astype(object)
         p.loc[1, "sPAP"] = "n/a?"
         return f, p, []
+
     msg = _bad(tmp_path, trait)
     assert "p.tsv" in msg and "column 'sPAP', row 3" in msg
 
@@ -131,6 +157,7 @@ def test_empty_table_and_bad_region_id(tmp_path):
     def bad_id(f, p):
         f.loc[1, "region"] = "somewhere"
         return f, p, []
+
     assert "column 'region', row 3" in _bad(tmp_path, bad_id)
 
 

@@ -39,8 +39,14 @@ TRAITS = ["sPAP.excl..ZVD", "mPAP", "HZV_Fick", "DLCO"]
 
 def clinical(**kw):
     with pytest.warns(MissingIdWarning, match=r"skipped 1 row\(s\) without a sample id .*row\(s\) 9"):
-        return read_phenotypes(CLINICAL, sample_column="rna.final.ids", traits=TRAITS,
-                               covariates=["age", "gender", "weight"], condition_column="condition", **kw)
+        return read_phenotypes(
+            CLINICAL,
+            sample_column="rna.final.ids",
+            traits=TRAITS,
+            covariates=["age", "gender", "weight"],
+            condition_column="condition",
+            **kw,
+        )
 
 
 def bits(x: float) -> int:
@@ -54,8 +60,13 @@ def test_atac_table_as_the_r_scripts_read_it():
     f = read_features(ATAC)
     assert f.samples[:3] == ["id.7000", "id.7078", "id.7026"] and len(f.samples) == 11
     assert f.columns[0] == "id.7000.ATAC" and f.column_of("id.7999") == "id.7999.ATAC"
-    assert f.regions["gene_id"].tolist() == ["ENSG00000128342", "ENSG00000136014", "MYC", "ENSG00000204217",
-                                             "ENSG00000164509"]
+    assert f.regions["gene_id"].tolist() == [
+        "ENSG00000128342",
+        "ENSG00000136014",
+        "MYC",
+        "ENSG00000204217",
+        "ENSG00000164509",
+    ]
     row = f.regions.iloc[2]
     assert (row["chrom"], row["start"], row["end"]) == ("chr8", 127736231, 127736594)
     assert f.values.dtype == np.float64 and f.values.shape == (5, 11)
@@ -74,8 +85,17 @@ def test_atac_table_as_the_r_scripts_read_it():
 def test_clinical_table_as_the_spreadsheet_exports_it():
     p = clinical()
     t = p.table
-    assert list(t.index) == ["id-7000", "id-7013", "id-7026", "id-7039", "id-7052", "id-7065", "id-7078",
-                             "id-7104", "id-7117"]  # the row without an id (row 9) is skipped
+    assert list(t.index) == [
+        "id-7000",
+        "id-7013",
+        "id-7026",
+        "id-7039",
+        "id-7052",
+        "id-7065",
+        "id-7078",
+        "id-7104",
+        "id-7117",
+    ]  # the row without an id (row 9) is skipped
     assert 83 not in t["age"].tolist()
     assert t.loc["id-7000", "weight"] == 88.8 and t.loc["id-7078", "weight"] == 102.9  # "88,8", "102,9"
     assert t.loc["id-7013", "HZV_Fick"] == 6.56 and t.loc["id-7026", "DLCO"] == 86.6
@@ -99,18 +119,29 @@ def test_quoted_numbers_and_quoted_missing_cells():
 
 def test_samples_matched_in_make_names_form_and_the_rest_left_out():
     f, p = read_features(ATAC), clinical()
-    with pytest.warns(SampleWarning, match=r"left out 2 sample\(s\) only in atac_format_sample.tsv "
-                                           r"\['id.7999.ATAC', 'id.7091.ATAC'\] and 0 only in"):
+    with pytest.warns(
+        SampleWarning,
+        match=r"left out 2 sample\(s\) only in atac_format_sample.tsv "
+        r"\['id.7999.ATAC', 'id.7091.ATAC'\] and 0 only in",
+    ):
         aligned = align(f, p)
     values, table, samples = aligned
-    assert samples == ["id.7000", "id.7078", "id.7026", "id.7065", "id.7039", "id.7013", "id.7052", "id.7104",
-                       "id.7117"]
+    assert samples == [
+        "id.7000",
+        "id.7078",
+        "id.7026",
+        "id.7065",
+        "id.7039",
+        "id.7013",
+        "id.7052",
+        "id.7104",
+        "id.7117",
+    ]
     assert list(table.index) == samples
     assert ("id.7000.ATAC", "id-7000") in aligned.matched
     assert table.loc["id.7000", "weight"] == 88.8  # id-7000 of the clinical table
     assert values[0, 0] == 15.616292 and values.shape == (5, 9)
-    assert np.array_equal(values[:, samples.index("id.7013")], f.values[:, f.samples.index("id.7013")],
-                          equal_nan=True)
+    assert np.array_equal(values[:, samples.index("id.7013")], f.values[:, f.samples.index("id.7013")], equal_nan=True)
     assert aligned.only_features == ("id.7999.ATAC", "id.7091.ATAC") and aligned.only_phenotypes == ()
     notes = "\n".join(aligned.notes)
     assert "9 matched" in notes and "id.7000.ATAC = id-7000" in notes and "id.7999.ATAC" in notes
@@ -118,9 +149,22 @@ def test_samples_matched_in_make_names_form_and_the_rest_left_out():
 
 def test_associate_reads_the_real_formats(tmp_path):
     out = tmp_path / "r.tsv"
-    result = CliRunner().invoke(cli, ["associate", "--features", str(ATAC), "--phenotypes", str(CLINICAL),
-                                      "--sample-column", "rna.final.ids", "--traits", "mPAP,sPAP.excl..ZVD",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "associate",
+            "--features",
+            str(ATAC),
+            "--phenotypes",
+            str(CLINICAL),
+            "--sample-column",
+            "rna.final.ids",
+            "--traits",
+            "mPAP,sPAP.excl..ZVD",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "skipped 1 row(s) without a sample id" in result.stderr
     assert "left out 2 sample(s)" in result.stderr and "id.7999.ATAC" in result.stderr
@@ -133,10 +177,12 @@ def test_associate_reads_the_real_formats(tmp_path):
 def test_sample_suffix_given_and_checked(tmp_path):
     assert read_features(ATAC, sample_suffix=".ATAC").samples[0] == "id.7000"
     path = tmp_path / "f.tsv"
-    path.write_text("segment\tgene_id\tid.1.ATAC\tid.2.RNA\tid.3.ATAC\n"
-                    "chr1.1.40\tLIF\t1\t2\t3\n")
-    with pytest.raises(InputError, match=r"f.tsv: sample column\(s\) \['id.2.RNA'\] do not end with the sample "
-                                         r"suffix '.ATAC'"):
+    path.write_text("segment\tgene_id\tid.1.ATAC\tid.2.RNA\tid.3.ATAC\nchr1.1.40\tLIF\t1\t2\t3\n")
+    with pytest.raises(
+        InputError,
+        match=r"f.tsv: sample column\(s\) \['id.2.RNA'\] do not end with the sample "
+        r"suffix '.ATAC'",
+    ):
         read_features(path, sample_suffix=".ATAC")
     f = read_features(path)  # no suffix shared by all: the names stay as written
     assert f.samples == ["id.1.ATAC", "id.2.RNA", "id.3.ATAC"]
@@ -145,12 +191,17 @@ def test_sample_suffix_given_and_checked(tmp_path):
 
 def test_segment_beside_gene_id_in_any_column_order(tmp_path):
     path = tmp_path / "f.csv"
-    path.write_text("S1,gene_id,S2,segment\n1.5,ENSG00000128342.4,2.5,chr22.30247659.30247698\n"
-                    "3,MYC,4,chr8:127736231-127736594\n")
+    path.write_text(
+        "S1,gene_id,S2,segment\n1.5,ENSG00000128342.4,2.5,chr22.30247659.30247698\n3,MYC,4,chr8:127736231-127736594\n"
+    )
     f = read_features(path)
     assert f.samples == ["S1", "S2"]
-    assert f.regions.to_dict("list") == {"gene_id": ["ENSG00000128342", "MYC"], "chrom": ["chr22", "chr8"],
-                                         "start": [30247659, 127736231], "end": [30247698, 127736594]}
+    assert f.regions.to_dict("list") == {
+        "gene_id": ["ENSG00000128342", "MYC"],
+        "chrom": ["chr22", "chr8"],
+        "start": [30247659, 127736231],
+        "end": [30247698, 127736594],
+    }
     assert f.values.tolist() == [[1.5, 2.5], [3.0, 4.0]]
 
 
@@ -196,23 +247,57 @@ def test_decimal_comma_only_for_whole_columns_and_not_in_comma_files(tmp_path):
 # ---------------------------------------------------------------- make.names
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("id-6620", "id.6620"), ("id.6620", "id.6620"), ("a and b", "a.and.b"), ("6620", "X6620"), ("", "X"),
-    ("1x", "X1x"), (".1x", "X.1x"), (".x", ".x"), ("_x", "X_x"), ("x_y.z", "x_y.z"), ("NA", "NA."),
-    ("TRUE", "TRUE."), ("if", "if."), ("in", "in."), ("..1", "..1."), ("...", "...."), ("Inf", "Inf."),
-    ("ça-va", "ça.va"), ("-x", "X.x"), ("x$y", "x.y"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("id-6620", "id.6620"),
+        ("id.6620", "id.6620"),
+        ("a and b", "a.and.b"),
+        ("6620", "X6620"),
+        ("", "X"),
+        ("1x", "X1x"),
+        (".1x", "X.1x"),
+        (".x", ".x"),
+        ("_x", "X_x"),
+        ("x_y.z", "x_y.z"),
+        ("NA", "NA."),
+        ("TRUE", "TRUE."),
+        ("if", "if."),
+        ("in", "in."),
+        ("..1", "..1."),
+        ("...", "...."),
+        ("Inf", "Inf."),
+        ("ça-va", "ça.va"),
+        ("-x", "X.x"),
+        ("x$y", "x.y"),
+    ],
+)
 def test_make_names_as_r(name, expected):
     assert make_names(name) == expected
 
 
 # ---------------------------------------------------------------- numbers: correctly rounded, any spelling
 
-HARD = ["0.1", "2.2250738585072011e-308", "2.2250738585072012e-308", "4.9406564584124654e-324",
-        "2.4703282292062327e-324", "2.4703282292062328e-324", "1.7976931348623157e308",
-        "1.00000000000000011102230246251565404236316680908203125",
-        "1.00000000000000011102230246251565404236316680908203126", "9007199254740993", "7.038531e-26",
-        "8.41e21", "1e23", "8.988465674311579e307", "-0", "123456789012345678901234567890", ".5", "5."]
+HARD = [
+    "0.1",
+    "2.2250738585072011e-308",
+    "2.2250738585072012e-308",
+    "4.9406564584124654e-324",
+    "2.4703282292062327e-324",
+    "2.4703282292062328e-324",
+    "1.7976931348623157e308",
+    "1.00000000000000011102230246251565404236316680908203125",
+    "1.00000000000000011102230246251565404236316680908203126",
+    "9007199254740993",
+    "7.038531e-26",
+    "8.41e21",
+    "1e23",
+    "8.988465674311579e307",
+    "-0",
+    "123456789012345678901234567890",
+    ".5",
+    "5.",
+]
 
 
 @pytest.mark.parametrize("sep", ["\t", ";", ","])
@@ -222,8 +307,13 @@ def test_hard_numbers_are_correctly_rounded(tmp_path, sep):
     if sep != ",":
         spellings += [lambda h: h.replace(".", ","), lambda h: f'"{h.replace(".", ",")}"']
     path = tmp_path / "f.txt"
-    path.write_text(sep.join(["segment", "gene_id", *[f"S{j}" for j in range(len(spellings))]]) + "\n" + "".join(
-        sep.join([f"chr1.{i + 1}.{i + 2}", "LIF", *[s(h) for s in spellings]]) + "\n" for i, h in enumerate(HARD)))
+    path.write_text(
+        sep.join(["segment", "gene_id", *[f"S{j}" for j in range(len(spellings))]])
+        + "\n"
+        + "".join(
+            sep.join([f"chr1.{i + 1}.{i + 2}", "LIF", *[s(h) for s in spellings]]) + "\n" for i, h in enumerate(HARD)
+        )
+    )
     f = read_features(path)
     for i, h in enumerate(HARD):
         assert {bits(v) for v in f.values[i]} == {bits(float(h))}, h
@@ -237,7 +327,7 @@ def written_tables(draw):
     sep = draw(st.sampled_from(["\t", ";", ","]))
     n_rows = draw(st.integers(1, 6))
     n_cols = draw(st.integers(1, 4))
-    number = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**20, 10**20))
+    number = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-(10**20), 10**20))
     cols, texts = [], []
     for _ in range(n_cols):
         comma = sep != "," and draw(st.booleans())
@@ -248,7 +338,11 @@ def written_tables(draw):
                 values.append(math.nan)
                 cells.append(draw(st.sampled_from(MISSING_CELLS)))
                 continue
-            text = str(x) if isinstance(x, int) else draw(st.sampled_from(["{!r}", "{:.17g}", "{:.3e}", "{:.25f}"])).format(x)
+            text = (
+                str(x)
+                if isinstance(x, int)
+                else draw(st.sampled_from(["{!r}", "{:.17g}", "{:.3e}", "{:.25f}"])).format(x)
+            )
             if math.isinf(float(text)):  # 1.798e+308: rounded up beyond float64
                 text = repr(x)
             if comma:
@@ -347,11 +441,14 @@ def test_infinite_values_in_features(tmp_path, cell):
     assert "f.tsv" in msg and "column 'S1.ATAC', row 3" in msg and "infinite" in msg and "expected finite" in msg
 
 
-@pytest.mark.parametrize(("body", "column", "row"), [
-    ('id-1;inf;30;F\nid-2;2;40;M\n', "sPAP", 2),
-    ('id-1;"1,5";30;F\nid-2;"-Inf";40;M\n', "sPAP", 3),
-    ('id-1;1;30;F\nid-2;2;1e999;M\n', "age", 3),
-])
+@pytest.mark.parametrize(
+    ("body", "column", "row"),
+    [
+        ("id-1;inf;30;F\nid-2;2;40;M\n", "sPAP", 2),
+        ('id-1;"1,5";30;F\nid-2;"-Inf";40;M\n', "sPAP", 3),
+        ("id-1;1;30;F\nid-2;2;1e999;M\n", "age", 3),
+    ],
+)
 def test_infinite_values_in_traits_and_covariates(tmp_path, body, column, row):
     msg = _error(read_p, _pheno(tmp_path, body))
     assert "p.csv" in msg and f"column {column!r}, row {row}" in msg and "infinite" in msg
@@ -380,8 +477,11 @@ def test_ids_equal_after_make_names(tmp_path):
 
 def test_rows_without_id_are_skipped_with_a_warning(tmp_path):
     path = _pheno(tmp_path, 'id-1;1;30;F\n"";2;40;M\nNA;3;50;F\n  ;4;60;M\nid-2;5;70;M\n')
-    with pytest.warns(MissingIdWarning, match=r"p.csv: skipped 3 row\(s\) without a sample id in column 'id': "
-                                              r"row\(s\) 3, 4, 5"):
+    with pytest.warns(
+        MissingIdWarning,
+        match=r"p.csv: skipped 3 row\(s\) without a sample id in column 'id': "
+        r"row\(s\) 3, 4, 5",
+    ):
         p = read_p(path)
     assert list(p.table.index) == ["id-1", "id-2"] and p.table["sPAP"].tolist() == [1, 5]
 

@@ -60,11 +60,27 @@ if TYPE_CHECKING:  # what the names are, for type checkers; at run time __getatt
 
 _HOME = {
     **dict.fromkeys(["Vault", "associate"], "vaultkit.api"),
-    **dict.fromkeys(["ConfigError", "InputError", "SourceError", "VaultError", "VaultLockedError", "VaultkitError"],
-                    "vaultkit.errors"),
-    **dict.fromkeys(["AmbiguousLink", "BrokenLink", "Conflict", "FileCounts", "LinkReport", "MissingAnchor",
-                     "NoteCounts", "PastedKept", "PlotCounts", "RefreshReport", "RenameReport", "Unreadable"],
-                    "vaultkit.reports"),
+    **dict.fromkeys(
+        ["ConfigError", "InputError", "SourceError", "VaultError", "VaultLockedError", "VaultkitError"],
+        "vaultkit.errors",
+    ),
+    **dict.fromkeys(
+        [
+            "AmbiguousLink",
+            "BrokenLink",
+            "Conflict",
+            "FileCounts",
+            "LinkReport",
+            "MissingAnchor",
+            "NoteCounts",
+            "PastedKept",
+            "PlotCounts",
+            "RefreshReport",
+            "RenameReport",
+            "Unreadable",
+        ],
+        "vaultkit.reports",
+    ),
 }
 
 

@@ -124,11 +124,25 @@ class Vault:
         from vaultkit.pipeline.links import links_rename
 
         plan = links_rename(self.root, old, new, dry_run=dry_run)
-        return RenameReport(moves=dict(plan.moves), rewritten=plan.rewritten, notes=sorted(plan.texts),
-                            warnings=list(plan.warnings), dry_run=dry_run, diff=plan.diff() if dry_run else "")
+        return RenameReport(
+            moves=dict(plan.moves),
+            rewritten=plan.rewritten,
+            notes=sorted(plan.texts),
+            warnings=list(plan.warnings),
+            dry_run=dry_run,
+            diff=plan.diff() if dry_run else "",
+        )
 
-    def refresh(self, *, offline: bool = False, dry_run: bool = False, force: bool = False, redraw: bool = False,
-                jobs: int = 1, progress: Progress | None = None) -> RefreshReport:
+    def refresh(
+        self,
+        *,
+        offline: bool = False,
+        dry_run: bool = False,
+        force: bool = False,
+        redraw: bool = False,
+        jobs: int = 1,
+        progress: Progress | None = None,
+    ) -> RefreshReport:
         """Associate, plot, and bring every gene note up to date, as ``vaultkit refresh``; your own text is kept.
 
         The settings come from the vault's ``vaultkit.toml`` and the
@@ -153,16 +167,31 @@ class Vault:
         from vaultkit.pipeline.refresh import refresh
         from vaultkit.progress import SILENT
 
-        done = refresh(load_settings(self.root), offline=offline, dry_run=dry_run, force=force, redraw=redraw,
-                       processes=jobs, progress=progress or SILENT)
+        done = refresh(
+            load_settings(self.root),
+            offline=offline,
+            dry_run=dry_run,
+            force=force,
+            redraw=redraw,
+            processes=jobs,
+            progress=progress or SILENT,
+        )
         return RefreshReport(**done.as_json(), diff=done.notes.diff if dry_run else "")
 
 
-def associate(features: pd.DataFrame | PathLike, phenotypes: pd.DataFrame | PathLike, *,
-              traits: Sequence[str], method: Literal["spearman", "pearson"] = "spearman",
-              covariates: Sequence[str] = (), categorical: Sequence[str] = (), sample_column: str = "sample",
-              sample_suffix: str = "", q_method: Literal["bh", "storey"] = "bh",
-              storey_lambda: float = 0.5) -> pd.DataFrame:
+def associate(
+    features: pd.DataFrame | PathLike,
+    phenotypes: pd.DataFrame | PathLike,
+    *,
+    traits: Sequence[str],
+    method: Literal["spearman", "pearson"] = "spearman",
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
+    sample_column: str = "sample",
+    sample_suffix: str = "",
+    q_method: Literal["bh", "storey"] = "bh",
+    storey_lambda: float = 0.5,
+) -> pd.DataFrame:
     """Correlate every region of ``features`` with every trait of ``phenotypes``: ``vaultkit associate``.
 
     Parameters
@@ -225,16 +254,25 @@ def associate(features: pd.DataFrame | PathLike, phenotypes: pd.DataFrame | Path
     # ignore_cleanup_errors: on Windows a file Arrow still maps cannot be deleted yet; that must not fail the call.
     with tempfile.TemporaryDirectory(prefix="vaultkit-associate-", ignore_cleanup_errors=True) as folder:
         names: dict[str, str] = {}
-        feature_path = _table_path(features, Path(folder) / "features.parquet", "features", names,
-                                   sample_column=None)
-        pheno_path = _table_path(phenotypes, Path(folder) / "phenotypes.parquet", "phenotypes", names,
-                                 sample_column=sample_column)
+        feature_path = _table_path(features, Path(folder) / "features.parquet", "features", names, sample_column=None)
+        pheno_path = _table_path(
+            phenotypes, Path(folder) / "phenotypes.parquet", "phenotypes", names, sample_column=sample_column
+        )
         out = Path(folder) / "results.parquet"
         with _naming(names):
-            run_associate(features=feature_path, phenotypes=pheno_path, traits=_names(traits), out=out,
-                          method=method, covariates=_names(covariates), categorical=_names(categorical),
-                          sample_column=sample_column, sample_suffix=sample_suffix, q_method=q_method,
-                          storey_lambda=storey_lambda)
+            run_associate(
+                features=feature_path,
+                phenotypes=pheno_path,
+                traits=_names(traits),
+                out=out,
+                method=method,
+                covariates=_names(covariates),
+                categorical=_names(categorical),
+                sample_column=sample_column,
+                sample_suffix=sample_suffix,
+                q_method=q_method,
+                storey_lambda=storey_lambda,
+            )
         return pq.read_table(out).to_pandas()
 
 
@@ -243,8 +281,9 @@ def _names(value: Sequence[str]) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-def _table_path(table: pd.DataFrame | PathLike, path: Path, kind: str, names: dict[str, str], *,
-                sample_column: str | None) -> Path:
+def _table_path(
+    table: pd.DataFrame | PathLike, path: Path, kind: str, names: dict[str, str], *, sample_column: str | None
+) -> Path:
     """The path of a table given as a path; a DataFrame is written to ``path`` (Parquet, which the command
     reads too), so it is read and validated by the very code that reads the command's tables."""
     if isinstance(table, str | os.PathLike):

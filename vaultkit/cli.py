@@ -44,8 +44,13 @@ def find_vault(start: Path | None) -> Path:
         raise NotAVault(str(exc)) from None
 
 
-VAULT = click.argument("vault", type=click.Path(path_type=Path, file_okay=False), default=None, required=False,
-                       callback=lambda ctx, param, value: find_vault(value))
+VAULT = click.argument(
+    "vault",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    required=False,
+    callback=lambda ctx, param, value: find_vault(value),
+)
 
 
 # A write the system refuses: one line naming the file and the cause (exit 1), not a traceback.
@@ -79,8 +84,11 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 if where and str(where).endswith(".vaultkit-tmp"):  # .NAME.random.vaultkit-tmp: name NAME
                     tmp = Path(where)
                     where = tmp.with_name(tmp.name[1:].rsplit(".", 2)[0])
-                click.echo(f"error: cannot write {where or 'into the vault'}: {cause} ({exc.strerror}); files "
-                           "are replaced whole, so none is half-written: fix that and run the command again", err=True)
+                click.echo(
+                    f"error: cannot write {where or 'into the vault'}: {cause} ({exc.strerror}); files "
+                    "are replaced whole, so none is half-written: fix that and run the command again",
+                    err=True,
+                )
                 sys.exit(1)
             finally:
                 for w in caught:
@@ -164,7 +172,9 @@ def _print_link_report(report: Any) -> None:
     for a in report.ambiguous:
         click.echo(f"{a['source']}:{a['line']}: ambiguous link {a['target']!r}: {', '.join(a['candidates'])}")
     for m in report.missing_anchors:
-        click.echo(f"{m['source']}:{m['line']}: {m['target']}{m['anchor']}: no such heading or block in {m['resolved']}")
+        click.echo(
+            f"{m['source']}:{m['line']}: {m['target']}{m['anchor']}: no such heading or block in {m['resolved']}"
+        )
     for u in report.unreadable:
         click.echo(f"{u['path']}:{u['line']}: {u['message']}")
     for o in report.orphans:
@@ -216,8 +226,9 @@ def links_rename(args: tuple[str, ...], dry_run: bool) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     verb = "would rewrite" if dry_run else "rewrote"
-    click.echo(f"{verb} {report.rewritten} links in {len(report.notes)} notes; {len(report.moves)} files moved",
-               err=True)
+    click.echo(
+        f"{verb} {report.rewritten} links in {len(report.notes)} notes; {len(report.moves)} files moved", err=True
+    )
 
 
 @links.command("prune")
@@ -251,27 +262,68 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 
 
 @cli.command()
-@click.option("--features", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Feature table (TSV, CSV or Parquet): a row per region, a column per sample.")
-@click.option("--phenotypes", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Phenotype table: a row per sample, trait and covariate columns.")
+@click.option(
+    "--features",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Feature table (TSV, CSV or Parquet): a row per region, a column per sample.",
+)
+@click.option(
+    "--phenotypes",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Phenotype table: a row per sample, trait and covariate columns.",
+)
 @click.option("--traits", required=True, help="Comma-separated trait columns, e.g. sPAP,mPAP.")
-@click.option("--method", type=click.Choice(["pearson", "spearman"]), default="spearman", show_default=True,
-              help="Spearman (rank) or Pearson correlation, as R's cor.test.")
+@click.option(
+    "--method",
+    type=click.Choice(["pearson", "spearman"]),
+    default="spearman",
+    show_default=True,
+    help="Spearman (rank) or Pearson correlation, as R's cor.test.",
+)
 @click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
 @click.option("--categorical", default="", help="Covariates that are categories (dummy-coded, first level dropped).")
 @click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
-@click.option("--sample-suffix", default="", help="Suffix of every sample column to strip (e.g. .ATAC); "
-              "default: a .WORD every sample column shares.")
-@click.option("--q-method", type=click.Choice(["bh", "storey"]), default="bh", show_default=True,
-              help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).")
-@click.option("--storey-lambda", type=click.FloatRange(0, 1, max_open=True), default=0.5, show_default=True,
-              help="qvalue's lambda for --q-method storey.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Results table; .tsv, .csv or .parquet.")
+@click.option(
+    "--sample-suffix",
+    default="",
+    help="Suffix of every sample column to strip (e.g. .ATAC); default: a .WORD every sample column shares.",
+)
+@click.option(
+    "--q-method",
+    type=click.Choice(["bh", "storey"]),
+    default="bh",
+    show_default=True,
+    help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).",
+)
+@click.option(
+    "--storey-lambda",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.5,
+    show_default=True,
+    help="qvalue's lambda for --q-method storey.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Results table; .tsv, .csv or .parquet.",
+)
 @reports_errors
-def associate(features: Path, phenotypes: Path, traits: str, method: str, covariates: str, categorical: str,
-              sample_column: str, sample_suffix: str, q_method: str, storey_lambda: float, out: Path) -> None:
+def associate(
+    features: Path,
+    phenotypes: Path,
+    traits: str,
+    method: str,
+    covariates: str,
+    categorical: str,
+    sample_column: str,
+    sample_suffix: str,
+    q_method: str,
+    storey_lambda: float,
+    out: Path,
+) -> None:
     """Correlate every region with every trait: n, r, p and q within each trait, as R's cor.test gives them.
 
     Pearson p is Student's t; Spearman p without ties is R's exact null
@@ -287,10 +339,20 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
     """
     from vaultkit.pipeline.associate import run_associate
 
-    rows, found = run_associate(features=features, phenotypes=phenotypes, traits=_csv(traits), out=out,
-                                method=method, covariates=_csv(covariates), categorical=_csv(categorical),
-                                sample_column=sample_column, q_method=q_method, storey_lambda=storey_lambda,
-                                sample_suffix=sample_suffix, progress=progress())
+    rows, found = run_associate(
+        features=features,
+        phenotypes=phenotypes,
+        traits=_csv(traits),
+        out=out,
+        method=method,
+        covariates=_csv(covariates),
+        categorical=_csv(categorical),
+        sample_column=sample_column,
+        q_method=q_method,
+        storey_lambda=storey_lambda,
+        sample_suffix=sample_suffix,
+        progress=progress(),
+    )
     for line in found:
         click.echo(line, err=True)
     click.echo(f"wrote {rows} associations to {out}", err=True)
@@ -298,16 +360,21 @@ def associate(features: Path, phenotypes: Path, traits: str, method: str, covari
 
 @cli.command()
 @VAULT
-@click.option("--results", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Results table written by `vaultkit associate`.")
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Results table written by `vaultkit associate`.",
+)
 @click.option("--top", type=click.IntRange(min=1), help="At most N regions per gene and trait [top_per_gene].")
 @click.option("--fdr", type=click.FloatRange(0, 1, min_open=True), help="Keep associations with q <= FDR [fdr].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Drawing processes.")
 @click.option("--dry-run", is_flag=True, help="List what would be drawn; write nothing.")
 @click.option("--redraw", is_flag=True, help="Draw every plot again, even those whose fingerprint did not change.")
 @reports_errors
-def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: int, dry_run: bool,
-         redraw: bool) -> None:
+def plot(
+    vault: Path, results: Path, top: int | None, fdr: float | None, jobs: int, dry_run: bool, redraw: bool
+) -> None:
     """Draw the selected associations into the vault's attachments folder.
 
     The feature and phenotype tables come from vaultkit.toml ([data]). Each
@@ -320,19 +387,30 @@ def plot(vault: Path, results: Path, top: int | None, fdr: float | None, jobs: i
     """
     from vaultkit.pipeline.plot import run_plot
 
-    report = run_plot(settings_for(vault), results=results, top=top, fdr=fdr, processes=jobs,
-                      progress=progress(), dry_run=dry_run, redraw=redraw)
+    report = run_plot(
+        settings_for(vault),
+        results=results,
+        top=top,
+        fdr=fdr,
+        processes=jobs,
+        progress=progress(),
+        dry_run=dry_run,
+        redraw=redraw,
+    )
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
     for rel in report.drawn:
         click.echo(f"{'would draw' if dry_run else 'drew'} {rel}")
-    click.echo(f"plots: {len(report.drawn)} {'to draw' if dry_run else 'drawn'}, {len(report.kept)} unchanged", err=True)
+    click.echo(
+        f"plots: {len(report.drawn)} {'to draw' if dry_run else 'drawn'}, {len(report.kept)} unchanged", err=True
+    )
 
 
 @cli.command()
 @click.argument("args", nargs=-1, metavar="[VAULT] [GENE]...")
-@click.option("--source", "source", default="ncbi,uniprot,europepmc", show_default=True,
-              help="Comma-separated sources to ask.")
+@click.option(
+    "--source", "source", default="ncbi,uniprot,europepmc", show_default=True, help="Comma-separated sources to ask."
+)
 @click.option("--offline", is_flag=True, help="No network: use cached answers only.")
 @click.option("--force", is_flag=True, help="Replace summaries pasted or edited by hand (old text to .trash/).")
 @click.option("--dry-run", is_flag=True, help="Print the diff of the notes; write nothing.")
@@ -351,22 +429,40 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
     from vaultkit.pipeline.notes import fetch_into_notes
 
     # [VAULT] [GENE]...: a first argument that is a folder is the vault (no gene is a folder).
-    vault, genes = (find_vault(Path(args[0])), args[1:]) if args and Path(args[0]).is_dir() else (find_vault(None), args)
-    report, notes = fetch_into_notes(settings_for(vault), list(genes), sources=tuple(_csv(source)),
-                                     offline=offline, force=force, dry_run=dry_run, progress=progress())
+    vault, genes = (
+        (find_vault(Path(args[0])), args[1:]) if args and Path(args[0]).is_dir() else (find_vault(None), args)
+    )
+    report, notes = fetch_into_notes(
+        settings_for(vault),
+        list(genes),
+        sources=tuple(_csv(source)),
+        offline=offline,
+        force=force,
+        dry_run=dry_run,
+        progress=progress(),
+    )
     for notice in report.notices:
         click.echo(f"note: {notice}", err=True)
     if dry_run and notes and not as_json:
         click.echo(notes.diff, nl=False)
     if as_json:
         doc = report.as_json()
-        doc["notes"] = {"updated": notes.updated, "unchanged": len(notes.unchanged), "conflicts": notes.conflicts,
-                        "unreadable": notes.unreadable} if notes else None
+        doc["notes"] = (
+            {
+                "updated": notes.updated,
+                "unchanged": len(notes.unchanged),
+                "conflicts": notes.conflicts,
+                "unreadable": notes.unreadable,
+            }
+            if notes
+            else None
+        )
         emit_json(doc)
     elif not dry_run:
         for sym, info in report.genes.items():
-            have = [name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers))
-                    if v]
+            have = [
+                name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers)) if v
+            ]
             click.echo(f"{sym}: {', '.join(have) or 'nothing'}")
     for name, status in report.status.items():
         click.echo(f"{name}: {status}", err=True)
@@ -379,19 +475,23 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
 
 
 def _print_notes(notes: Any, *, would: bool = False) -> None:
-    _print_note_counts(notes.conflicts, notes.unreadable, len(notes.created), len(notes.updated),
-                       len(notes.unchanged), would=would)
+    _print_note_counts(
+        notes.conflicts, notes.unreadable, len(notes.created), len(notes.updated), len(notes.unchanged), would=would
+    )
 
 
-def _print_note_counts(conflicts: Any, unreadable: Any, created: int, updated: int, unchanged: int, *,
-                       would: bool) -> None:
+def _print_note_counts(
+    conflicts: Any, unreadable: Any, created: int, updated: int, unchanged: int, *, would: bool
+) -> None:
     for c in conflicts:
         click.echo(f"conflict: {c['path']}: {c['message']}", err=True)
     for u in unreadable:
         click.echo(f"unreadable: {u['path']}:{u['line']}: {u['message']}", err=True)
     verb = "would be " if would else ""
-    click.echo(f"notes: {created} {verb}created, {updated} {verb}updated, "
-               f"{unchanged} unchanged; conflicts: {len(conflicts)}", err=True)
+    click.echo(
+        f"notes: {created} {verb}created, {updated} {verb}updated, {unchanged} unchanged; conflicts: {len(conflicts)}",
+        err=True,
+    )
 
 
 @cli.command()
@@ -493,8 +593,9 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
     """
     from vaultkit.api import Vault
 
-    report = Vault(vault).refresh(offline=offline, dry_run=dry_run, force=force, redraw=redraw, jobs=jobs,
-                                  progress=progress())
+    report = Vault(vault).refresh(
+        offline=offline, dry_run=dry_run, force=force, redraw=redraw, jobs=jobs, progress=progress()
+    )
     if dry_run and not as_json:
         click.echo(report.diff, nl=False)
     for w in report.warnings:
@@ -506,8 +607,14 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
     if report.skipped:
         click.echo("nothing changed since the last refresh (settings, data, vault): nothing to do", err=True)
     notes, plots = report.notes, report.plots
-    _print_note_counts(report.conflicts, report.unreadable, len(notes["created"]), len(notes["updated"]),
-                       notes["unchanged"], would=dry_run)
+    _print_note_counts(
+        report.conflicts,
+        report.unreadable,
+        len(notes["created"]),
+        len(notes["updated"]),
+        notes["unchanged"],
+        would=dry_run,
+    )
     verb = "would be " if dry_run else ""
     click.echo(
         f"plots: {len(plots['drawn'])} {verb}drawn, {plots['kept']} kept, {len(plots['retired'])} {verb}retired; "

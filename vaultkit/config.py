@@ -106,7 +106,7 @@ def _pick(cls: type, table: dict[str, Any], where: str) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise ConfigError(f"{where}.{key}: expected a string, got {value!r}")
         elif key == "units" and not isinstance(value, dict):
-            raise ConfigError(f"{where}.units: expected a table such as {{ sPAP = \"mmHg\" }}, got {value!r}")
+            raise ConfigError(f'{where}.units: expected a table such as {{ sPAP = "mmHg" }}, got {value!r}')
         out[key] = value
     return out
 
@@ -136,9 +136,9 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
         picked["units"] = {**picked.get("units", DataSettings().units), **units}
     data = DataSettings(**picked)
     if data.method not in ("pearson", "spearman"):
-        raise ConfigError(f"{where} [data].method: expected \"pearson\" or \"spearman\", got {data.method!r}")
+        raise ConfigError(f'{where} [data].method: expected "pearson" or "spearman", got {data.method!r}')
     if data.q_method not in ("bh", "storey"):
-        raise ConfigError(f"{where} [data].q_method: expected \"bh\" or \"storey\", got {data.q_method!r}")
+        raise ConfigError(f'{where} [data].q_method: expected "bh" or "storey", got {data.q_method!r}')
     if not 0 <= data.storey_lambda < 1:
         raise ConfigError(f"{where} [data].storey_lambda: expected a number in [0, 1), got {data.storey_lambda!r}")
     if not 0 < data.fdr <= 1:
@@ -146,11 +146,11 @@ def load_settings(vault: Path, **overrides: Any) -> Settings:
     sources = _sources(raw.get("sources", {}), where)
     lint_table = raw.get("lint", {})
     if not isinstance(lint_table, dict):
-        raise ConfigError(f"{where}: [lint] must be a table such as [lint] ignore = [\"VK304\"]")
+        raise ConfigError(f'{where}: [lint] must be a table such as [lint] ignore = ["VK304"]')
     if "ignore" in lint_table:
         ignore = lint_table["ignore"]
         if not isinstance(ignore, list) or not all(isinstance(v, str) for v in ignore):
-            raise ConfigError(f"{where} [lint].ignore: expected a list of codes such as [\"VK304\"], got {ignore!r}")
+            raise ConfigError(f'{where} [lint].ignore: expected a list of codes such as ["VK304"], got {ignore!r}')
         top["lint_ignore"] = tuple(ignore)
     settings = Settings(vault=vault, data=data, sources=sources, **top)
     from vaultkit.genome.plotnames import validate_template
@@ -177,12 +177,12 @@ def _confine_folders(settings: Settings, where: str) -> Settings:
 def _traits(table: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
     """``[traits.<label>]`` tables: (label -> column, label -> unit)."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [traits] must hold tables such as [traits.sPAP] column = \"sPAP.excl..ZVD\"")
+        raise ConfigError(f'{where}: [traits] must hold tables such as [traits.sPAP] column = "sPAP.excl..ZVD"')
     columns: dict[str, str] = {}
     units: dict[str, str] = {}
     for label, sub in table.items():
         if not isinstance(sub, dict):
-            raise ConfigError(f"{where}: [traits.{label}] must be a table with column = \"...\" (and unit)")
+            raise ConfigError(f'{where}: [traits.{label}] must be a table with column = "..." (and unit)')
         unknown = sorted(set(sub) - {"column", "unit"})
         if unknown:
             raise ConfigError(f"{where} [traits.{label}]: unknown key(s) {unknown}; expected column and unit")

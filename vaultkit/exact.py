@@ -59,8 +59,9 @@ def _residual(v: np.ndarray, basis: list[np.ndarray]) -> np.ndarray:
     return v
 
 
-def correlation(x: np.ndarray, y: np.ndarray, *, method: str = "pearson",
-                covariates: np.ndarray | None = None) -> tuple[float, int, int]:
+def correlation(
+    x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariates: np.ndarray | None = None
+) -> tuple[float, int, int]:
     """r (or rho), n and the covariates' rank k of ``x`` with ``y`` over their complete pairs.
 
     Parameters

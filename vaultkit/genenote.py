@@ -120,9 +120,15 @@ def properties(facts: GeneFacts) -> dict[str, Any]:
     """Flat frontmatter, one type per key (Obsidian Properties, Bases and Dataview read it)."""
     g = facts.gene
     props: dict[str, Any] = {
-        "symbol": g.symbol, "name": g.name, "aliases": list(g.aliases), "hgnc_id": g.hgnc_id,
-        "entrez_id": g.entrez_id, "ensembl_id": g.ensembl_id, "uniprot": g.uniprot_ids[0] if g.uniprot_ids else "",
-        "omim": g.omim_id, "location": g.location,
+        "symbol": g.symbol,
+        "name": g.name,
+        "aliases": list(g.aliases),
+        "hgnc_id": g.hgnc_id,
+        "entrez_id": g.entrez_id,
+        "ensembl_id": g.ensembl_id,
+        "uniprot": g.uniprot_ids[0] if g.uniprot_ids else "",
+        "omim": g.omim_id,
+        "location": g.location,
     }
     if facts.span is not None:
         props.update(chrom=facts.span.chrom, start=facts.span.start, end=facts.span.end, strand=facts.span.strand)
@@ -131,8 +137,9 @@ def properties(facts: GeneFacts) -> dict[str, Any]:
     for trait in facts.traits:
         s = facts.stats.get(trait)
         if s is not None:
-            props.update({f"r_{trait}": round(s.r, 4), f"p_{trait}": _sig(s.p), f"q_{trait}": _sig(s.q),
-                          f"n_{trait}": int(s.n)})
+            props.update(
+                {f"r_{trait}": round(s.r, 4), f"p_{trait}": _sig(s.p), f"q_{trait}": _sig(s.q), f"n_{trait}": int(s.n)}
+            )
     return props
 
 
@@ -141,22 +148,38 @@ def blocks(facts: GeneFacts) -> list[Block]:
     s = facts.symbol
     out: list[Block] = []
     if facts.synthetic:
-        out.append(Block("synthetic", PLOTS, "> [!note] Synthetic data\n> The associations and plots here come "
-                         "from the synthetic example cohort (scripts/make_example_data.py), not from patients.",
-                         mode="intro", parent="", level=1))
+        out.append(
+            Block(
+                "synthetic",
+                PLOTS,
+                "> [!note] Synthetic data\n> The associations and plots here come "
+                "from the synthetic example cohort (scripts/make_example_data.py), not from patients.",
+                mode="intro",
+                parent="",
+                level=1,
+            )
+        )
     if facts.consensus_search:
         q, link = facts.consensus_search
         out.append(Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({link})", mode="line"))
     if facts.ncbi is not None and facts.ncbi.text:
         out.append(Block("ncbi", f"NCBI Gene Summary for {s} Gene", f"[]({facts.ncbi.url})\n\n- {facts.ncbi.text}"))
-    out.append(Block("genecards-link", f"GeneCards Summary for {s} Gene",
-                     f"[GeneCards: {s}](https://www.genecards.org/cgi-bin/carddisp.pl?gene={s})", mode="line"))
+    out.append(
+        Block(
+            "genecards-link",
+            f"GeneCards Summary for {s} Gene",
+            f"[GeneCards: {s}](https://www.genecards.org/cgi-bin/carddisp.pl?gene={s})",
+            mode="line",
+        )
+    )
     if facts.uniprot is not None:
         out.append(Block("uniprot", f"UniProtKB/Swiss-Prot Summary for {s} Gene", facts.uniprot.text))
     if facts.papers:
-        lines = [f"- {p.title}. {p.first_author}{' et al.' if p.first_author else ''}, *{p.journal}* ({p.year})."
-                 + (f" [{p.label or 'link'}]({p.url})" if p.url else "")
-                 for p in facts.papers]
+        lines = [
+            f"- {p.title}. {p.first_author}{' et al.' if p.first_author else ''}, *{p.journal}* ({p.year})."
+            + (f" [{p.label or 'link'}]({p.url})" if p.url else "")
+            for p in facts.papers
+        ]
         out.append(Block("literature", "Literature (Europe PMC)", "\n".join(lines)))
     out.append(Block("overview", "Gene overview (open sources)", _overview(facts)))
     return out
@@ -173,7 +196,9 @@ def _overview(facts: GeneFacts) -> str:
     if g.omim_id:
         lines.append(f"- OMIM: [{g.omim_id}](https://omim.org/entry/{g.omim_id}) (HGNC)")
     if g.uniprot_ids:
-        lines.append(f"- UniProt: [{g.uniprot_ids[0]}](https://www.uniprot.org/uniprotkb/{g.uniprot_ids[0]}/entry) (HGNC)")
+        lines.append(
+            f"- UniProt: [{g.uniprot_ids[0]}](https://www.uniprot.org/uniprotkb/{g.uniprot_ids[0]}/entry) (HGNC)"
+        )
     return "\n".join(lines)
 
 
@@ -186,15 +211,30 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def update(text: str, facts: GeneFacts, state: dict[str, Any], *, note: str, resolver: Resolver,
-           app: AppSettings, force: bool = False, only: set[str] | None = None) -> NoteUpdate:
+def update(
+    text: str,
+    facts: GeneFacts,
+    state: dict[str, Any],
+    *,
+    note: str,
+    resolver: Resolver,
+    app: AppSettings,
+    force: bool = False,
+    only: set[str] | None = None,
+) -> NoteUpdate:
     """Bring a note's managed content up to date; ValueError if its frontmatter cannot be read.
 
     ``only`` limits the update to some parts: ``"properties"``, ``"plots"``
     and block ids such as ``"ncbi"`` (None: everything).
     """
-    result = NoteUpdate(text, {"blocks": dict(state.get("blocks", {})), "props": dict(state.get("props", {})),
-                               "plots": dict(state.get("plots", {}))})
+    result = NoteUpdate(
+        text,
+        {
+            "blocks": dict(state.get("blocks", {})),
+            "props": dict(state.get("props", {})),
+            "plots": dict(state.get("plots", {})),
+        },
+    )
     if only is None or "properties" in only:
         _properties(result, properties(facts), force)
     if only is None or "plots" in only:
@@ -252,8 +292,9 @@ def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None
         result.text = frontmatter.update(result.text, changes)
 
 
-def _ensure_section(result: NoteUpdate, title: str | tuple[str, ...], *, parent: str | tuple[str, ...],
-                    level: int) -> sections.Section:
+def _ensure_section(
+    result: NoteUpdate, title: str | tuple[str, ...], *, parent: str | tuple[str, ...], level: int
+) -> sections.Section:
     found = sections.find(result.text, title)
     if found is not None:
         return found
@@ -286,8 +327,14 @@ def trait_section(text: str, trait: str) -> sections.Section | None:
     key = sections.title_key(trait)
     heads = sections.sections(text)
     infos = [s for s in heads if sections.title_key(s.title) in _INFO_KEYS]
-    return next((s for s in heads if sections.title_key(s.title) == key and key
-                 and not any(i.start < s.start < i.end for i in infos)), None)
+    return next(
+        (
+            s
+            for s in heads
+            if sections.title_key(s.title) == key and key and not any(i.start < s.start < i.end for i in infos)
+        ),
+        None,
+    )
 
 
 def plot_trait(text: str, at: int, traits: tuple[str, ...] | list[str]) -> str | None:
@@ -351,8 +398,9 @@ def _own_trait_part(text: str, sec: sections.Section, trait: str, traits: tuple[
     return sections.Section(sec.level, sec.title, sec.start, sec.body_start, nested)
 
 
-def _plots(result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resolver: Resolver,
-           app: AppSettings) -> None:
+def _plots(
+    result: NoteUpdate, facts: GeneFacts, trait: str, *, note: str, resolver: Resolver, app: AppSettings
+) -> None:
     sec = _own_trait_part(result.text, _trait_section_or_new(result, facts, trait), trait, facts.traits)
     gene_id = facts.gene.ensembl_id
     existing = []  # (link, its plot name, the file it points to) for this gene's plots under ## trait
@@ -409,10 +457,12 @@ def _add_embeds(result: NoteUpdate, facts: GeneFacts, trait: str, embeds: list[s
     # Into the empty ones from the last up, so the offsets of those before stay right.
     for seg, embed in reversed(list(zip(empty, embeds, strict=False))):
         result.text = sections.insert_block(result.text, sections.content_end(result.text, seg), embed)
-    new_segments = [f"{'#' * last.level} {word}{n + i + 1}\n{e}" for i, e in enumerate(embeds[len(empty):])]
+    new_segments = [f"{'#' * last.level} {word}{n + i + 1}\n{e}" for i, e in enumerate(embeds[len(empty) :])]
     if new_segments:
         sec = _own_trait_part(result.text, trait_section(result.text, trait), trait, facts.traits)  # type: ignore[arg-type]
-        result.text = sections.insert_block(result.text, sections.content_end(result.text, sec), "\n".join(new_segments))
+        result.text = sections.insert_block(
+            result.text, sections.content_end(result.text, sec), "\n".join(new_segments)
+        )
 
 
 def _block(result: NoteUpdate, block: Block, force: bool) -> None:
@@ -424,8 +474,9 @@ def _block(result: NoteUpdate, block: Block, force: bool) -> None:
     if sec is None:
         if last is not None and not force:
             return  # the user deleted the section: respect it
-        sec = _ensure_section(result, title, parent=INFO_TITLES if block.parent == INFO else block.parent,
-                              level=block.level)
+        sec = _ensure_section(
+            result, title, parent=INFO_TITLES if block.parent == INFO else block.parent, level=block.level
+        )
     body = sec.body(result.text)
     old = last["text"].replace("\n", nl) if last else None
     record = {"text": block.text, "sha": digest(block.text)}

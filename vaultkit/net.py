@@ -43,8 +43,9 @@ def _why(exc: requests.RequestException) -> str:
     """One line, no traceback, saying what went wrong with a request."""
     if isinstance(exc, requests.TooManyRedirects):
         return "too many redirects (a redirect loop); nothing was fetched"
-    if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidURL)):
+    if isinstance(
+        exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema, requests.exceptions.InvalidURL)
+    ):
         return "redirected to an address vaultkit does not follow (only http and https); nothing was fetched"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return "the answer could not be decompressed (a broken gzip or deflate body)"
@@ -106,9 +107,19 @@ class HttpClient:
         Injected for tests (a fake clock makes backoff instant and checkable).
     """
 
-    def __init__(self, cache_path: Path | None, *, rates: dict[str, float] | None = None, offline: bool = False,
-                 timeout: float = 20.0, retries: int = 3, backoff: float = 1.0, expire_after: float = 7 * 86400,
-                 sleep: Callable[[float], None] | None = None, wall_clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        cache_path: Path | None,
+        *,
+        rates: dict[str, float] | None = None,
+        offline: bool = False,
+        timeout: float = 20.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        expire_after: float = 7 * 86400,
+        sleep: Callable[[float], None] | None = None,
+        wall_clock: Callable[[], float] | None = None,
+    ) -> None:
         self.cache_path = cache_path
         self.rates = rates or {}
         self.offline = offline
@@ -137,9 +148,15 @@ class HttpClient:
                 else:
                     self._backend = BaseCache()
             session = _session_class()(
-                backend=self._backend, expire_after=self.expire_after, allowable_methods=("GET", "POST"),
-                allowable_codes=(200,), ignored_parameters=list(SECRET_PARAMS), match_headers=False,
-                stale_if_error=False, per_second=self.rates.get(host, DEFAULT_RATE), per_host=True,
+                backend=self._backend,
+                expire_after=self.expire_after,
+                allowable_methods=("GET", "POST"),
+                allowable_codes=(200,),
+                ignored_parameters=list(SECRET_PARAMS),
+                match_headers=False,
+                stale_if_error=False,
+                per_second=self.rates.get(host, DEFAULT_RATE),
+                per_host=True,
                 limit_statuses=(429,),
             )
             session.headers["User-Agent"] = USER_AGENT
@@ -163,8 +180,10 @@ class HttpClient:
             self.stats.cached += 1
         if len(response.content) > MAX_ANSWER_BYTES:
             self._forget(session, response)
-            raise SourceError(f"{host} answered {len(response.content)} bytes, more than vaultkit reads "
-                              f"({MAX_ANSWER_BYTES}); nothing was used")
+            raise SourceError(
+                f"{host} answered {len(response.content)} bytes, more than vaultkit reads "
+                f"({MAX_ANSWER_BYTES}); nothing was used"
+            )
         try:
             ctype = response.headers.get("Content-Type", "")
             if "html" in ctype.lower() or response.text.lstrip().startswith("<"):
@@ -182,19 +201,28 @@ class HttpClient:
         except Exception:  # a cache we cannot clean costs one more request next run, no more
             pass
 
-    def _send(self, session: requests.Session, host: str, method: str, url: str, params: dict[str, Any] | None,
-              data: dict[str, Any] | None) -> requests.Response:
+    def _send(
+        self,
+        session: requests.Session,
+        host: str,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        data: dict[str, Any] | None,
+    ) -> requests.Response:
         if self._offline_for(host):
             return self._cached_only(session, host, method, url, params, data)
         attempt = 0
         while True:
             try:
                 # A short connect timeout: an unreachable network should not stall a refresh.
-                response = session.request(method, url, params=params, data=data,
-                                           timeout=(min(5.0, self.timeout), self.timeout))
+                response = session.request(
+                    method, url, params=params, data=data, timeout=(min(5.0, self.timeout), self.timeout)
+                )
             except requests.exceptions.SSLError:
-                raise SourceError(f"{host}: the secure connection failed (TLS certificate or handshake); "
-                                  "nothing was fetched from it") from None
+                raise SourceError(
+                    f"{host}: the secure connection failed (TLS certificate or handshake); nothing was fetched from it"
+                ) from None
             except requests.ConnectionError:  # refused, DNS failure, or ConnectTimeout (a subclass)
                 self.stats.offline_hosts.add(host)
                 self.stats.notices.append(f"{host} cannot be reached; working offline for it (cached answers only)")
@@ -204,8 +232,10 @@ class HttpClient:
             except requests.RequestException as exc:  # redirect loops, ftp:// redirects, bad gzip, cut-off bodies
                 raise SourceError(f"{host}: {_why(exc)}") from None
             except _CACHE_ERRORS as exc:  # a cache row this version cannot read: one clean message, no traceback
-                raise SourceError(f"{host}: unreadable answer in the cache ({type(exc).__name__}); "
-                                  "delete .vaultkit/http_cache.sqlite to start afresh") from None
+                raise SourceError(
+                    f"{host}: unreadable answer in the cache ({type(exc).__name__}); "
+                    "delete .vaultkit/http_cache.sqlite to start afresh"
+                ) from None
             if response is not None and not getattr(response, "from_cache", False):
                 self.stats.sent += 1
                 if response.status_code == 429:
@@ -222,14 +252,23 @@ class HttpClient:
                 asked = retry_after(response.headers.get("Retry-After"), self.wall_clock())
                 if asked is not None:
                     if asked > MAX_RETRY_AFTER:
-                        raise SourceError(f"{host} asked to wait {asked:.0f} s (HTTP {response.status_code}); try later")
+                        raise SourceError(
+                            f"{host} asked to wait {asked:.0f} s (HTTP {response.status_code}); try later"
+                        )
                     wait = max(wait, asked)
             attempt += 1
             self.stats.retries += 1
             self.sleep(wait)
 
-    def _cached_only(self, session: requests.Session, host: str, method: str, url: str,
-                     params: dict[str, Any] | None, data: dict[str, Any] | None) -> requests.Response:
+    def _cached_only(
+        self,
+        session: requests.Session,
+        host: str,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        data: dict[str, Any] | None,
+    ) -> requests.Response:
         try:
             response = session.request(method, url, params=params, data=data, only_if_cached=True)
         except (requests.RequestException, *_CACHE_ERRORS):  # a cache row this version cannot read

@@ -185,8 +185,10 @@ def _wrapped(text: str) -> str:
     for line in text.split("\n"):
         head, sep, tail = line.partition("adjusted for ")
         if sep and len(line) > _WRAP:
-            out += [head + sep.rstrip(), textwrap.fill(tail, _WRAP, initial_indent="  ", subsequent_indent="  ",
-                                                       break_on_hyphens=False)]
+            out += [
+                head + sep.rstrip(),
+                textwrap.fill(tail, _WRAP, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False),
+            ]
         else:
             out.append(textwrap.fill(line, _WRAP, subsequent_indent="  ", break_on_hyphens=False))
     return "\n".join(out)
@@ -226,8 +228,9 @@ def _marks(s: _Samples) -> list[_Mark]:
 def _add(ax: Axes, mark: _Mark) -> Artist:
     if mark.kind == "points":
         color, marker, label = mark.look
-        return ax.scatter(*mark.values, s=36, color=color, marker=marker, edgecolor="white", linewidth=0.5,
-                          label=label, zorder=3)
+        return ax.scatter(
+            *mark.values, s=36, color=color, marker=marker, edgecolor="white", linewidth=0.5, label=label, zorder=3
+        )
     if mark.kind == "fit":
         return ax.plot(*mark.values, color=mark.look[0], linewidth=1.2, linestyle="--", zorder=2)[0]
     if mark.kind == "band":
@@ -316,18 +319,33 @@ class _Scene:
         note = hidden_text(data)
         text = _wrapped(stats_text(data) + (f"\n{note}" if note else ""))
         if self._box is None:
-            self._box = ax.text(1, 1, text, va="top", ha="left", fontsize=10,
-                                transform=anchor.transAxes + ScaledTranslation(
-                                    (_KEY_GAP_PT + pad_pt) / 72, -pad_pt / 72, fig.dpi_scale_trans),
-                                bbox={"boxstyle": f"round,pad={pad_pt / 10}", "facecolor": "white", "edgecolor": "0.7"},
-                                clip_on=False, zorder=5)
+            self._box = ax.text(
+                1,
+                1,
+                text,
+                va="top",
+                ha="left",
+                fontsize=10,
+                transform=anchor.transAxes
+                + ScaledTranslation((_KEY_GAP_PT + pad_pt) / 72, -pad_pt / 72, fig.dpi_scale_trans),
+                bbox={"boxstyle": f"round,pad={pad_pt / 10}", "facecolor": "white", "edgecolor": "0.7"},
+                clip_on=False,
+                zorder=5,
+            )
         else:
             self._box.set_text(text)
         height_in = self._box.get_window_extent().height / fig.dpi + 2 * pad_pt / 72 + 0.1
         under_box = anchor.transAxes + ScaledTranslation(_KEY_GAP_PT / 72, -height_in, fig.dpi_scale_trans)
         if ax.legend_ is None:
-            ax.legend(loc="upper left", bbox_to_anchor=(1, 1), borderaxespad=0, frameon=True, framealpha=1,
-                      edgecolor="0.7", bbox_transform=under_box)
+            ax.legend(
+                loc="upper left",
+                bbox_to_anchor=(1, 1),
+                borderaxespad=0,
+                frameon=True,
+                framealpha=1,
+                edgecolor="0.7",
+                bbox_transform=under_box,
+            )
         else:
             ax.legend_.set_bbox_to_anchor((1, 1), under_box)
 
@@ -336,14 +354,26 @@ def _draw_panel(data: PlotData, s: _Samples, ax: Axes) -> None:
     """The signal by condition: a box per drawn condition and its samples, jittered the same way every run."""
     from matplotlib.colors import to_rgba
 
-    groups = [(c, s.conds == c, *s.styles[c]) for c in s.shown] if s.conds is not None else \
-        [("all", np.ones(len(s.x), dtype=bool), OKABE_ITO[0], "o")]
+    groups = (
+        [(c, s.conds == c, *s.styles[c]) for c in s.shown]
+        if s.conds is not None
+        else [("all", np.ones(len(s.x), dtype=bool), OKABE_ITO[0], "o")]
+    )
     for i, (_, sel, color, marker) in enumerate(groups):
         vals = s.x[sel]
-        ax.boxplot([vals], positions=[i], widths=0.55, showfliers=False, patch_artist=True, manage_ticks=False,
-                   boxprops={"facecolor": to_rgba(color, 0.15), "edgecolor": color, "linewidth": 1.2},
-                   whiskerprops={"color": color, "linewidth": 1.2}, capprops={"color": color, "linewidth": 1.2},
-                   medianprops={"color": color, "linewidth": 2.2}, zorder=2)
+        ax.boxplot(
+            [vals],
+            positions=[i],
+            widths=0.55,
+            showfliers=False,
+            patch_artist=True,
+            manage_ticks=False,
+            boxprops={"facecolor": to_rgba(color, 0.15), "edgecolor": color, "linewidth": 1.2},
+            whiskerprops={"color": color, "linewidth": 1.2},
+            capprops={"color": color, "linewidth": 1.2},
+            medianprops={"color": color, "linewidth": 2.2},
+            zorder=2,
+        )
         jitter = ((np.arange(len(vals)) * _GOLDEN) % 1.0 - 0.5) * 0.36
         ax.scatter(i + jitter, vals, s=30, color=color, marker=marker, edgecolor="white", linewidth=0.5, zorder=3)
     ax.set_xticks(range(len(groups)), [g[0] for g in groups])

@@ -63,6 +63,7 @@ _C7, _C8, _C9, _C10, _C11, _C12 = 0.0879, 0.0151, 0.0072, 0.0831, 0.0131, 4.6e-4
 
 # ------------------------------------------------------------- t test ----
 
+
 def _log_beta_tail(a: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
     """log I_x(a, b), the regularised incomplete beta function, for x below its mean.
 
@@ -82,8 +83,10 @@ def _log_beta_tail(a: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
     f = d.copy()
     for m in range(1, 5000):
         # d_2m, then d_2m+1
-        for coef in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                     -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+        for coef in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
             d = 1.0 / nonzero(1.0 + coef * d)
             c = nonzero(1.0 + coef / c)
             delta = c * d
@@ -140,6 +143,7 @@ def cor_p(r: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
 
 # ------------------------------------------------------------ Spearman ----
 
+
 @cache
 def _s_tails(n: int) -> tuple[np.ndarray, np.ndarray]:
     """Counts of permutations with S <= s and with S >= s, s = 0..(n^3 - n) / 3, for one n.
@@ -193,8 +197,16 @@ def _series_p(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     js = s - side
     x = (6.0 * js * b / (nf * nf - 1.0) - 1.0) * np.sqrt(1.0 / b - 1.0)
     y = x * x
-    u = x * b * (_C1 + b * (_C2 + _C3 * b) + y * (-_C4 + b * (_C5 + _C6 * b) - y * b * (
-        _C7 + _C8 * b - y * (_C9 - _C10 * b + y * b * (_C11 - _C12 * y)))))
+    u = (
+        x
+        * b
+        * (
+            _C1
+            + b * (_C2 + _C3 * b)
+            + y
+            * (-_C4 + b * (_C5 + _C6 * b) - y * b * (_C7 + _C8 * b - y * (_C9 - _C10 * b + y * b * (_C11 - _C12 * y))))
+        )
+    )
     u = u / np.exp(y / 2.0)
     # Upper tail u + P(Z > x); lower tail P(Z < x) - u, which is the same with x, u of opposite sign.
     tail = side * u + special.ndtr(-side * x)
@@ -281,6 +293,7 @@ def spearman_p(rho: float, n: int) -> float:
 
 
 # ------------------------------------------------------------ q-values ----
+
 
 def _step_up(p: np.ndarray, pi0: float | None) -> np.ndarray:
     """min over j >= i of p_(j) m / j (times pi0 if given), capped at 1; NaN kept and not counted."""

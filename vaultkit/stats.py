@@ -54,8 +54,9 @@ def _rank_rows(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         pos = np.arange(n)
         same_t = same[tied]
         first = np.maximum.accumulate(np.where(np.hstack([np.ones((len(tied), 1), bool), ~same_t]), pos, 0), axis=1)
-        last = np.minimum.accumulate(np.where(np.hstack([~same_t, np.ones((len(tied), 1), bool)]), pos, n)[:, ::-1],
-                                     axis=1)[:, ::-1]
+        last = np.minimum.accumulate(
+            np.where(np.hstack([~same_t, np.ones((len(tied), 1), bool)]), pos, n)[:, ::-1], axis=1
+        )[:, ::-1]
         sub = np.empty((len(tied), n))
         np.put_along_axis(sub, order[tied], (first + last) / 2.0 + 1.0, axis=1)
         ranks[tied] = sub
@@ -68,8 +69,14 @@ def _residualise(block: np.ndarray, design: np.ndarray) -> np.ndarray:
     return block - (block @ q) @ q.T
 
 
-def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariates: np.ndarray | None = None,
-              progress: Progress = SILENT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def correlate(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    method: str = "pearson",
+    covariates: np.ndarray | None = None,
+    progress: Progress = SILENT,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """r, n and two-sided p of each row of ``x`` (regions x samples) with ``y``.
 
     ``y`` is one trait (samples) or several (samples x traits); the results
@@ -100,8 +107,9 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
     x_nan = np.isnan(x)
     progress.start(f"associating {m:,} regions with {t} trait(s)", m * len(y_groups))
 
-    def block_task(idx: np.ndarray | slice, cols: np.ndarray, traits: list[int], yy: np.ndarray,
-                   cov: np.ndarray | None) -> int:
+    def block_task(
+        idx: np.ndarray | slice, cols: np.ndarray, traits: list[int], yy: np.ndarray, cov: np.ndarray | None
+    ) -> int:
         block = x[idx] if cols.all() else x[idx][:, cols]
         # Each block writes its own rows: the result does not depend on which thread ran it.
         r[_sel(idx), traits], untied[_sel(idx), traits] = _dense_r(block, yy, method, cov)
@@ -126,8 +134,10 @@ def correlate(x: np.ndarray, y: np.ndarray, *, method: str = "pearson", covariat
     # numpy's sorts and BLAS release the GIL: threads rank and multiply blocks on every core. BLAS itself
     # gets one thread: its products here are thin (samples x traits), and OpenBLAS's idle threads spin
     # between calls, which cost as much CPU as the whole association did on two cores.
-    with _blas().limit(limits=1, user_api="blas"), \
-            ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool:
+    with (
+        _blas().limit(limits=1, user_api="blas"),
+        ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool,
+    ):
         for done in pool.map(lambda task: block_task(*task), tasks):
             progress.advance(done)
     progress.stop()
@@ -182,8 +192,9 @@ def _row_groups(x_nan: np.ndarray, ymask: np.ndarray) -> list[tuple[np.ndarray |
     return [(order[bounds[i] : bounds[i + 1]], mask[order[bounds[i]]]) for i in range(len(patterns))]
 
 
-def _dense_r(block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndarray | None
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _dense_r(
+    block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of each row of ``block`` with each column of ``ys`` (no missing values), and which
     (row, trait) pairs are Spearman without ties (R's exact null distribution applies)."""
     untied = np.zeros((len(block), ys.shape[1]), dtype=bool)
@@ -221,8 +232,9 @@ def q_values(p: np.ndarray, *, method: str = "bh", storey_lambda: float = 0.5) -
     raise ValueError(f"q_method must be 'bh' or 'storey', not {method!r}")
 
 
-def covariate_design(pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()
-                     ) -> tuple[np.ndarray | None, list[str]]:
+def covariate_design(
+    pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()
+) -> tuple[np.ndarray | None, list[str]]:
     """Covariates as numbers, and a name per column: numeric columns as they are, declared categories as
     0/1 dummies (levels sorted, the first dropped; a missing value stays missing).
 
@@ -239,8 +251,10 @@ def covariate_design(pheno: pd.DataFrame, covariates: list[str], categorical: li
         if c not in categorical:
             if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
                 seen = ", ".join(sorted(map(str, col.dropna().unique()))[:4])
-                raise ValueError(f"covariate {c!r} holds text ({seen}); declare it categorical "
-                                 f"(--categorical {c}, or categorical = [\"{c}\"] in [data]) or give numbers")
+                raise ValueError(
+                    f"covariate {c!r} holds text ({seen}); declare it categorical "
+                    f'(--categorical {c}, or categorical = ["{c}"] in [data]) or give numbers'
+                )
             parts.append(col.to_numpy(dtype=np.float64)[:, None])
             names.append(c)
             continue
@@ -261,9 +275,19 @@ def design_matrix(pheno: pd.DataFrame, covariates: list[str], categorical: list[
     return covariate_design(pheno, covariates, categorical)[0]
 
 
-def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *, traits: list[str],
-              method: str = "pearson", covariates: list[str] = (), categorical: list[str] = (), q_method: str = "bh",
-              storey_lambda: float = 0.5, progress: Progress = SILENT) -> pd.DataFrame:
+def associate(
+    regions: pd.DataFrame,
+    values: np.ndarray,
+    pheno: pd.DataFrame,
+    *,
+    traits: list[str],
+    method: str = "pearson",
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+    q_method: str = "bh",
+    storey_lambda: float = 0.5,
+    progress: Progress = SILENT,
+) -> pd.DataFrame:
     """The tidy results table: gene_id, chrom, start, end, trait, n, r, p, q, method."""
     import pandas as pd
 
@@ -273,11 +297,16 @@ def associate(regions: pd.DataFrame, values: np.ndarray, pheno: pd.DataFrame, *,
     ys = np.column_stack([pd.to_numeric(pheno[t], errors="coerce").to_numpy(dtype=np.float64) for t in traits])
     r, n, p = correlate(values, ys, method=method, covariates=x_design, progress=progress)
     m, k = len(regions), len(traits)
-    return pd.DataFrame({
-        **{c: np.tile(regions[c].to_numpy(), k) for c in ("gene_id", "chrom", "start", "end")},
-        "trait": np.repeat(np.array(traits, dtype=object), m),
-        "n": n.T.ravel(), "r": r.T.ravel(), "p": p.T.ravel(),
-        "q": np.concatenate([q_values(p[:, j], method=q_method, storey_lambda=storey_lambda) for j in range(k)])
-        if k else np.empty(0),
-        "method": method,
-    })
+    return pd.DataFrame(
+        {
+            **{c: np.tile(regions[c].to_numpy(), k) for c in ("gene_id", "chrom", "start", "end")},
+            "trait": np.repeat(np.array(traits, dtype=object), m),
+            "n": n.T.ravel(),
+            "r": r.T.ravel(),
+            "p": p.T.ravel(),
+            "q": np.concatenate([q_values(p[:, j], method=q_method, storey_lambda=storey_lambda) for j in range(k)])
+            if k
+            else np.empty(0),
+            "method": method,
+        }
+    )

@@ -60,10 +60,30 @@ _SNIFF_BYTES = 1 << 16
 _SNIFF_ROWS = 200
 
 # R's reserved words (?Reserved): make.names appends a "." to them.
-_R_RESERVED = frozenset({
-    "if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE", "FALSE", "NULL",
-    "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "NA_complex_", "...",
-})
+_R_RESERVED = frozenset(
+    {
+        "if",
+        "else",
+        "repeat",
+        "while",
+        "function",
+        "for",
+        "in",
+        "next",
+        "break",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        "Inf",
+        "NaN",
+        "NA",
+        "NA_integer_",
+        "NA_real_",
+        "NA_character_",
+        "NA_complex_",
+        "...",
+    }
+)
 
 
 class TableWarning(UserWarning):
@@ -125,10 +145,18 @@ class Alignment(tuple):
     only_features: tuple[str, ...]
     only_phenotypes: tuple[str, ...]
 
-    def __new__(cls, values: np.ndarray, table: pd.DataFrame, samples: list[str], *,
-                notes: tuple[str, ...] = (), matched: tuple[tuple[str, str], ...] = (),
-                only_features: tuple[str, ...] = (), only_phenotypes: tuple[str, ...] = (),
-                positions: tuple[int, ...] = ()) -> Alignment:
+    def __new__(
+        cls,
+        values: np.ndarray,
+        table: pd.DataFrame,
+        samples: list[str],
+        *,
+        notes: tuple[str, ...] = (),
+        matched: tuple[tuple[str, str], ...] = (),
+        only_features: tuple[str, ...] = (),
+        only_phenotypes: tuple[str, ...] = (),
+        positions: tuple[int, ...] = (),
+    ) -> Alignment:
         self = super().__new__(cls, (values, table, samples))
         self.positions = positions
         self.notes, self.matched = notes, matched
@@ -173,9 +201,9 @@ class _Loaded:
     """An input table as Arrow columns, with the file's column names and what was detected."""
 
     path: Path
-    table: pa.Table          # columns renamed to unique names (``names``)
-    header: list[str]        # the names as the file writes them
-    names: list[str]         # unique: a repeated name gets ``.1``, ``.2`` as pandas does
+    table: pa.Table  # columns renamed to unique names (``names``)
+    header: list[str]  # the names as the file writes them
+    names: list[str]  # unique: a repeated name gets ``.1``, ``.2`` as pandas does
     notes: list[str]
     comma_decimals: bool = False  # a decimal comma may be read (the delimiter is not a comma)
     missing_seen: list[str] = field(default_factory=list)  # spellings of missing cells in the sniffed rows
@@ -290,8 +318,9 @@ def _unique(header: list[str]) -> list[str]:
     return out
 
 
-def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_columns: set[str],
-               source: Any = None) -> pa.Table:
+def _read_text(
+    path: Path, sniffed: _Sniffed, text_columns: set[str], float_columns: set[str], source: Any = None
+) -> pa.Table:
     """The table as Arrow columns: ``text_columns`` as text, the others typed by Arrow's inference.
 
     ``float_columns`` are expected to hold numbers: declaring them float64
@@ -305,21 +334,31 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
 
     names = _unique(sniffed.header)
     types: dict[str, Any] = {n: pa.string() for n, h in zip(names, sniffed.header, strict=True) if h in text_columns}
-    hinted = {n: pa.float64() for n, h in zip(names, sniffed.header, strict=True)
-              if h in float_columns and h not in text_columns}
+    hinted = {
+        n: pa.float64()
+        for n, h in zip(names, sniffed.header, strict=True)
+        if h in float_columns and h not in text_columns
+    }
     types.update(hinted)
     encoding, multiline = sniffed.encoding, False
     for _ in range(6):
         try:
             table = pcsv.read_csv(
                 path if source is None else pa.BufferReader(source),
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1 if source is None else 0,
-                                              encoding=encoding),
-                parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"', double_quote=True,
-                                                newlines_in_values=multiline),
+                read_options=pcsv.ReadOptions(
+                    column_names=names, skip_rows=1 if source is None else 0, encoding=encoding
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=sniffed.delimiter, quote_char='"', double_quote=True, newlines_in_values=multiline
+                ),
                 convert_options=pcsv.ConvertOptions(
-                    column_types=types, null_values=list(MISSING), strings_can_be_null=True,
-                    quoted_strings_can_be_null=True, true_values=[], false_values=[]),
+                    column_types=types,
+                    null_values=list(MISSING),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    true_values=[],
+                    false_values=[],
+                ),
             )
         except pa.ArrowInvalid as exc:
             msg = str(exc)
@@ -340,8 +379,11 @@ def _read_text(path: Path, sniffed: _Sniffed, text_columns: set[str], float_colu
             raise InputError(f"{path}: cannot read as a {what}-separated table ({sniffed.how}){where}: {msg}") from None
         except (OSError, EOFError) as exc:
             raise InputError(f"{path}: cannot read: {exc}") from None
-        retype = {n: pa.string() for n, t in zip(table.column_names, table.schema.types, strict=True)
-                  if pa.types.is_temporal(t) and n not in types}
+        retype = {
+            n: pa.string()
+            for n, t in zip(table.column_names, table.schema.types, strict=True)
+            if pa.types.is_temporal(t) and n not in types
+        }
         if encoding == "utf8" and any(pa.types.is_binary(t) for t in table.schema.types):
             encoding = "cp1252"
             continue
@@ -358,8 +400,13 @@ def _ragged_row(path: Path, sniffed: _Sniffed) -> str:
     """Where the first row whose number of cells is not the header's is (for an error message)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     width = len(sniffed.header)
-    with opener(path, "rt", encoding="utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding,
-                errors="replace", newline="") as fh:
+    with opener(
+        path,
+        "rt",
+        encoding="utf-8-sig" if sniffed.encoding == "utf8" else sniffed.encoding,
+        errors="replace",
+        newline="",
+    ) as fh:
         reader = csv.reader(fh, delimiter=sniffed.delimiter, quotechar='"', strict=False)
         next(reader, None)
         for row in reader:
@@ -383,14 +430,22 @@ def _to_number(column: pa.ChunkedArray, comma: bool) -> tuple[pa.ChunkedArray | 
         return pc.cast(text, pa.float64()), False
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    if comma and pc.all(pc.match_substring_regex(text, _COMMA_NUMBER)).as_py() is not False \
-            and pc.any(pc.match_substring(text, ",")).as_py():
+    if (
+        comma
+        and pc.all(pc.match_substring_regex(text, _COMMA_NUMBER)).as_py() is not False
+        and pc.any(pc.match_substring(text, ",")).as_py()
+    ):
         return pc.cast(pc.replace_substring(text, ",", "."), pa.float64()), True
     return None, False
 
 
-def _load(path: Path, *, text: Callable[[list[str]], set[str]] = lambda header: set(),
-          floats: Callable[[list[str]], set[str]] = lambda header: set(), comma_note: bool = True) -> _Loaded:
+def _load(
+    path: Path,
+    *,
+    text: Callable[[list[str]], set[str]] = lambda header: set(),
+    floats: Callable[[list[str]], set[str]] = lambda header: set(),
+    comma_note: bool = True,
+) -> _Loaded:
     """Read a table; the columns ``text(header)`` names stay text, other text columns holding only
     numbers become float64; ``floats(header)`` are expected to be numbers (a hint for speed).
     ``comma_note``: say in ``notes`` which columns had a decimal comma (a caller reading chunks says it
@@ -413,8 +468,15 @@ def _load(path: Path, *, text: Callable[[list[str]], set[str]] = lambda header: 
     sniffed = _sniff(path, data, whole, name)
     keep_text = text(sniffed.header)
     table = _read_text(path, sniffed, keep_text, floats(sniffed.header))
-    loaded = _Loaded(path, table, sniffed.header, list(table.column_names), _text_notes(sniffed),
-                     sniffed.delimiter != ",", sniffed.missing_seen)
+    loaded = _Loaded(
+        path,
+        table,
+        sniffed.header,
+        list(table.column_names),
+        _text_notes(sniffed),
+        sniffed.delimiter != ",",
+        sniffed.missing_seen,
+    )
     _numbers_from_text(loaded, keep_text)
     if comma_note:
         loaded.notes.extend(_comma_note(loaded.decimal_comma))
@@ -530,8 +592,11 @@ def _not_numeric(loaded: _Loaded, header_name: str, what: str, row_name: Any) ->
     pos, cell = _first_bad_cell(loaded, header_name)
     mixed = ""
     if re.match(_COMMA_NUMBER, cell.strip()):
-        mixed = ("; the column mixes decimal commas and decimal points" if loaded.comma_decimals else
-                 "; a decimal comma is read only in files whose delimiter is not a comma")
+        mixed = (
+            "; the column mixes decimal commas and decimal points"
+            if loaded.comma_decimals
+            else "; a decimal comma is read only in files whose delimiter is not a comma"
+        )
     return InputError(
         f"{loaded.path}: column {header_name!r}, row {loaded.row(pos)} ({what} {row_name(pos)}): "
         f"{cell!r} is not a number{mixed}; expected numeric {what} values (empty, NA, NaN or NULL for missing)"
@@ -613,8 +678,10 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
                 out[hit] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
             except pa.ArrowInvalid:
                 bad = hit[0]
-                raise InputError(f"{loaded.path}: column {column!r}: a position is too large for a whole number "
-                                 f"near row {loaded.row(int(bad))}") from None
+                raise InputError(
+                    f"{loaded.path}: column {column!r}: a position is too large for a whole number "
+                    f"near row {loaded.row(int(bad))}"
+                ) from None
         todo[hit] = False
     if todo.any():
         pos = int(np.flatnonzero(todo)[0])
@@ -660,7 +727,9 @@ class _Tally:
             out.append(f"{self.gene_column}: " + "; ".join(parts))
         if self.missing:
             seen = self.missing_seen
-            spelled = f" (written {', '.join(repr(s) if s else 'empty' for s in seen)} in the first rows)" if seen else ""
+            spelled = (
+                f" (written {', '.join(repr(s) if s else 'empty' for s in seen)} in the first rows)" if seen else ""
+            )
             out.append(f"missing: {self.missing} cell(s) in the columns used{spelled}")
         out.append(f"{self.regions} region(s), {self.samples} sample column(s)")
         return out
@@ -709,8 +778,12 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
         notes.append("layout: columns gene_id, chrom, start, end")
         genes = _gene_ids(loaded, "gene_id", tally)
         chrom = _strings(loaded, "chrom").to_numpy(zero_copy_only=False)
-        regions = pd.DataFrame({"gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
-                                "chrom": np.asarray(chrom, dtype=object)})
+        regions = pd.DataFrame(
+            {
+                "gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
+                "chrom": np.asarray(chrom, dtype=object),
+            }
+        )
         for c in ("start", "end"):
             col = loaded.table.column(loaded.name_of(c))
             values = col.to_numpy() if _is_numeric(col.type) else None
@@ -721,23 +794,35 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
                 bad = np.isnan(values) | (np.mod(np.nan_to_num(values), 1) != 0)
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
-                raise InputError(f"{loaded.path}: column {c!r}, row {loaded.row(pos)}: {col[pos].as_py()!r}: "
-                                 f"expected a whole-number position")
+                raise InputError(
+                    f"{loaded.path}: column {c!r}, row {loaded.row(pos)}: {col[pos].as_py()!r}: "
+                    f"expected a whole-number position"
+                )
             regions[c] = values.astype(np.int64)
         return regions, [h for h in header if h not in IDENTITY], "columns gene_id, chrom, start, end"
     if layout == "segment":
-        regions = _parse_ids(loaded, SEGMENT, [_SEGMENT_ID, COLON_ID],
-                             "chrom.start.end such as chr7.26617805.26617894 (or chr7:26617805-26617894)")
+        regions = _parse_ids(
+            loaded,
+            SEGMENT,
+            [_SEGMENT_ID, COLON_ID],
+            "chrom.start.end such as chr7.26617805.26617894 (or chr7:26617805-26617894)",
+        )
         has_gene = "gene_id" in header
-        notes.append("layout: a segment column (chrom.start.end)" + (" beside a gene_id column" if has_gene
-                                                                        else "; no gene_id column, so no gene notes"))
+        notes.append(
+            "layout: a segment column (chrom.start.end)"
+            + (" beside a gene_id column" if has_gene else "; no gene_id column, so no gene notes")
+        )
         genes = _gene_ids(loaded, "gene_id" if has_gene else None, tally)
         regions["gene_id"] = np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object) if has_gene else ""
         return regions, [h for h in header if h not in (SEGMENT, "gene_id")], f"column {SEGMENT!r}"
     id_col = header[0]
-    regions = _parse_ids(loaded, id_col, [DOTTED_ID, COLON_ID],
-                         "ENSG00000128342_chr22.30247659.30247698 or chr22:30247659-30247698, or columns "
-                         "gene_id, chrom, start, end, or columns segment and gene_id")
+    regions = _parse_ids(
+        loaded,
+        id_col,
+        [DOTTED_ID, COLON_ID],
+        "ENSG00000128342_chr22.30247659.30247698 or chr22:30247659-30247698, or columns "
+        "gene_id, chrom, start, end, or columns segment and gene_id",
+    )
     label = repr(id_col) if id_col else "of R row names"
     notes.append(f"layout: one id column {label} (gene_chrom.start.end or chrom:start-end)")
     genes = regions["gene_id"].astype(str)
@@ -751,9 +836,11 @@ def _strip_suffix(path: Path, columns: list[str], sample_suffix: str, notes: lis
     if sample_suffix:
         lacking = [c for c in columns if not c.endswith(sample_suffix) or c == sample_suffix]
         if lacking:
-            raise InputError(f"{path}: sample column(s) {lacking[:5]}{' ...' if len(lacking) > 5 else ''} do not end "
-                             f"with the sample suffix {sample_suffix!r}; expected every sample column to "
-                             "(set sample_suffix = \"\" to detect it, or rename the columns)")
+            raise InputError(
+                f"{path}: sample column(s) {lacking[:5]}{' ...' if len(lacking) > 5 else ''} do not end "
+                f"with the sample suffix {sample_suffix!r}; expected every sample column to "
+                '(set sample_suffix = "" to detect it, or rename the columns)'
+            )
         suffix, how = sample_suffix, "as set"
     else:
         found = {m.group(0) if (m := _SUFFIX.search(c)) and len(c) > len(m.group(0)) else None for c in columns}
@@ -772,12 +859,15 @@ def _no_twins(path: Path, ids: list[str], where: Callable[[int, int], str]) -> N
         key = make_names(s)
         i = first.setdefault(key, j)
         if i != j:
-            raise InputError(f"{path}: {where(i, j)}: {ids[i]!r} and {ids[j]!r} are the same sample id after "
-                             f"R's make.names ({key!r}); expected ids that stay distinct")
+            raise InputError(
+                f"{path}: {where(i, j)}: {ids[i]!r} and {ids[j]!r} are the same sample id after "
+                f"R's make.names ({key!r}); expected ids that stay distinct"
+            )
 
 
-def _features(loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list[str],
-              columns: list[str] | None = None) -> Features:
+def _features(
+    loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list[str], columns: list[str] | None = None
+) -> Features:
     """The Features of one table (a whole file, or a chunk of one, ``columns`` fixed by the first chunk)."""
     import numpy as np
 
@@ -791,9 +881,11 @@ def _features(loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list
             raise InputError(f"{path}: no sample columns besides the region identity")
         dup = {n: cols for n, cols in loaded.duplicated().items() if n in columns}
         if dup:
-            raise InputError(f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
-                             f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); "
-                             "expected one column per sample")
+            raise InputError(
+                f"{path}: duplicated sample column(s) {sorted(dup)} (columns "
+                f"{'; '.join(', '.join(map(str, c)) for c in dup.values())}); "
+                "expected one column per sample"
+            )
         n = loaded.table.num_rows
         dropped = [c for c in columns if not c.strip() and loaded.table.column(loaded.name_of(c)).null_count == n]
         if dropped:
@@ -804,8 +896,10 @@ def _features(loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list
     backwards = (regions["end"] < regions["start"]).to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
-        raise InputError(f"{path}: {where}, row {loaded.row(pos)}: region {_key(regions, pos)} ends before it "
-                         "starts; expected start <= end")
+        raise InputError(
+            f"{path}: {where}, row {loaded.row(pos)}: region {_key(regions, pos)} ends before it "
+            "starts; expected start <= end"
+        )
 
     def region(pos: int) -> str:
         return _key(regions, pos)
@@ -828,16 +922,17 @@ def _features(loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list
 
 
 def _twice(path: Path, where: str, key: str, first: int, again: int) -> InputError:
-    return InputError(f"{path}: {where}, row {again}: region {key} appears twice (rows {first} and {again}); "
-                      "expected one row per region")
+    return InputError(
+        f"{path}: {where}, row {again}: region {key} appears twice (rows {first} and {again}); "
+        "expected one row per region"
+    )
 
 
 def read_features(path: Path, *, sample_suffix: str = "") -> Features:
     """Read a feature table: one row per region, one column per sample (see design.md section 5)."""
     stream = FeatureStream(path, sample_suffix=sample_suffix, chunk_bytes=None)
-    (features, _), = list(stream)
-    return Features(features.path, features.regions, features.samples, features.values, features.columns,
-                    stream.notes)
+    ((features, _),) = list(stream)
+    return Features(features.path, features.regions, features.samples, features.values, features.columns, stream.notes)
 
 
 CHUNK_BYTES = 2 << 20
@@ -882,8 +977,13 @@ class FeatureStream:
             loaded.row0 = row0
             if columns is None:
                 notes, header = list(loaded.notes), loaded.header
-            chunk = _features(loaded, sample_suffix=self.sample_suffix, tally=tally, notes=notes if columns is None
-                              else [], columns=columns)
+            chunk = _features(
+                loaded,
+                sample_suffix=self.sample_suffix,
+                tally=tally,
+                notes=notes if columns is None else [],
+                columns=columns,
+            )
             columns = list(chunk.columns)
             row0 += loaded.table.num_rows
             del loaded  # the Arrow columns are copied into ``values``: not held while the chunk is used
@@ -1016,8 +1116,15 @@ def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str]
     import pyarrow as pa
 
     table = _read_text(path, sniffed, keep_text, set() if sniffed.no_hint else hint, source=pa.py_buffer(piece))
-    loaded = _Loaded(path, table, sniffed.header, list(table.column_names), _text_notes(sniffed),
-                     sniffed.delimiter != ",", sniffed.missing_seen)
+    loaded = _Loaded(
+        path,
+        table,
+        sniffed.header,
+        list(table.column_names),
+        _text_notes(sniffed),
+        sniffed.delimiter != ",",
+        sniffed.missing_seen,
+    )
     _numbers_from_text(loaded, keep_text)
     return loaded
 
@@ -1030,8 +1137,14 @@ def _key(regions: pd.DataFrame, pos: int) -> str:
 # ---------------------------------------------------------------- phenotypes
 
 
-def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covariates: list[str] = (),
-                    condition_column: str | None = None) -> Phenotypes:
+def read_phenotypes(
+    path: Path,
+    *,
+    sample_column: str,
+    traits: list[str],
+    covariates: list[str] = (),
+    condition_column: str | None = None,
+) -> Phenotypes:
     """Read a phenotype table: one row per sample; traits numeric, the traits and covariates columns.
 
     Rows without a sample id are skipped with a MissingIdWarning. Ids are
@@ -1047,8 +1160,10 @@ def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covari
         raise InputError(f"{path}: the phenotype table is empty; expected one row per sample")
     header = loaded.header
     if sample_column not in header:
-        raise InputError(f"{path}: no sample id column {sample_column!r}; columns are {header} "
-                         "(set [data].sample_column in vaultkit.toml)")
+        raise InputError(
+            f"{path}: no sample id column {sample_column!r}; columns are {header} "
+            "(set [data].sample_column in vaultkit.toml)"
+        )
     for kind, names in (("trait", traits), ("covariate", covariates)):
         missing = [n for n in names if n not in header]
         if missing:
@@ -1059,17 +1174,22 @@ def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covari
     dup = {n: cols for n, cols in loaded.duplicated().items() if n in (sample_column, *keep)}
     if dup:
         name, cols = next(iter(dup.items()))
-        raise InputError(f"{path}: column {name!r} appears {len(cols)} times (columns {', '.join(map(str, cols))}); "
-                         "expected one column of that name")
+        raise InputError(
+            f"{path}: column {name!r} appears {len(cols)} times (columns {', '.join(map(str, cols))}); "
+            "expected one column of that name"
+        )
 
     ids_arr = _strings(loaded, sample_column)
     ids = [str(s) for s in ids_arr.to_pylist()]
     no_id = [i for i, s in enumerate(ids) if not s]
     if no_id:
         rows = [i + 2 for i in no_id]
-        warnings.warn(f"{path.name}: skipped {len(rows)} row(s) without a sample id in column {sample_column!r}: "
-                      f"row(s) {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}",
-                      MissingIdWarning, stacklevel=2)
+        warnings.warn(
+            f"{path.name}: skipped {len(rows)} row(s) without a sample id in column {sample_column!r}: "
+            f"row(s) {', '.join(map(str, rows[:10]))}{' ...' if len(rows) > 10 else ''}",
+            MissingIdWarning,
+            stacklevel=2,
+        )
         notes.append(f"skipped {len(rows)} row(s) without a sample id: row(s) {', '.join(map(str, rows[:10]))}")
     kept = [i for i, s in enumerate(ids) if s]
     if not kept:
@@ -1077,14 +1197,21 @@ def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covari
     seen: dict[str, int] = {}
     for i in kept:
         if ids[i] in seen:
-            raise InputError(f"{path}: column {sample_column!r}, row {i + 2}: sample {ids[i]!r} appears twice "
-                             f"(rows {seen[ids[i]] + 2} and {i + 2}); expected one row per sample")
+            raise InputError(
+                f"{path}: column {sample_column!r}, row {i + 2}: sample {ids[i]!r} appears twice "
+                f"(rows {seen[ids[i]] + 2} and {i + 2}); expected one row per sample"
+            )
         seen[ids[i]] = i
-    _no_twins(path, [ids[i] for i in kept], lambda i, j: f"column {sample_column!r}, rows {kept[i] + 2} and {kept[j] + 2}")
+    _no_twins(
+        path, [ids[i] for i in kept], lambda i, j: f"column {sample_column!r}, rows {kept[i] + 2} and {kept[j] + 2}"
+    )
     renamed = [(ids[i], make_names(ids[i])) for i in kept if make_names(ids[i]) != ids[i]]
     if renamed:
-        notes.append(f"{len(renamed)} sample id(s) matched in R's make.names form: "
-                     + ", ".join(f"{a} -> {b}" for a, b in renamed[:3]) + (" ..." if len(renamed) > 3 else ""))
+        notes.append(
+            f"{len(renamed)} sample id(s) matched in R's make.names form: "
+            + ", ".join(f"{a} -> {b}" for a, b in renamed[:3])
+            + (" ..." if len(renamed) > 3 else "")
+        )
 
     def sample(pos: int) -> str:
         return repr(ids[pos]) if ids[pos] else "without id"
@@ -1107,7 +1234,9 @@ def read_phenotypes(path: Path, *, sample_column: str, traits: list[str], covari
     df.index = [ids[i] for i in kept]
     df.index.name = sample_column
     notes.extend(_missing_note(loaded, keep, kept))
-    notes.append(f"{len(kept)} sample(s); traits {list(traits)}" + (f", covariates {list(covariates)}" if covariates else ""))
+    notes.append(
+        f"{len(kept)} sample(s); traits {list(traits)}" + (f", covariates {list(covariates)}" if covariates else "")
+    )
     return Phenotypes(path, df, tuple(notes))
 
 
@@ -1155,17 +1284,32 @@ def align(features: Features, phenotypes: Phenotypes) -> Alignment:
     notes = [f"samples: {len(common)} matched between {features.path.name} and {phenotypes.path.name}"]
     differ = [(f, p) for f, p in matched if f != p]
     if differ:
-        notes.append("matched by id in R's make.names form: "
-                     + ", ".join(f"{f} = {p}" for f, p in differ[:3]) + (" ..." if len(differ) > 3 else ""))
+        notes.append(
+            "matched by id in R's make.names form: "
+            + ", ".join(f"{f} = {p}" for f, p in differ[:3])
+            + (" ..." if len(differ) > 3 else "")
+        )
     if only_f:
-        notes.append(f"left out {len(only_f)} only in {features.path.name}: {', '.join(only_f[:10])}"
-                     + (" ..." if len(only_f) > 10 else ""))
+        notes.append(
+            f"left out {len(only_f)} only in {features.path.name}: {', '.join(only_f[:10])}"
+            + (" ..." if len(only_f) > 10 else "")
+        )
     if only_p:
-        notes.append(f"left out {len(only_p)} only in {phenotypes.path.name}: {', '.join(only_p[:10])}"
-                     + (" ..." if len(only_p) > 10 else ""))
+        notes.append(
+            f"left out {len(only_p)} only in {phenotypes.path.name}: {', '.join(only_p[:10])}"
+            + (" ..." if len(only_p) > 10 else "")
+        )
     values = features.values if len(cols) == len(features.samples) else features.values[:, cols]
     table = phenotypes.table.iloc[rows].copy()
     table.index = list(common)
     table.index.name = phenotypes.table.index.name
-    return Alignment(values, table, list(common), notes=tuple(notes), matched=tuple(matched),
-                     only_features=tuple(only_f), only_phenotypes=tuple(only_p), positions=tuple(cols))
+    return Alignment(
+        values,
+        table,
+        list(common),
+        notes=tuple(notes),
+        matched=tuple(matched),
+        only_features=tuple(only_f),
+        only_phenotypes=tuple(only_p),
+        positions=tuple(cols),
+    )

@@ -17,8 +17,14 @@ from vaultkit.genome.genes import HGNC_RELEASE, Gene, gene_table
 
 # Names used in messages: stable, so findings read the same whatever label the note used.
 KIND_NAMES = {
-    "entrez": "NCBI Gene ID", "omim": "OMIM ID", "ensembl": "Ensembl ID", "uniprot": "UniProt ID",
-    "hgnc": "HGNC ID", "location": "Chromosomal location", "chromosome": "Chromosome", "symbol": "Gene symbol",
+    "entrez": "NCBI Gene ID",
+    "omim": "OMIM ID",
+    "ensembl": "Ensembl ID",
+    "uniprot": "UniProt ID",
+    "hgnc": "HGNC ID",
+    "location": "Chromosomal location",
+    "chromosome": "Chromosome",
+    "symbol": "Gene symbol",
     "name": "Gene name",
 }
 
@@ -43,15 +49,35 @@ _URLS = (
 )
 
 # Cytobands as HGNC writes them (22q12.2, Xp22.33, 6q12-q13); a chromosome alone ("chr22", "Chromosome 22").
-_BAND = re.compile(r"(?<![\w,.:-])(chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)(?:([pq])(\d+)?(?:\.\d+)?)?(?![\w.])", re.I)
+_BAND = re.compile(
+    r"(?<![\w,.:-])(chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)(?:([pq])(\d+)?(?:\.\d+)?)?(?![\w.])", re.I
+)
 
 
 _CHROM = re.compile(r"\s*(?:chr(?:omosome)?\s*)?([1-9]|1\d|2[0-2]|X|Y)\s*", re.I)
 
 # Labels that name a database but not its gene record: a disease's MIM number, a taxon, a transcript.
-_NOT_GENE_IDS = {"phenotype", "phenotypes", "disease", "diseases", "disorder", "syndrome", "taxonomy", "taxon",
-                 "refseq", "reference", "sequence", "transcript", "nucleotide", "assembly", "function", "summary",
-                 "keywords", "pubmed", "pmid"}
+_NOT_GENE_IDS = {
+    "phenotype",
+    "phenotypes",
+    "disease",
+    "diseases",
+    "disorder",
+    "syndrome",
+    "taxonomy",
+    "taxon",
+    "refseq",
+    "reference",
+    "sequence",
+    "transcript",
+    "nucleotide",
+    "assembly",
+    "function",
+    "summary",
+    "keywords",
+    "pubmed",
+    "pmid",
+}
 
 
 def kind_of_label(label: str) -> str | None:
@@ -70,8 +96,12 @@ def kind_of_label(label: str) -> str | None:
         return "uniprot"
     if "hgnc" in key and "symbol" not in words and "name" not in words:
         return "hgnc"
-    if "cytoband" in key or "cytogenetic" in words or key in ("location", "chromosomal location", "map location",
-                                                              "chromosome location", "chromosome band", "locus"):
+    if (
+        "cytoband" in key
+        or "cytogenetic" in words
+        or key
+        in ("location", "chromosomal location", "map location", "chromosome location", "chromosome band", "locus")
+    ):
         return "location"
     if key in ("chromosome", "chrom", "chr"):
         return "chromosome"
@@ -136,7 +166,7 @@ class Verdict:
         if self.kind in ("location", "chromosome"):
             return f"{name} {self.value} is not {self.gene.symbol}'s; {right}"
         if self.kind == "name":
-            return f"{name} \"{self.value}\" is {self.owners[0].symbol}'s; {self.gene.symbol} is \"{self.expected}\""
+            return f'{name} "{self.value}" is {self.owners[0].symbol}\'s; {self.gene.symbol} is "{self.expected}"'
         if self.kind == "symbol" and self.owners:
             return f"{name} {self.value} names {self.owners[0].symbol}, not {self.gene.symbol}"
         if self.owners:
@@ -148,18 +178,31 @@ class Verdict:
 
 def own_value(gene: Gene, kind: str) -> str:
     """The gene's identifier of ``kind`` as vaultkit writes it in properties."""
-    return {"entrez": gene.entrez_id, "omim": gene.omim_id.split("|")[0], "ensembl": gene.ensembl_id,
-            "uniprot": gene.uniprot_ids[0] if gene.uniprot_ids else "", "hgnc": gene.hgnc_id,
-            "location": gene.location, "symbol": gene.symbol, "name": gene.name,
-            "chromosome": "".join(f"chr{c}" for c, _, _ in _bands(gene.location)[:1])}[kind]
+    return {
+        "entrez": gene.entrez_id,
+        "omim": gene.omim_id.split("|")[0],
+        "ensembl": gene.ensembl_id,
+        "uniprot": gene.uniprot_ids[0] if gene.uniprot_ids else "",
+        "hgnc": gene.hgnc_id,
+        "location": gene.location,
+        "symbol": gene.symbol,
+        "name": gene.name,
+        "chromosome": "".join(f"chr{c}" for c, _, _ in _bands(gene.location)[:1]),
+    }[kind]
 
 
 @lru_cache(maxsize=1)
 def _owners() -> dict[str, dict[str, tuple[Gene, ...]]]:
     index: dict[str, dict[str, list[Gene]]] = {k: {} for k in ("entrez", "omim", "ensembl", "uniprot", "hgnc", "name")}
     for g in gene_table().genes:
-        values = {"entrez": [g.entrez_id], "omim": g.omim_id.split("|"), "ensembl": [g.ensembl_id],
-                  "uniprot": list(g.uniprot_ids), "hgnc": [g.hgnc_id], "name": [g.name]}
+        values = {
+            "entrez": [g.entrez_id],
+            "omim": g.omim_id.split("|"),
+            "ensembl": [g.ensembl_id],
+            "uniprot": list(g.uniprot_ids),
+            "hgnc": [g.hgnc_id],
+            "name": [g.name],
+        }
         for kind, ids in values.items():
             for v in ids:
                 if v:
@@ -198,8 +241,11 @@ def _all_aliases() -> frozenset[str]:
 
 def _bands(text: str) -> list[tuple[str, str, str]]:
     # A bare number is no place ("Lab bench 3"): a band has an arm, a chromosome says "chr".
-    return [(m.group(2).upper(), (m.group(3) or "").lower(), m.group(4) or "") for m in _BAND.finditer(text)
-            if m.group(1) or m.group(3)]
+    return [
+        (m.group(2).upper(), (m.group(3) or "").lower(), m.group(4) or "")
+        for m in _BAND.finditer(text)
+        if m.group(1) or m.group(3)
+    ]
 
 
 def location_fits(written: str, hgnc: str) -> bool:

@@ -56,7 +56,10 @@ class Span:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with resources.files("vaultkit.data").joinpath(name).open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+    with (
+        resources.files("vaultkit.data").joinpath(name).open("rb") as raw,
+        gzip.open(raw, "rt", encoding="utf-8") as fh,
+    ):
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
@@ -109,8 +112,18 @@ class GeneTable:
 def gene_table() -> GeneTable:
     """The bundled HGNC table (loaded once)."""
     genes = [
-        Gene(r["symbol"], r["name"], r["hgnc_id"], r["entrez_id"], r["ensembl_gene_id"], _split(r["uniprot_ids"]),
-             r["omim_id"], r["location"], _split(r["alias_symbol"]), _split(r["prev_symbol"]))
+        Gene(
+            r["symbol"],
+            r["name"],
+            r["hgnc_id"],
+            r["entrez_id"],
+            r["ensembl_gene_id"],
+            _split(r["uniprot_ids"]),
+            r["omim_id"],
+            r["location"],
+            _split(r["alias_symbol"]),
+            _split(r["prev_symbol"]),
+        )
         for r in _rows("hgnc_protein_coding.tsv.gz")
     ]
     return GeneTable(genes)
@@ -165,7 +178,9 @@ def tss_distance(region: Region, span: Span) -> int:
 @lru_cache(maxsize=1)
 def span_table() -> SpanTable:
     """The bundled GRCh38 spans (loaded once)."""
-    return SpanTable([
-        Span(r["symbol"], "chr" + r["chrom"], int(r["start"]), int(r["end"]), r["strand"])
-        for r in _rows("grch38_genes.tsv.gz")
-    ])
+    return SpanTable(
+        [
+            Span(r["symbol"], "chr" + r["chrom"], int(r["start"]), int(r["end"]), r["strand"])
+            for r in _rows("grch38_genes.tsv.gz")
+        ]
+    )

@@ -51,12 +51,21 @@ def format_plot_name(template: str, region: Region, *, r: float, trait: str, sym
         name = f"X{format_r(r)}_{region.gene_id}_{region.chrom}.{region.start}.{region.end}.png"
     else:
         validate_template(template)
-        name = template.format(symbol=symbol, trait=trait, gene_id=region.gene_id, chrom=region.chrom,
-                               start=region.start, end=region.end, r=format_r(r))
+        name = template.format(
+            symbol=symbol,
+            trait=trait,
+            gene_id=region.gene_id,
+            chrom=region.chrom,
+            start=region.start,
+            end=region.end,
+            r=format_r(r),
+        )
     bad = unsafe_in(name)
     if bad:
-        raise ValueError(f"plot name {name!r} would contain {' '.join(bad)}, which break links or file names; "
-                         "rename the trait or change plot_name")
+        raise ValueError(
+            f"plot name {name!r} would contain {' '.join(bad)}, which break links or file names; "
+            "rename the trait or change plot_name"
+        )
     return name
 
 

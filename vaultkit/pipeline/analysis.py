@@ -27,10 +27,19 @@ class Cohort:
     notes: tuple[str, ...] = ()  # what reading found: delimiter, decimal mark, suffix, samples matched
 
 
-def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits: list[str],
-                covariates: list[str] = (), categorical: list[str] = (), condition_column: str | None = None,
-                trait_columns: dict[str, str] | None = None, sample_suffix: str = "",
-                progress: Progress = SILENT) -> Cohort:
+def load_cohort(
+    features: Path,
+    phenotypes: Path,
+    *,
+    sample_column: str,
+    traits: list[str],
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+    condition_column: str | None = None,
+    trait_columns: dict[str, str] | None = None,
+    sample_suffix: str = "",
+    progress: Progress = SILENT,
+) -> Cohort:
     """Read both tables, validate them and the covariate design, and keep the samples they share.
 
     ``traits`` are labels; ``trait_columns`` maps a label to its phenotype
@@ -44,19 +53,34 @@ def load_cohort(features: Path, phenotypes: Path, *, sample_column: str, traits:
     try:
         feats = read_features(features, sample_suffix=sample_suffix)
         progress.advance()
-        pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(columns.values()),
-                                covariates=list(covariates), condition_column=condition_column)
+        pheno = read_phenotypes(
+            phenotypes,
+            sample_column=sample_column,
+            traits=list(columns.values()),
+            covariates=list(covariates),
+            condition_column=condition_column,
+        )
         progress.advance()
     finally:
         progress.stop()
     aligned = align(feats, pheno)
     values, table, samples = aligned
     table = table.rename(columns={c: t for t, c in columns.items() if c != t})
-    check_design(table, traits=list(traits), covariates=list(covariates), categorical=list(categorical),
-                 path=phenotypes, columns=columns)
+    check_design(
+        table,
+        traits=list(traits),
+        covariates=list(covariates),
+        categorical=list(categorical),
+        path=phenotypes,
+        columns=columns,
+    )
     regions, mapped = _ensembl_ids(feats.regions)
-    notes = (*(f"{features.name}: {n}" for n in feats.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
-             *aligned.notes, *mapped)
+    notes = (
+        *(f"{features.name}: {n}" for n in feats.notes),
+        *(f"{phenotypes.name}: {n}" for n in pheno.notes),
+        *aligned.notes,
+        *mapped,
+    )
     return Cohort(regions, values, table, samples, notes)
 
 
@@ -99,8 +123,15 @@ def ensembl_ids(regions: pd.DataFrame, known: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str], categorical: list[str],
-                 path: Path, columns: dict[str, str]) -> None:
+def check_design(
+    pheno: pd.DataFrame,
+    *,
+    traits: list[str],
+    covariates: list[str],
+    categorical: list[str],
+    path: Path,
+    columns: dict[str, str],
+) -> None:
     """InputError, naming the columns, for a design no correlation can be computed with.
 
     A trait with one value over the samples in common; a covariate that is
@@ -116,8 +147,10 @@ def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str
         known = pheno[t].dropna()
         if len(known) and known.nunique() == 1:
             value = known.iloc[0].item() if hasattr(known.iloc[0], "item") else known.iloc[0]
-            raise InputError(f"{path}: trait column {columns.get(t, t)!r} has the single value {value!r} "
-                             f"over the {len(known)} samples in common; a correlation needs a trait that varies")
+            raise InputError(
+                f"{path}: trait column {columns.get(t, t)!r} has the single value {value!r} "
+                f"over the {len(known)} samples in common; a correlation needs a trait that varies"
+            )
     unknown = [c for c in categorical if c not in covariates]
     if unknown:
         raise InputError(f"categorical column(s) {unknown} are not among the covariates {covariates}")
@@ -135,28 +168,48 @@ def check_design(pheno: pd.DataFrame, *, traits: list[str], covariates: list[str
             column = name.split("=", 1)[0]
             if np.ptp(x[:, j]) == 0:
                 what = "has one value" if "=" not in name else f"has only one level ({name.split('=', 1)[1]})"
-                raise InputError(f"{path}: covariate column {column!r} {what} over the {int(rows.sum())} samples "
-                                 "with all covariates known; leave it out")
-            raise InputError(f"{path}: covariate {name!r} is a linear function of the intercept and "
-                             f"{names[: j - 1]} over the {int(rows.sum())} samples with all covariates known; "
-                             "leave one of them out")
+                raise InputError(
+                    f"{path}: covariate column {column!r} {what} over the {int(rows.sum())} samples "
+                    "with all covariates known; leave it out"
+                )
+            raise InputError(
+                f"{path}: covariate {name!r} is a linear function of the intercept and "
+                f"{names[: j - 1]} over the {int(rows.sum())} samples with all covariates known; "
+                "leave one of them out"
+            )
 
 
-def associate(cohort: Cohort, *, traits: list[str], method: str, covariates: list[str] = (),
-              categorical: list[str] = (), q_method: str = "bh", storey_lambda: float = 0.5,
-              progress: Progress = SILENT) -> pd.DataFrame:
+def associate(
+    cohort: Cohort,
+    *,
+    traits: list[str],
+    method: str,
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+    q_method: str = "bh",
+    storey_lambda: float = 0.5,
+    progress: Progress = SILENT,
+) -> pd.DataFrame:
     """The results table for every region and trait; InputError when Storey's pi0 cannot be estimated."""
     from vaultkit import stats
 
     try:
-        return stats.associate(cohort.regions, cohort.values, cohort.pheno, traits=list(traits), method=method,
-                               covariates=list(covariates), categorical=list(categorical), q_method=q_method,
-                               storey_lambda=storey_lambda,
-                               progress=progress)
+        return stats.associate(
+            cohort.regions,
+            cohort.values,
+            cohort.pheno,
+            traits=list(traits),
+            method=method,
+            covariates=list(covariates),
+            categorical=list(categorical),
+            q_method=q_method,
+            storey_lambda=storey_lambda,
+            progress=progress,
+        )
     except ValueError as exc:
         if q_method != "storey":
             raise
-        raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or q_method = \"bh\"") from None
+        raise InputError(f'q_method = "storey": {exc}; choose another storey_lambda or q_method = "bh"') from None
 
 
 def result_format(out: Path) -> tuple[str, str]:
@@ -233,8 +286,15 @@ def select(results: pd.DataFrame, *, fdr: float, top: int) -> pd.DataFrame:
     return out
 
 
-def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates: list[str] = (),
-                categorical: list[str] = (), progress: Progress = SILENT) -> tuple[pd.DataFrame, int]:
+def exact_stats(
+    chosen: pd.DataFrame,
+    cohort: Cohort,
+    *,
+    method: str,
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+    progress: Progress = SILENT,
+) -> tuple[pd.DataFrame, int]:
     """``chosen`` with r and p recomputed bit-for-bit the same on every machine (see ``vaultkit.exact``).
 
     These are the numbers that reach file names, notes and plots; q stays
@@ -250,8 +310,18 @@ def exact_stats(chosen: pd.DataFrame, cohort: Cohort, *, method: str, covariates
 
     if chosen.empty:
         return chosen, 0
-    index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(zip(
-        cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
+    index = {
+        (g, c, int(s), int(e)): i
+        for i, (g, c, s, e) in enumerate(
+            zip(
+                cohort.regions["gene_id"],
+                cohort.regions["chrom"],
+                cohort.regions["start"],
+                cohort.regions["end"],
+                strict=True,
+            )
+        )
+    }
     design = design_matrix(cohort.pheno, list(covariates), list(categorical))
     traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
     r = np.empty(len(chosen))

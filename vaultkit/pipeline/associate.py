@@ -55,8 +55,15 @@ class Design:
     notes: tuple[str, ...] = ()
 
 
-def design_for(first: Features, pheno: Phenotypes, *, traits: list[str], method: str = "spearman",
-               covariates: list[str] = (), categorical: list[str] = ()) -> Design:
+def design_for(
+    first: Features,
+    pheno: Phenotypes,
+    *,
+    traits: list[str],
+    method: str = "spearman",
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+) -> Design:
     """The Design of a cohort: the samples of ``first`` (any chunk of the feature table) matched with the
     phenotypes; InputError (naming the columns) for a design no correlation can be computed with."""
     import numpy as np
@@ -68,8 +75,14 @@ def design_for(first: Features, pheno: Phenotypes, *, traits: list[str], method:
     if method not in ("pearson", "spearman"):
         raise InputError(f"method must be 'pearson' or 'spearman', not {method!r}")
     aligned = align(first, pheno)
-    check_design(aligned[1], traits=list(traits), covariates=list(covariates), categorical=list(categorical),
-                 path=pheno.path, columns={t: t for t in traits})
+    check_design(
+        aligned[1],
+        traits=list(traits),
+        covariates=list(covariates),
+        categorical=list(categorical),
+        path=pheno.path,
+        columns={t: t for t in traits},
+    )
     ys = np.column_stack([aligned[1][t].to_numpy(dtype=np.float64) for t in traits])
     matrix = stats.design_matrix(aligned[1], list(covariates), list(categorical))
     return Design(tuple(traits), method, ys, matrix, np.asarray(aligned.positions), aligned.notes)
@@ -89,8 +102,16 @@ def associate_chunk(chunk: Features, design: Design, known: dict[str, str] | Non
     return _part(ensembl_ids(chunk.regions, {} if known is None else known), r, n, p)
 
 
-def write_parts(parts: Iterable[pa.Table], out: Path, *, traits: list[str], method: str, q_method: str = "bh",
-                storey_lambda: float = 0.5, spill_bytes: int = SPILL_BYTES) -> int:
+def write_parts(
+    parts: Iterable[pa.Table],
+    out: Path,
+    *,
+    traits: list[str],
+    method: str,
+    q_method: str = "bh",
+    storey_lambda: float = 0.5,
+    spill_bytes: int = SPILL_BYTES,
+) -> int:
     """Write the results table from the parts :func:`associate_chunk` made, in region order: q within each
     trait from every p, then one row per region and trait. Returns the rows written. ``parts`` may be a
     generator: only the p-values and ``spill_bytes`` of parts are held, the rest goes to a temporary file."""
@@ -120,20 +141,36 @@ def _q_values(p_values: list[list[np.ndarray]], q_method: str, storey_lambda: fl
     q_all = []
     for j in range(len(p_values)):
         try:
-            q_all.append(stats.q_values(np.concatenate(p_values[j]) if p_values[j] else np.empty(0),
-                                        method=q_method, storey_lambda=storey_lambda))
+            q_all.append(
+                stats.q_values(
+                    np.concatenate(p_values[j]) if p_values[j] else np.empty(0),
+                    method=q_method,
+                    storey_lambda=storey_lambda,
+                )
+            )
         except ValueError as exc:
-            raise InputError(f"q_method = \"storey\": {exc}; choose another storey_lambda or "
-                             "q_method = \"bh\"") from None
+            raise InputError(f'q_method = "storey": {exc}; choose another storey_lambda or q_method = "bh"') from None
         p_values[j] = []
     return q_all
 
 
-def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: Path, method: str = "spearman",
-                  covariates: list[str] = (), categorical: list[str] = (), sample_column: str = "sample",
-                  q_method: str = "bh", storey_lambda: float = 0.5, sample_suffix: str = "",
-                  chunk_bytes: int | None = None, spill_bytes: int = SPILL_BYTES, progress: Progress = SILENT
-                  ) -> tuple[int, tuple[str, ...]]:
+def run_associate(
+    *,
+    features: Path,
+    phenotypes: Path,
+    traits: list[str],
+    out: Path,
+    method: str = "spearman",
+    covariates: list[str] = (),
+    categorical: list[str] = (),
+    sample_column: str = "sample",
+    q_method: str = "bh",
+    storey_lambda: float = 0.5,
+    sample_suffix: str = "",
+    chunk_bytes: int | None = None,
+    spill_bytes: int = SPILL_BYTES,
+    progress: Progress = SILENT,
+) -> tuple[int, tuple[str, ...]]:
     """Associate every region with every trait and write the results table; returns its rows and what
     reading the tables found. ``chunk_bytes``: how much of the feature table is read at a time;
     ``spill_bytes``: results held in memory before they go to a temporary file."""
@@ -146,34 +183,55 @@ def run_associate(*, features: Path, phenotypes: Path, traits: list[str], out: P
     if q_method not in ("bh", "storey"):
         raise InputError(f"q_method must be 'bh' or 'storey', not {q_method!r}")
     result_format(out)  # an unknown extension fails before the work, not after
-    pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits),
-                            covariates=list(covariates))
+    pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates))
     stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
     found: dict[str, str] = {}
     designs: list[Design] = []
 
     def parts() -> Iterator[pa.Table]:
         unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
-        progress.start(f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
-                       max(1, -(-stream.total // unit)))
+        progress.start(
+            f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
+            max(1, -(-stream.total // unit)),
+        )
         done_before = 0
         chunks = _read_ahead(stream)
         from vaultkit import rstats  # noqa: F401 - scipy's import (a quarter second) while the first chunk is read
+
         try:
             for chunk, done in chunks:
                 if not designs:
-                    designs.append(design_for(chunk, pheno, traits=list(traits), method=method,
-                                              covariates=list(covariates), categorical=list(categorical)))
+                    designs.append(
+                        design_for(
+                            chunk,
+                            pheno,
+                            traits=list(traits),
+                            method=method,
+                            covariates=list(covariates),
+                            categorical=list(categorical),
+                        )
+                    )
                 yield associate_chunk(chunk, designs[0], found)
                 progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
                 done_before = done
         finally:
             progress.stop()
 
-    rows = write_parts(parts(), out, traits=list(traits), method=method, q_method=q_method,
-                       storey_lambda=storey_lambda, spill_bytes=spill_bytes)
-    notes = (*(f"{features.name}: {n}" for n in stream.notes), *(f"{phenotypes.name}: {n}" for n in pheno.notes),
-             *designs[0].notes, *mapped_notes(found))
+    rows = write_parts(
+        parts(),
+        out,
+        traits=list(traits),
+        method=method,
+        q_method=q_method,
+        storey_lambda=storey_lambda,
+        spill_bytes=spill_bytes,
+    )
+    notes = (
+        *(f"{features.name}: {n}" for n in stream.notes),
+        *(f"{phenotypes.name}: {n}" for n in pheno.notes),
+        *designs[0].notes,
+        *mapped_notes(found),
+    )
     return rows, notes
 
 
@@ -181,10 +239,12 @@ def _part(regions: Any, r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table
     """One chunk's results, wide: the region, then n, r and p of each trait."""
     import pyarrow as pa
 
-    columns = {"gene_id": pa.array(regions["gene_id"].to_numpy(), pa.string()),
-               "chrom": pa.array(regions["chrom"].to_numpy(), pa.string()),
-               "start": pa.array(regions["start"].to_numpy(), pa.int64()),
-               "end": pa.array(regions["end"].to_numpy(), pa.int64())}
+    columns = {
+        "gene_id": pa.array(regions["gene_id"].to_numpy(), pa.string()),
+        "chrom": pa.array(regions["chrom"].to_numpy(), pa.string()),
+        "start": pa.array(regions["start"].to_numpy(), pa.int64()),
+        "end": pa.array(regions["end"].to_numpy(), pa.int64()),
+    }
     for j in range(r.shape[1]):
         columns[f"n{j}"] = pa.array(n[:, j], pa.int64())
         columns[f"r{j}"] = pa.array(r[:, j], pa.float64())
@@ -235,8 +295,9 @@ class _Parts:
 
         if self.spilled:
             source = pq.ParquetFile(self.scratch)
-            pieces: Iterable[pa.Table] = (source.read_row_group(g, columns=columns)
-                                          for g in range(source.num_row_groups))
+            pieces: Iterable[pa.Table] = (
+                source.read_row_group(g, columns=columns) for g in range(source.num_row_groups)
+            )
         else:
             pieces = (t.select(columns) for t in self.held)
         batch, rows = [], 0
@@ -274,8 +335,16 @@ class _NeedsQuotes(Exception):
     """A value holds the delimiter: write again with quotes."""
 
 
-def _write_to(temp: Path, parts: _Parts, traits: list[str], q_all: list[np.ndarray], method: str, kind: str,
-              sep: str, quoting: str) -> int:
+def _write_to(
+    temp: Path,
+    parts: _Parts,
+    traits: list[str],
+    q_all: list[np.ndarray],
+    method: str,
+    kind: str,
+    sep: str,
+    quoting: str,
+) -> int:
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
@@ -288,21 +357,30 @@ def _write_to(temp: Path, parts: _Parts, traits: list[str], q_all: list[np.ndarr
             offset = 0
             for part in parts.read(["gene_id", "chrom", "start", "end", f"n{j}", f"r{j}", f"p{j}"]):
                 m = part.num_rows
-                table = pa.table({
-                    "gene_id": part["gene_id"], "chrom": part["chrom"], "start": part["start"], "end": part["end"],
-                    "trait": pa.repeat(pa.scalar(trait, pa.string()), m),
-                    "n": part[f"n{j}"], "r": part[f"r{j}"], "p": part[f"p{j}"],
-                    "q": pa.array(q_all[j][offset: offset + m], pa.float64()),
-                    "method": pa.repeat(pa.scalar(method, pa.string()), m),
-                })
+                table = pa.table(
+                    {
+                        "gene_id": part["gene_id"],
+                        "chrom": part["chrom"],
+                        "start": part["start"],
+                        "end": part["end"],
+                        "trait": pa.repeat(pa.scalar(trait, pa.string()), m),
+                        "n": part[f"n{j}"],
+                        "r": part[f"r{j}"],
+                        "p": part[f"p{j}"],
+                        "q": pa.array(q_all[j][offset : offset + m], pa.float64()),
+                        "method": pa.repeat(pa.scalar(method, pa.string()), m),
+                    }
+                )
                 offset += m
                 rows += m
                 if writer is None:
                     # Dictionaries only where values repeat: on gene_id (nearly unique) the encoder's attempt
                     # costs four times the rest of the write.
-                    writer = (pq.ParquetWriter(temp, table.schema, use_dictionary=["chrom", "trait", "method"])
-                              if kind == "parquet" else
-                              pcsv.CSVWriter(temp, table.schema, write_options=csv_options(sep, quoting)))
+                    writer = (
+                        pq.ParquetWriter(temp, table.schema, use_dictionary=["chrom", "trait", "method"])
+                        if kind == "parquet"
+                        else pcsv.CSVWriter(temp, table.schema, write_options=csv_options(sep, quoting))
+                    )
                 try:
                     writer.write_table(table)
                 except pa.ArrowInvalid:

@@ -79,8 +79,11 @@ def _tid(trait: str) -> str:
 
 def _load(text: str) -> dict[str, Any]:
     data = json.loads(text) if text.strip() else {}
-    if not isinstance(data, dict) or not isinstance(data.get("nodes", []), list) \
-            or not isinstance(data.get("edges", []), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("nodes", []), list)
+        or not isinstance(data.get("edges", []), list)
+    ):
         raise ValueError("not a JSON Canvas (an object with lists of nodes and edges)")
     data.setdefault("nodes", [])
     data.setdefault("edges", [])
@@ -102,8 +105,12 @@ def build(old: str | None, cards: list[Card], traits: list[str]) -> str:
             node.update({k: before[k] for k in ("x", "y", "width", "height", "color") if k in before})
     all_nodes = nodes + user_nodes
     ids = {n.get("id") for n in all_nodes if isinstance(n, dict)}
-    user_edges = [e for e in data["edges"] if not (isinstance(e, dict) and str(e.get("id", "")).startswith(PREFIX))
-                  and (not isinstance(e, dict) or {e.get("fromNode"), e.get("toNode")} <= ids)]
+    user_edges = [
+        e
+        for e in data["edges"]
+        if not (isinstance(e, dict) and str(e.get("id", "")).startswith(PREFIX))
+        and (not isinstance(e, dict) or {e.get("fromNode"), e.get("toNode")} <= ids)
+    ]
     out = {**data, "nodes": all_nodes, "edges": edges + user_edges}
     # As Obsidian writes canvases: tab indent, keys in their order.
     return json.dumps(out, indent="\t", ensure_ascii=False)
@@ -124,18 +131,44 @@ def _layout(cards: list[Card], traits: list[str]) -> tuple[list[dict[str, Any]],
         width = 2 * PAD + cols * W + (cols - 1) * GAP
         height = LABEL + PAD + rows * cell_h + (rows - 1) * GAP + PAD
         t = _tid(trait)
-        groups.append({"id": f"{PREFIX}group-{t}", "type": "group", "x": x, "y": 0, "width": width,
-                       "height": height, "label": f"{trait}: strongest associations"})
+        groups.append(
+            {
+                "id": f"{PREFIX}group-{t}",
+                "type": "group",
+                "x": x,
+                "y": 0,
+                "width": width,
+                "height": height,
+                "label": f"{trait}: strongest associations",
+            }
+        )
         for i, card in enumerate(mine):
             cx = x + PAD + (i % cols) * (W + GAP)
             cy = LABEL + PAD + (i // cols) * (cell_h + GAP)
             plot_id, note_id = f"{PREFIX}plot-{t}-{card.symbol}", f"{PREFIX}note-{t}-{card.symbol}"
-            nodes.append({"id": plot_id, "type": "file", "file": card.plot, "x": cx, "y": cy, "width": W,
-                          "height": PLOT_H})
-            nodes.append({"id": note_id, "type": "file", "file": card.note, "x": cx, "y": cy + PLOT_H + GAP // 2,
-                          "width": W, "height": NOTE_H})
-            edges.append({"id": f"{PREFIX}edge-{t}-{card.symbol}", "fromNode": plot_id, "fromSide": "bottom",
-                          "toNode": note_id, "toSide": "top"})
+            nodes.append(
+                {"id": plot_id, "type": "file", "file": card.plot, "x": cx, "y": cy, "width": W, "height": PLOT_H}
+            )
+            nodes.append(
+                {
+                    "id": note_id,
+                    "type": "file",
+                    "file": card.note,
+                    "x": cx,
+                    "y": cy + PLOT_H + GAP // 2,
+                    "width": W,
+                    "height": NOTE_H,
+                }
+            )
+            edges.append(
+                {
+                    "id": f"{PREFIX}edge-{t}-{card.symbol}",
+                    "fromNode": plot_id,
+                    "fromSide": "bottom",
+                    "toNode": note_id,
+                    "toSide": "top",
+                }
+            )
         x += width + 4 * GAP
     # Groups first: a canvas draws its nodes in order, so the groups stay behind their cards.
     return groups + nodes, edges

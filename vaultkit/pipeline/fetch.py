@@ -59,8 +59,14 @@ class FetchReport:
                 "uniprot": asdict(info.uniprot) | {"url": info.uniprot.url} if info.uniprot else None,
                 "europepmc": [asdict(p) | {"url": p.url} for p in info.papers] if info.papers is not None else None,
             }
-        return {"genes": genes, "sources": self.status, "requests": self.requests, "throttled": self.throttled,
-                "unknown": self.unknown, "notices": self.notices}
+        return {
+            "genes": genes,
+            "sources": self.status,
+            "requests": self.requests,
+            "throttled": self.throttled,
+            "unknown": self.unknown,
+            "notices": self.notices,
+        }
 
 
 def note_texts(info: GeneInfo | None) -> dict[str, Any]:
@@ -73,10 +79,19 @@ def note_texts(info: GeneInfo | None) -> dict[str, Any]:
     return {
         "ncbi": Summary(cap(info.ncbi.summary), info.ncbi.url) if info.ncbi and info.ncbi.summary else None,
         "uniprot": Summary(cap(info.uniprot.text), info.uniprot.url) if info.uniprot else None,
-        "papers": None if info.papers is None else [
-            Reference(p.title, p.first_author, p.journal, p.year, p.url,
-                      f"doi:{p.doi}" if p.doi else (f"PMID {p.pmid}" if p.pmid else ""))
-            for p in info.papers[: europepmc.MAX_PAPERS]],
+        "papers": None
+        if info.papers is None
+        else [
+            Reference(
+                p.title,
+                p.first_author,
+                p.journal,
+                p.year,
+                p.url,
+                f"doi:{p.doi}" if p.doi else (f"PMID {p.pmid}" if p.pmid else ""),
+            )
+            for p in info.papers[: europepmc.MAX_PAPERS]
+        ],
     }
 
 
@@ -110,8 +125,16 @@ def _status(client: HttpClient, before: tuple[int, int], host: str) -> str:
     return "fetched" if sent else ("cached" if cached else "nothing to fetch")
 
 
-def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, ...] = SOURCES, offline: bool = False,
-                dry_run: bool = False, client: HttpClient | None = None, progress: Progress = SILENT) -> FetchReport:
+def fetch_genes(
+    settings: Settings,
+    symbols: list[str],
+    *,
+    sources: tuple[str, ...] = SOURCES,
+    offline: bool = False,
+    dry_run: bool = False,
+    client: HttpClient | None = None,
+    progress: Progress = SILENT,
+) -> FetchReport:
     """Everything the chosen sources know of ``symbols``; a failing source never stops the others."""
     unknown_sources = [s for s in sources if s not in SOURCES]
     if unknown_sources:
@@ -127,8 +150,10 @@ def fetch_genes(settings: Settings, symbols: list[str], *, sources: tuple[str, .
         before = (client.stats.sent, client.stats.cached)
         host = urlsplit(getattr(cfg, f"{source}_base_url")).hostname or ""
         # Europe PMC is asked once per gene (minutes for a large vault); the others in a few batched requests.
-        progress.start(f"asking {LABELS[source]} about {len(report.genes)} gene(s)",
-                       len(report.genes) if source == "europepmc" else 1)
+        progress.start(
+            f"asking {LABELS[source]} about {len(report.genes)} gene(s)",
+            len(report.genes) if source == "europepmc" else 1,
+        )
         try:
             {"ncbi": _ncbi, "uniprot": _uniprot, "europepmc": _europepmc}[source](client, cfg, report, progress)
             report.status[source] = _status(client, before, host)
@@ -150,10 +175,14 @@ def _ncbi(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress)
     ids = {info.gene.entrez_id for info in report.genes.values() if info.gene and info.gene.entrez_id}
     missing = [sym for sym, info in report.genes.items() if info.gene is None]
     if missing:
-        ids.update(ncbi.parse_search(ncbi.fetch_search(client, cfg.ncbi_base_url, missing, email=cfg.ncbi_email,
-                                                       api_key=cfg.ncbi_api_key)))
-    genes = ncbi.parse_summaries(ncbi.fetch_summaries(client, cfg.ncbi_base_url, ids, email=cfg.ncbi_email,
-                                                      api_key=cfg.ncbi_api_key))
+        ids.update(
+            ncbi.parse_search(
+                ncbi.fetch_search(client, cfg.ncbi_base_url, missing, email=cfg.ncbi_email, api_key=cfg.ncbi_api_key)
+            )
+        )
+    genes = ncbi.parse_summaries(
+        ncbi.fetch_summaries(client, cfg.ncbi_base_url, ids, email=cfg.ncbi_email, api_key=cfg.ncbi_api_key)
+    )
     by_symbol = {g.symbol.upper(): g for g in genes.values()}
     for sym, info in report.genes.items():
         hit = genes.get(info.gene.entrez_id) if info.gene else by_symbol.get(sym.upper())
@@ -162,7 +191,9 @@ def _ncbi(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress)
 
 
 def _uniprot(client: HttpClient, cfg: Any, report: FetchReport, progress: Progress) -> None:
-    wanted = {info.gene.uniprot_ids[0]: sym for sym, info in report.genes.items() if info.gene and info.gene.uniprot_ids}
+    wanted = {
+        info.gene.uniprot_ids[0]: sym for sym, info in report.genes.items() if info.gene and info.gene.uniprot_ids
+    }
     entries = uniprot.fetch_entries(client, cfg.uniprot_base_url, wanted)
     for entry in entries:
         parsed = uniprot.parse_entry(entry)
@@ -178,7 +209,8 @@ def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Prog
         query = cfg.europepmc_query.format(symbol=sym)
         try:
             info.papers = europepmc.parse_search(
-                europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers))
+                europepmc.fetch_search(client, cfg.europepmc_base_url, query, size=cfg.europepmc_papers)
+            )
         except OfflineMiss as exc:
             missed = exc
         progress.advance()

@@ -44,12 +44,16 @@ def _quote(text: str) -> str:
 
 def _formulas(traits: list[str]) -> dict[str, str]:
     def per_trait(prefix: str, value: str, missing: str) -> str:
-        return ", ".join(f'if(file.hasProperty({json.dumps(prefix + t)}), {value.format(_ref(prefix + t))}, {missing})'
-                         for t in traits)
+        return ", ".join(
+            f"if(file.hasProperty({json.dumps(prefix + t)}), {value.format(_ref(prefix + t))}, {missing})"
+            for t in traits
+        )
 
     # A gene with no association for a trait has no q_/r_ property for it: it counts as q = 1, |r| = 0.
-    return {"strongest_q": f"min({per_trait('q_', '{}', '1')})",
-            "best_abs_r": f"max({per_trait('r_', '{}.abs()', '0')})"}
+    return {
+        "strongest_q": f"min({per_trait('q_', '{}', '1')})",
+        "best_abs_r": f"max({per_trait('r_', '{}.abs()', '0')})",
+    }
 
 
 def genes_base(settings: Settings) -> str:
@@ -77,8 +81,13 @@ def genes_base(settings: Settings) -> str:
     lines += ["views:", "  - type: table", "    name: Genes", "    order:"]
     lines += [f"      - {_scalar(c)}" for c in columns]
     if formulas:
-        lines += ["    sort:", "      - property: formula.strongest_q", "        direction: ASC",
-                  "      - property: formula.best_abs_r", "        direction: DESC"]
+        lines += [
+            "    sort:",
+            "      - property: formula.strongest_q",
+            "        direction: ASC",
+            "      - property: formula.best_abs_r",
+            "        direction: DESC",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -87,7 +96,7 @@ def legacy_genes_base(settings: Settings) -> str:
     cols = "".join(f"      - r_{t}\n      - q_{t}\n" for t in settings.data.traits)
     folder = f'\n    - file.inFolder("{settings.notes_dir}")' if settings.notes_dir else ""
     return (
-        "filters:\n  and:\n    - file.hasTag(\"gene\")" + folder + "\n"
+        'filters:\n  and:\n    - file.hasTag("gene")' + folder + "\n"
         "views:\n  - type: table\n    name: Genes\n    order:\n      - file.name\n      - symbol\n      - location\n"
         + cols
     )
@@ -108,7 +117,7 @@ def merge_types(old: str | None, wanted: dict[str, str]) -> str | None:
     """
     data = {"types": {}} if old is None else json.loads(old)
     if not isinstance(data, dict) or not isinstance(data.setdefault("types", {}), dict):
-        raise ValueError("not a JSON object with a \"types\" object")
+        raise ValueError('not a JSON object with a "types" object')
     types = data["types"]
     missing = {k: v for k, v in wanted.items() if k not in types}
     if not missing and old is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from vaultkit.config import CONFIG_FILE
 from vaultkit.vault.write import write_if_changed
 
-TEMPLATE = '''# vaultkit settings. Every key has a default; delete what you do not change.
+TEMPLATE = """# vaultkit settings. Every key has a default; delete what you do not change.
 notes_dir = "Genes"              # where gene notes live
 attachments_dir = ""             # "" = Obsidian's attachment folder setting, else this folder
 plot_name = "legacy"             # "legacy" (X<r>_<ENSG>_<chrom>.<start>.<end>.png) or e.g. "{symbol}_{trait}_{chrom}_{start}_{end}.png"
@@ -57,7 +57,7 @@ base_url = "https://rest.uniprot.org/"
 [sources.europepmc]
 base_url = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 query = "{symbol} AND \\"pulmonary hypertension\\""
-'''
+"""
 
 
 def init_vault(vault: Path) -> bool:

@@ -60,15 +60,28 @@ class LastRun:
             raw = json.loads((root / STATE_DIR / LASTRUN_FILE).read_text(encoding="utf-8"))
             if not isinstance(raw, dict) or raw.get("format") != FORMAT:
                 return None
-            return cls(inputs=str(raw["inputs"]), vault=str(raw["vault"]), data=dict(raw["data"]),
-                       sources_until=float(raw["sources_until"]), summary=dict(raw["summary"]))
+            return cls(
+                inputs=str(raw["inputs"]),
+                vault=str(raw["vault"]),
+                data=dict(raw["data"]),
+                sources_until=float(raw["sources_until"]),
+                summary=dict(raw["summary"]),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def save(self, root: Path) -> None:
-        payload = {"format": FORMAT, "inputs": self.inputs, "vault": self.vault, "data": self.data or {},
-                   "sources_until": self.sources_until, "summary": self.summary or {}}
-        write_if_changed(root / STATE_DIR / LASTRUN_FILE, (json.dumps(payload, indent=1, sort_keys=True) + "\n").encode())
+        payload = {
+            "format": FORMAT,
+            "inputs": self.inputs,
+            "vault": self.vault,
+            "data": self.data or {},
+            "sources_until": self.sources_until,
+            "summary": self.summary or {},
+        }
+        write_if_changed(
+            root / STATE_DIR / LASTRUN_FILE, (json.dumps(payload, indent=1, sort_keys=True) + "\n").encode()
+        )
 
 
 def data_hashes(paths: list[Path], known: dict[str, list[Any]] | None) -> dict[str, list[Any]]:

@@ -84,7 +84,7 @@ def _follow_settings(root: Path, plan: RenamePlan) -> None:
     def moved(folder: str) -> str | None:
         folder = folder.strip("/")
         if folder == src or folder.startswith(src + "/"):
-            return dest + folder[len(src):]
+            return dest + folder[len(src) :]
         return None
 
     new_text = text
@@ -125,4 +125,3 @@ def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False)
         if not dry_run:
             report.moved = prune(index, report.candidates)
     return report
-

@@ -32,10 +32,19 @@ from vaultkit.vault.write import vault_lock
 
 # Never renumbered: users silence findings by these codes.
 CODES = {
-    "broken-link": "VK101", "ambiguous-link": "VK102", "unreadable": "VK103", "bad-name": "VK104",
-    "unknown-gene": "VK201", "not-a-symbol": "VK202", "other-gene-plot": "VK203", "unknown-trait": "VK204",
+    "broken-link": "VK101",
+    "ambiguous-link": "VK102",
+    "unreadable": "VK103",
+    "bad-name": "VK104",
+    "unknown-gene": "VK201",
+    "not-a-symbol": "VK202",
+    "other-gene-plot": "VK203",
+    "unknown-trait": "VK204",
     "duplicate-embed": "VK205",
-    "wrong-id": "VK301", "unknown-id": "VK302", "wrong-location": "VK303", "other-gene-section": "VK304",
+    "wrong-id": "VK301",
+    "unknown-id": "VK302",
+    "wrong-location": "VK303",
+    "other-gene-section": "VK304",
 }
 
 
@@ -82,8 +91,19 @@ class LintReport:
         return [f for f in self.findings if not f.fixed]
 
     def as_json(self) -> dict[str, Any]:
-        findings = [{"path": f.path, "line": f.line, "end_line": f.end_line or f.line, "code": f.code, "rule": f.rule,
-                     "message": f.message, "fixable": f.fix is not None, "fixed": f.fixed} for f in self.findings]
+        findings = [
+            {
+                "path": f.path,
+                "line": f.line,
+                "end_line": f.end_line or f.line,
+                "code": f.code,
+                "rule": f.rule,
+                "message": f.message,
+                "fixable": f.fix is not None,
+                "fixed": f.fixed,
+            }
+            for f in self.findings
+        ]
         out: dict[str, Any] = {"notes": self.notes, "ignored": self.ignored, "fixed": self.fixed, "findings": findings}
         if self.diff:
             out["diff"] = self.diff  # --fix --dry-run: what --fix would write
@@ -103,10 +123,26 @@ def lint(settings: Settings, *, fix: bool = False, dry_run: bool = False) -> Lin
     found: list[Finding] = []
     links = check(index)
     near = _near_names(index)
-    found += [Finding(b["source"], b["line"], "broken-link", f"{'embed' if b['embed'] else 'link'} {b['target']!r} "
-                      f"resolves to no file; {_broken_fix(b['target'], near, settings)}") for b in links.broken]
-    found += [Finding(a["source"], a["line"], "ambiguous-link", f"{a['target']!r} could be {', '.join(a['candidates'])}; "
-                      "write the path of the one you mean (Obsidian picks one for you)") for a in links.ambiguous]
+    found += [
+        Finding(
+            b["source"],
+            b["line"],
+            "broken-link",
+            f"{'embed' if b['embed'] else 'link'} {b['target']!r} "
+            f"resolves to no file; {_broken_fix(b['target'], near, settings)}",
+        )
+        for b in links.broken
+    ]
+    found += [
+        Finding(
+            a["source"],
+            a["line"],
+            "ambiguous-link",
+            f"{a['target']!r} could be {', '.join(a['candidates'])}; "
+            "write the path of the one you mean (Obsidian picks one for you)",
+        )
+        for a in links.ambiguous
+    ]
     found += [Finding(u["path"], u["line"], "unreadable", u["message"]) for u in links.unreadable]
     for path in index.files:
         name = path.rsplit("/", 1)[-1]
@@ -154,8 +190,10 @@ def _broken_fix(target: str, near: dict[str, str], settings: Settings) -> str:
     if guess:
         return f"did you mean {guess!r}? (vaultkit links rename keeps links when you rename a file)"
     if parse_plot_name(name, settings.plot_name) is not None:
-        return ("a plot name: `vaultkit refresh` draws it if its region is selected, or put the PNG in the "
-                "vault (`vaultkit ingest`)")
+        return (
+            "a plot name: `vaultkit refresh` draws it if its region is selected, or put the PNG in the "
+            "vault (`vaultkit ingest`)"
+        )
     return "create the note or file, or correct the link"
 
 
@@ -165,8 +203,10 @@ def _silencer(settings: Settings) -> Callable[[Finding], bool]:
         what, _, glob = entry.partition(":")
         rule = next((r for r, c in CODES.items() if what.strip() in (r, c)), None)
         if rule is None:
-            raise ConfigError(f"{settings.vault / CONFIG_FILE} [lint].ignore: {entry!r} is no lint code or rule; "
-                              f"codes: {', '.join(f'{c} {r}' for r, c in CODES.items())}")
+            raise ConfigError(
+                f"{settings.vault / CONFIG_FILE} [lint].ignore: {entry!r} is no lint code or rule; "
+                f"codes: {', '.join(f'{c} {r}' for r, c in CODES.items())}"
+            )
         rules.append((rule, glob.strip()))
     return lambda f: any(f.rule == r and (not g or fnmatch.fnmatchcase(f.path, g)) for r, g in rules)
 
@@ -175,11 +215,20 @@ def _gene_note(settings: Settings, index: vindex.VaultIndex, path: str, found: l
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     gene = gene_table().find(stem)
     if gene is None:
-        found.append(Finding(path, 1, "unknown-gene", f"{stem!r} is not an HGNC symbol; gene notes are named by symbol"))
+        found.append(
+            Finding(path, 1, "unknown-gene", f"{stem!r} is not an HGNC symbol; gene notes are named by symbol")
+        )
         return
     if gene.symbol != stem:
-        found.append(Finding(path, 1, "not-a-symbol", f"{stem!r} is another name of {gene.symbol}; name the note "
-                             f"{gene.symbol}.md (vaultkit links rename keeps links)"))
+        found.append(
+            Finding(
+                path,
+                1,
+                "not-a-symbol",
+                f"{stem!r} is another name of {gene.symbol}; name the note "
+                f"{gene.symbol}.md (vaultkit links rename keeps links)",
+            )
+        )
     try:
         text = read_text(settings.vault, path)
     except UnreadableNote:
@@ -188,8 +237,9 @@ def _gene_note(settings: Settings, index: vindex.VaultIndex, path: str, found: l
     _facts(path, gene, text, found)
 
 
-def _plots(settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, text: str,
-           found: list[Finding]) -> None:
+def _plots(
+    settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, text: str, found: list[Finding]
+) -> None:
     heads = sections.sections(text)
     seen: set[str] = set()
     for link in index.parsed[path].links:
@@ -197,14 +247,27 @@ def _plots(settings: Settings, index: vindex.VaultIndex, path: str, gene: Gene, 
         if plot is None:
             continue
         if plot.region.gene_id and plot.region.gene_id != gene.ensembl_id:
-            found.append(Finding(path, link.line, "other-gene-plot", f"{link.target} is a plot of {plot.region.gene_id}, "
-                                 f"not of {gene.symbol} ({gene.ensembl_id})"))
+            found.append(
+                Finding(
+                    path,
+                    link.line,
+                    "other-gene-plot",
+                    f"{link.target} is a plot of {plot.region.gene_id}, not of {gene.symbol} ({gene.ensembl_id})",
+                )
+            )
         under = [h for h in heads if h.start <= link.start < h.end and h.level >= 2]
         # A trait is found as refresh finds it: at any level, in any case or spacing, past the author's own
         # sub-headings (### segment 2), so the user's own layouts are no finding.
         if under and genenote.plot_trait(text, link.start, settings.data.traits) is None:
-            found.append(Finding(path, link.line, "unknown-trait", f"plot under '## {under[-1].title}', which is "
-                                 f"not a trait of vaultkit.toml ({', '.join(settings.data.traits)})"))
+            found.append(
+                Finding(
+                    path,
+                    link.line,
+                    "unknown-trait",
+                    f"plot under '## {under[-1].title}', which is "
+                    f"not a trait of vaultkit.toml ({', '.join(settings.data.traits)})",
+                )
+            )
         if link.target in seen:
             found.append(Finding(path, link.line, "duplicate-embed", f"{link.target} is embedded twice"))
         seen.add(link.target)
@@ -224,8 +287,13 @@ def _facts(path: str, gene: Gene, text: str, found: list[Finding]) -> None:
     right = genenote.properties(genenote.GeneFacts(gene=gene))
     for w in wrong_ids(text, gene):
         v = w.verdict
-        rule = ("wrong-location" if v.kind in ("location", "chromosome")
-                else "wrong-id" if v.owner is not None else "unknown-id")
+        rule = (
+            "wrong-location"
+            if v.kind in ("location", "chromosome")
+            else "wrong-id"
+            if v.owner is not None
+            else "unknown-id"
+        )
         fix = (w.key, right[w.key]) if w.key in managed and right.get(w.key) else None
         found.append(Finding(path, w.line, rule, v.message, fix=fix))
     own_names = _own_names(fm.data if fm is not None else None)
@@ -257,8 +325,9 @@ def _fix(settings: Settings, report: LintReport, *, dry_run: bool) -> None:
     report.conflicts = notes.conflicts + [{"path": u["path"], "message": u["message"]} for u in notes.unreadable]
     failed = {c["path"] for c in report.conflicts}
     if not dry_run:
-        report.findings = [replace(f, fixed=True) if f.fix is not None and f.path not in failed else f
-                           for f in report.findings]
+        report.findings = [
+            replace(f, fixed=True) if f.fix is not None and f.path not in failed else f for f in report.findings
+        ]
 
 
 def _fixer(changes: dict[str, Any]) -> Callable[..., genenote.NoteUpdate]:
@@ -266,11 +335,17 @@ def _fixer(changes: dict[str, Any]) -> Callable[..., genenote.NoteUpdate]:
         fm = frontmatter.find(text)
         current = fm.data if fm is not None and fm.data else {}
         gene = gene_table().find(rel.rsplit("/", 1)[-1].removesuffix(".md"))
-        todo = {k: v for k, v in changes.items() if k in current and gene is not None and _still_wrong(gene, k, current[k])}
+        todo = {
+            k: v for k, v in changes.items() if k in current and gene is not None and _still_wrong(gene, k, current[k])
+        }
         new_state = {**state, "props": {**state.get("props", {}), **todo}}
         # The old value goes to .trash/ as --force does with a property: nothing is lost.
-        return genenote.NoteUpdate(frontmatter.update(text, todo) if todo else text, new_state,
-                                   trashed=[(f"property-{k}", frontmatter.dump_key(k, current[k])) for k in todo])
+        return genenote.NoteUpdate(
+            frontmatter.update(text, todo) if todo else text,
+            new_state,
+            trashed=[(f"property-{k}", frontmatter.dump_key(k, current[k])) for k in todo],
+        )
+
     return edit
 
 

@@ -27,14 +27,21 @@ from vaultkit.vault import frontmatter
 from vaultkit.vault.notetables import Lines, Table, blank, tables, without_code
 
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?(https?://[^\s)>]{1,2000})>?[^)\n]{0,300}\)")
-_A_LINK = re.compile(r"<a\b[^>\n]{0,500}?href\s*=\s*[\"'](https?://[^\"'\s]{1,2000})[\"'][^>\n]{0,500}>(.{0,300}?)</a\s*>",
-                     re.I | re.S)
+_A_LINK = re.compile(
+    r"<a\b[^>\n]{0,500}?href\s*=\s*[\"'](https?://[^\"'\s]{1,2000})[\"'][^>\n]{0,500}>(.{0,300}?)</a\s*>", re.I | re.S
+)
 _BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]{1,2000}")
-_LABEL_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
-                         r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$", re.M)
+_LABEL_LINE = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*(?::|\t)"
+    r"[*_]{0,3}[ \t]*(\S[^\n]{0,300}?)[ \t]*$",
+    re.M,
+)
 # The value is read in a lookahead, so a value line may be the next pair's label ("Introduction", "Gene Symbol", "LIF").
-_LABEL_ABOVE = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*\n"
-                          r"(?=[ \t]*[*_]{0,3}(\S[^\n]{0,60}?)[*_]{0,3}[ \t]*$)", re.M)
+_LABEL_ABOVE = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+)?[*_]{0,3}([A-Za-z][A-Za-z0-9 _./()-]{1,40}?)[*_]{0,3}[ \t]*\n"
+    r"(?=[ \t]*[*_]{0,3}(\S[^\n]{0,60}?)[*_]{0,3}[ \t]*$)",
+    re.M,
+)
 # Columns that say which gene a row is about, in a table with a header (a table of partners).
 _NAMING = ("symbol", "name")
 # Words a link text may hold and still name no gene: the database, the page, the id itself.
@@ -42,7 +49,8 @@ _PLAIN = re.compile(
     r"\b(?:ncbi|nih|nlm|gene|genes|entrez|omim|mim|uniprot|uniprotkb|swiss|prot|swissprot|ensembl|genecards|hgnc"
     r"|human|protein|atlas|entry|record|card|page|link|here|see|view|on|at|in|of|for|the|and|id|ids|accession"
     r"|number|summary|database|external|source|[A-Z0-9]{1,10}_HUMAN|HGNC:\d+|ENSG\d+|[A-Z]\d[A-Z0-9]{3,8}|\d+)\b",
-    re.I)
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -168,7 +176,7 @@ def _value_subject(kind: str, value: str, gene: Gene, *, strict: bool) -> Gene |
 
 
 def _label_lines(body: str, gene: Gene, lines: Lines) -> list[WrongId]:
-    """"NCBI Gene ID: 3977", "- **OMIM:** 159446", "Entrez<TAB>3977", or the label on a line of its own
+    """ "NCBI Gene ID: 3977", "- **OMIM:** 159446", "Entrez<TAB>3977", or the label on a line of its own
     above the value: an infobox pasted as text."""
     out = []
     for m in [*_LABEL_LINE.finditer(body), *_LABEL_ABOVE.finditer(body)]:

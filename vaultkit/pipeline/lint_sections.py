@@ -25,8 +25,11 @@ from vaultkit.vault.notetables import Lines, blank, without_code
 
 MIN_MENTIONS = 4
 SHARE = 3 / 4  # a partner section names the other partners too (LIFR with IL6ST): it stays below
-_REFERENCES = re.compile(r"^\W*(?:references?\b|bibliograph|literature\b|(?:key |selected )?publications\b|citations?\b|"
-                         r"see also\b|further reading\b|external links?\b|related\b|links?\W*$|sources?\W*$)", re.I)
+_REFERENCES = re.compile(
+    r"^\W*(?:references?\b|bibliograph|literature\b|(?:key |selected )?publications\b|citations?\b|"
+    r"see also\b|further reading\b|external links?\b|related\b|links?\W*$|sources?\W*$)",
+    re.I,
+)
 # Headings under which another gene is the expected subject: the author wrote about a partner.
 _PARTNERS = re.compile(r"partner|interact|ligand|receptor|binding|complex|paralog|homolog|ortholog|famil", re.I)
 _URL = re.compile(r"\]\([^)\n]{0,2000}\)|https?://[^\s<>\]\"'`)]{1,2000}|<[^>\n]{0,500}>")
@@ -136,8 +139,16 @@ def _judge(run: list[_Part], gene: Gene, lines: Lines, text: str) -> list[Foreig
     if n < MIN_MENTIONS or n < SHARE * sum(total.values()):
         return []
     end = len(text[: run[-1].end].rstrip())
-    return [ForeignSection(lines(run[0].start), lines(max(end - 1, run[0].start)), run[0].title or "(top of the note)",
-                           run[-1].title or "(top of the note)", other, n)]
+    return [
+        ForeignSection(
+            lines(run[0].start),
+            lines(max(end - 1, run[0].start)),
+            run[0].title or "(top of the note)",
+            run[-1].title or "(top of the note)",
+            other,
+            n,
+        )
+    ]
 
 
 def _parts(text: str, masked: str, body_start: int) -> list[_Part]:

@@ -60,8 +60,16 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
                 report.copied.append(dest.relative_to(settings.vault).as_posix())  # a dry run names them too
         writer = NoteWriter(settings, dry_run=dry_run, planned=[p.rel for _, ps in by_gene.values() for p in ps])
         for symbol, (gene, plots) in sorted(by_gene.items()):
-            writer.edit_gene(genenote.GeneFacts(gene=gene, build=settings.data.build, span=span_table().span(symbol),
-                                                traits=(trait,), plots={trait: plots}), only={"plots"})
+            writer.edit_gene(
+                genenote.GeneFacts(
+                    gene=gene,
+                    build=settings.data.build,
+                    span=span_table().span(symbol),
+                    traits=(trait,),
+                    plots={trait: plots},
+                ),
+                only={"plots"},
+            )
         report.notes = writer.finish()
     return report
 
@@ -78,7 +86,8 @@ def consensus_add(settings: Settings, gene: str, url: str, *, dry_run: bool = Fa
 
         def plan(old: str | None) -> tuple[str, Edit]:
             return old or "", lambda text, state, _rel, _res: genenote.NoteUpdate(
-                genenote.add_consensus(text, answer.snippet(), answer.url), dict(state))
+                genenote.add_consensus(text, answer.snippet(), answer.url), dict(state)
+            )
 
         writer.edit(rel, plan)
         return writer.finish()
@@ -91,9 +100,16 @@ def _symbol(name: str) -> str:
     return gene.symbol
 
 
-def fetch_into_notes(settings: Settings, genes: list[str], *, sources: tuple[str, ...], offline: bool,
-                     force: bool = False, dry_run: bool = False,
-                     progress: Progress = SILENT) -> tuple[FetchReport, NotesReport | None]:
+def fetch_into_notes(
+    settings: Settings,
+    genes: list[str],
+    *,
+    sources: tuple[str, ...],
+    offline: bool,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress = SILENT,
+) -> tuple[FetchReport, NotesReport | None]:
     """Fetch the sources for ``genes`` (all gene notes if none) and write the text into existing notes."""
     table = gene_table()
     if not genes:

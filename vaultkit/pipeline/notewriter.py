@@ -47,8 +47,9 @@ Edit = Callable[[str, dict[str, Any], str, Resolver], genenote.NoteUpdate]
 class NoteWriter:
     """One pass of note edits over a vault; ``finish`` writes the state and retires old plots."""
 
-    def __init__(self, settings: Settings, *, dry_run: bool = False, planned: list[str] = (),
-                 progress: Progress = SILENT) -> None:
+    def __init__(
+        self, settings: Settings, *, dry_run: bool = False, planned: list[str] = (), progress: Progress = SILENT
+    ) -> None:
         self.settings = settings
         self.root = settings.vault
         self.dry_run = dry_run
@@ -73,7 +74,9 @@ class NoteWriter:
         exact = self.resolver._exact(rel)
         if exact:
             return exact
-        moved = [p for p in self.resolver.by_name.get(fold(f"{symbol}.md"), []) if not folder or p.startswith(folder + "/")]
+        moved = [
+            p for p in self.resolver.by_name.get(fold(f"{symbol}.md"), []) if not folder or p.startswith(folder + "/")
+        ]
         return min(moved, key=lambda p: (len(p), p)) if moved else rel
 
     def exists(self, rel: str) -> bool:
@@ -93,8 +96,13 @@ class NoteWriter:
                 return
             except ChangedSinceRead:
                 continue
-        self.report.conflicts.append({"path": rel, "message": "kept as it is: it changed on disk each time vaultkit "
-                                      "merged into it (being edited?); run the command again"})
+        self.report.conflicts.append(
+            {
+                "path": rel,
+                "message": "kept as it is: it changed on disk each time vaultkit "
+                "merged into it (being edited?); run the command again",
+            }
+        )
 
     def _edit_once(self, rel: str, make: Callable[[str | None], tuple[str, Edit] | None]) -> None:
         try:
@@ -122,8 +130,9 @@ class NoteWriter:
             for label, old_text in upd.trashed:
                 trash_text(self.root, f"{rel}.{label}.md", old_text.encode("utf-8"))
             # Raises ChangedSinceRead when the note is no longer ``old``: nothing below is recorded then.
-            write_if_changed(self.root / rel, upd.text.encode("utf-8"),
-                             expected=None if old is None else old.encode("utf-8"))
+            write_if_changed(
+                self.root / rel, upd.text.encode("utf-8"), expected=None if old is None else old.encode("utf-8")
+            )
         r = self.report
         r.conflicts.extend({"path": rel, "message": c} for c in upd.conflicts)
         r.pasted_kept.extend({"path": rel, "section": k} for k in upd.kept)
@@ -139,8 +148,12 @@ class NoteWriter:
 
     def _diff(self, rel: str, old: str | None, new: str) -> None:
         if self.dry_run:
-            lines = difflib.unified_diff((old or "").splitlines(True), new.splitlines(True),
-                                         f"a/{rel}" if old is not None else "/dev/null", f"b/{rel}")
+            lines = difflib.unified_diff(
+                (old or "").splitlines(True),
+                new.splitlines(True),
+                f"a/{rel}" if old is not None else "/dev/null",
+                f"b/{rel}",
+            )
             # A last line without a line break is marked as git marks it, so the next file's header
             # starts a line of its own (JSON files, notes not ending in a newline).
             self._diffs.extend(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in lines)
@@ -166,8 +179,9 @@ class NoteWriter:
             try:
                 write_if_changed(path, new.encode("utf-8"), expected=None if old is None else old.encode("utf-8"))
             except ChangedSinceRead:
-                self.report.conflicts.append({"path": rel, "message": "kept as it is: it changed while vaultkit "
-                                              "wrote it; run the command again"})
+                self.report.conflicts.append(
+                    {"path": rel, "message": "kept as it is: it changed while vaultkit wrote it; run the command again"}
+                )
                 return False
         (self.report.files_created if old is None else self.report.files_updated).append(rel)
         self._texts[rel] = new
@@ -180,16 +194,21 @@ class NoteWriter:
         A note that does not exist yet is created whole; an existing one only
         gets the parts in ``only`` (None: all of them).
         """
+
         def plan(old: str | None) -> tuple[str, Edit]:
             parts = None if old is None else only
-            return (old if old is not None else genenote.skeleton(facts),
-                    lambda text, state, rel, resolver: genenote.update(
-                        text, facts, state, note=rel, resolver=resolver, app=self.app, force=force, only=parts))
+            return (
+                old if old is not None else genenote.skeleton(facts),
+                lambda text, state, rel, resolver: genenote.update(
+                    text, facts, state, note=rel, resolver=resolver, app=self.app, force=force, only=parts
+                ),
+            )
 
         self.edit(self.note_path(facts.symbol), plan)
 
-    def write_managed(self, rel: str, new: str, *, force: bool = False,
-                      ours: Callable[[str], bool] = lambda _text: False) -> None:
+    def write_managed(
+        self, rel: str, new: str, *, force: bool = False, ours: Callable[[str], bool] = lambda _text: False
+    ) -> None:
         """Write a file vaultkit owns whole (``Genes.base``, ``Associations.canvas``), as a managed section is.
 
         It is rewritten while it is what vaultkit last wrote (or what ``ours``
@@ -256,5 +275,9 @@ class NoteWriter:
             elif rel.endswith(CANVAS_EXT):
                 parsed[rel] = ParsedNote(tuple(canvas_links(text)), (), ())
         resolver = Resolver([*index.files, *(p for p in self._texts if not p.startswith(".")), *self._planned])
-        return {path for src, note in parsed.items() for link in note.links
-                if (path := resolver.resolve_link(link, src).path)}
+        return {
+            path
+            for src, note in parsed.items()
+            for link in note.links
+            if (path := resolver.resolve_link(link, src).path)
+        }

@@ -40,28 +40,56 @@ def symbols_for(gene_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: float | None = None,
-             processes: int = 1, progress: Progress = SILENT, dry_run: bool = False, redraw: bool = False
-             ) -> PlotReport:
+def run_plot(
+    settings: Settings,
+    *,
+    results: Path,
+    top: int | None = None,
+    fdr: float | None = None,
+    processes: int = 1,
+    progress: Progress = SILENT,
+    dry_run: bool = False,
+    redraw: bool = False,
+) -> PlotReport:
     """Draw the selected associations of ``results`` into the vault's attachments folder."""
     data = settings.data
     table = read_results(results)
     chosen = select(table, fdr=data.fdr if fdr is None else fdr, top=data.top_per_gene if top is None else top)
     traits = sorted(set(chosen["trait"]))
-    cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
-                         sample_column=data.sample_column, traits=traits or list(data.traits),
-                         covariates=list(data.covariates), categorical=list(data.categorical),
-                         condition_column=data.condition_column, trait_columns=data.trait_columns,
-                         sample_suffix=data.sample_suffix)
+    cohort = load_cohort(
+        settings.path(data.features),
+        settings.path(data.phenotypes),
+        sample_column=data.sample_column,
+        traits=traits or list(data.traits),
+        covariates=list(data.covariates),
+        categorical=list(data.categorical),
+        condition_column=data.condition_column,
+        trait_columns=data.trait_columns,
+        sample_suffix=data.sample_suffix,
+    )
     methods = set(chosen["method"])
-    chosen, kept_digits = exact_stats(chosen, cohort, method=methods.pop() if len(methods) == 1 else data.method,
-                                      covariates=list(data.covariates), categorical=list(data.categorical))
-    jobs = build_jobs(chosen, cohort, vault=settings.vault, folder=attachments_folder(settings),
-                      template=settings.plot_name, build=data.build, feature_label=data.feature_label,
-                      units=data.units, condition_column=data.condition_column,
-                      symbols=symbols_for(sorted(set(chosen["gene_id"]))),
-                      plot_conditions=data.plot_conditions, condition_panel=data.condition_panel,
-                      covariates=tuple(data.covariates))
+    chosen, kept_digits = exact_stats(
+        chosen,
+        cohort,
+        method=methods.pop() if len(methods) == 1 else data.method,
+        covariates=list(data.covariates),
+        categorical=list(data.categorical),
+    )
+    jobs = build_jobs(
+        chosen,
+        cohort,
+        vault=settings.vault,
+        folder=attachments_folder(settings),
+        template=settings.plot_name,
+        build=data.build,
+        feature_label=data.feature_label,
+        units=data.units,
+        condition_column=data.condition_column,
+        symbols=symbols_for(sorted(set(chosen["gene_id"]))),
+        plot_conditions=data.plot_conditions,
+        condition_panel=data.condition_panel,
+        covariates=tuple(data.covariates),
+    )
     if dry_run:
         report = draw(jobs, dry_run=True, redraw=redraw)
     else:
@@ -72,5 +100,6 @@ def run_plot(settings: Settings, *, results: Path, top: int | None = None, fdr: 
         report.warnings.append(
             f"{kept_digits} association(s) of {results.name} could not be recomputed from the feature table with "
             f"covariates {list(data.covariates)}: their r and p are the table's, whose last digits may differ "
-            "between machines")
+            "between machines"
+        )
     return report

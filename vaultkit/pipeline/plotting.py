@@ -65,15 +65,40 @@ def fingerprint(data: PlotData) -> str:
     h = hashlib.sha256(PLOT_STYLE.encode())
     h.update(np.ascontiguousarray(data.x, dtype="<f8").tobytes())
     h.update(np.ascontiguousarray(data.y, dtype="<f8").tobytes())
-    h.update(json.dumps([data.conditions, data.title, data.xlabel, data.ylabel, stats_text(data), data.method,
-                         list(data.covariates), list(data.plot_conditions), data.condition_panel]).encode())
+    h.update(
+        json.dumps(
+            [
+                data.conditions,
+                data.title,
+                data.xlabel,
+                data.ylabel,
+                stats_text(data),
+                data.method,
+                list(data.covariates),
+                list(data.plot_conditions),
+                data.condition_panel,
+            ]
+        ).encode()
+    )
     return h.hexdigest()[:32]
 
 
-def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: str, template: str, build: str,
-               feature_label: str, units: dict[str, str], condition_column: str | None,
-               symbols: dict[str, str], plot_conditions: tuple[str, ...] = (), condition_panel: bool = False,
-               covariates: tuple[str, ...] = ()) -> list[PlotJob]:
+def build_jobs(
+    selected: pd.DataFrame,
+    cohort: Cohort,
+    *,
+    vault: Path,
+    folder: str,
+    template: str,
+    build: str,
+    feature_label: str,
+    units: dict[str, str],
+    condition_column: str | None,
+    symbols: dict[str, str],
+    plot_conditions: tuple[str, ...] = (),
+    condition_panel: bool = False,
+    covariates: tuple[str, ...] = (),
+) -> list[PlotJob]:
     """A job per selected association; InputError if two would share a file name.
 
     ``plot_conditions`` are the conditions drawn (empty: all; InputError for
@@ -86,19 +111,33 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
 
     from vaultkit.plots import PlotData, stats_text
 
-    index = {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(
-        zip(cohort.regions["gene_id"], cohort.regions["chrom"], cohort.regions["start"], cohort.regions["end"], strict=True))}
+    index = {
+        (g, c, int(s), int(e)): i
+        for i, (g, c, s, e) in enumerate(
+            zip(
+                cohort.regions["gene_id"],
+                cohort.regions["chrom"],
+                cohort.regions["start"],
+                cohort.regions["end"],
+                strict=True,
+            )
+        )
+    }
     conds = None
     if condition_column and condition_column in cohort.pheno.columns:
         conds = tuple(cohort.pheno[condition_column].fillna("unknown").astype(str))
     if plot_conditions:
         if conds is None:
-            raise InputError(f"plot_conditions {list(plot_conditions)} but the phenotype table has no condition "
-                             f"column {condition_column!r}; set condition_column or plot_conditions = []")
+            raise InputError(
+                f"plot_conditions {list(plot_conditions)} but the phenotype table has no condition "
+                f"column {condition_column!r}; set condition_column or plot_conditions = []"
+            )
         unknown = [c for c in plot_conditions if c not in set(conds)]
         if unknown:
-            raise InputError(f"plot_conditions: {unknown} not among the conditions of the phenotype table "
-                             f"({', '.join(sorted(set(conds)))})")
+            raise InputError(
+                f"plot_conditions: {unknown} not among the conditions of the phenotype table "
+                f"({', '.join(sorted(set(conds)))})"
+            )
     # Samples without every covariate are not in the statistics: not drawn either, so n and the points agree.
     missing = [c for c in covariates if c not in cohort.pheno.columns]
     if missing:
@@ -119,23 +158,38 @@ def build_jobs(selected: pd.DataFrame, cohort: Cohort, *, vault: Path, folder: s
         rel = f"{folder}/{name}" if folder else name
         ident = f"{row.trait} {region.key}"
         if rel in seen and seen[rel] != ident:
-            raise InputError(f"two plots would both be named {name!r} ({seen[rel]} and {ident}); "
-                             "choose a plot_name template with {trait} or {r} in it")
+            raise InputError(
+                f"two plots would both be named {name!r} ({seen[rel]} and {ident}); "
+                "choose a plot_name template with {trait} or {r} in it"
+            )
         seen[rel] = ident
         unit = units.get(row.trait, "")
         x = cohort.values[index[key]]
         data = PlotData(
             x=x if complete is None else np.where(complete, x, np.nan),
-            y=np.asarray(cohort.pheno[row.trait], dtype=np.float64), conditions=conds,
-            title=f"{symbol} · {region.locus()} ({build})", xlabel=feature_label,
+            y=np.asarray(cohort.pheno[row.trait], dtype=np.float64),
+            conditions=conds,
+            title=f"{symbol} · {region.locus()} ({build})",
+            xlabel=feature_label,
             ylabel=f"{row.trait} ({unit})" if unit else row.trait,
-            r=float(row.r), p=float(row.p), q=float(row.q), n=int(row.n), method=str(row.method),
-            covariates=tuple(covariates), plot_conditions=tuple(plot_conditions), condition_panel=condition_panel,
+            r=float(row.r),
+            p=float(row.p),
+            q=float(row.q),
+            n=int(row.n),
+            method=str(row.method),
+            covariates=tuple(covariates),
+            plot_conditions=tuple(plot_conditions),
+            condition_panel=condition_panel,
         )
         # No vaultkit version in the file: an upgrade that draws the same picture must write the same bytes.
-        text = {"Title": data.title, "vaultkit:style": PLOT_STYLE, "vaultkit:trait": row.trait,
-                "vaultkit:region": region.key, "vaultkit:stats": stats_text(data).replace("\n", "; ").replace("ρ", "rho"),
-                HASH_KEY: fingerprint(data)}
+        text = {
+            "Title": data.title,
+            "vaultkit:style": PLOT_STYLE,
+            "vaultkit:trait": row.trait,
+            "vaultkit:region": region.key,
+            "vaultkit:stats": stats_text(data).replace("\n", "; ").replace("ρ", "rho"),
+            HASH_KEY: fingerprint(data),
+        }
         jobs.append(PlotJob(vault / rel, rel, data, text, (row.trait, *key)))
     return jobs
 
@@ -212,8 +266,9 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="vaultkit-parent-watch", daemon=True).start()
 
 
-def draw(jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False,
-         redraw: bool = False) -> PlotReport:
+def draw(
+    jobs: list[PlotJob], *, processes: int = 1, progress: Progress = SILENT, dry_run: bool = False, redraw: bool = False
+) -> PlotReport:
     """Draw the jobs whose plot is missing or whose fingerprint differs (all of them with ``redraw``).
 
     ``processes`` > 1 draws in parallel. A redrawn plot whose bytes come out

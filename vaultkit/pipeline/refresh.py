@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from vaultkit import genenote
     from vaultkit.pipeline.fetch import FetchReport
 
+
 @dataclass
 class RefreshReport:
     """What a refresh did; ``as_json`` is the ``--json`` document."""
@@ -42,13 +43,19 @@ class RefreshReport:
             "notes": {"created": n.created, "updated": n.updated, "unchanged": len(n.unchanged)},
             "plots": {"drawn": self.drawn, "kept": len(self.kept), "retired": n.retired},
             "files": {"created": n.files_created, "updated": n.files_updated},
-            "sources": self.sources, "conflicts": n.conflicts, "unreadable": n.unreadable,
-            "pasted_kept": n.pasted_kept, "warnings": self.warnings, "skipped": self.skipped, "inputs": self.inputs,
+            "sources": self.sources,
+            "conflicts": n.conflicts,
+            "unreadable": n.unreadable,
+            "pasted_kept": n.pasted_kept,
+            "warnings": self.warnings,
+            "skipped": self.skipped,
+            "inputs": self.inputs,
         }
 
 
-def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
-           fetched: FetchReport | None) -> dict[str, genenote.GeneFacts]:
+def _facts(
+    settings: Settings, chosen: Any, plot_rel: dict[tuple, str], fetched: FetchReport | None
+) -> dict[str, genenote.GeneFacts]:
     from vaultkit import genenote
     from vaultkit.genome.genes import gene_table, span_table
     from vaultkit.genome.regions import Region
@@ -66,12 +73,20 @@ def _facts(settings: Settings, chosen: Any, plot_rel: dict[tuple, str],
         if f is None:
             question = settings.sources.consensus_question.format(symbol=gene.symbol)
             f = facts[gene.symbol] = genenote.GeneFacts(
-                gene=gene, build=data.build, span=spans.span(gene.symbol, row.chrom), traits=tuple(data.traits),
-                consensus_search=(question, search_link(question)) if question else None, synthetic=data.synthetic,
-                **note_texts(fetched.genes.get(gene.symbol) if fetched else None))
+                gene=gene,
+                build=data.build,
+                span=spans.span(gene.symbol, row.chrom),
+                traits=tuple(data.traits),
+                consensus_search=(question, search_link(question)) if question else None,
+                synthetic=data.synthetic,
+                **note_texts(fetched.genes.get(gene.symbol) if fetched else None),
+            )
         region = Region(row.chrom, int(row.start), int(row.end), row.gene_id)
         f.plots.setdefault(row.trait, []).append(
-            genenote.PlotRef(row.trait, region, plot_rel[(row.trait, row.gene_id, row.chrom, int(row.start), int(row.end))]))
+            genenote.PlotRef(
+                row.trait, region, plot_rel[(row.trait, row.gene_id, row.chrom, int(row.start), int(row.end))]
+            )
+        )
         best = f.stats.get(row.trait)
         if best is None or row.p < best.p:
             f.stats[row.trait] = genenote.TraitStats(float(row.r), float(row.p), float(row.q), int(row.n), region)
@@ -86,8 +101,16 @@ VAULT_FILES = "2"
 SOURCES_FRESH_SECONDS = 12 * 3600
 
 
-def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False, force: bool = False,
-            redraw: bool = False, processes: int = 1, progress: Progress = SILENT) -> RefreshReport:
+def refresh(
+    settings: Settings,
+    *,
+    offline: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    redraw: bool = False,
+    processes: int = 1,
+    progress: Progress = SILENT,
+) -> RefreshReport:
     """Bring the vault's gene notes and plots up to date with the data and the sources.
 
     When the inputs (settings, data tables, versions) and every file of the
@@ -108,46 +131,71 @@ def refresh(settings: Settings, *, offline: bool = False, dry_run: bool = False,
         tables = [settings.path(data.features), settings.path(data.phenotypes)]
         for key, path in zip(("features", "phenotypes"), tables, strict=True):
             if not path.exists():
-                raise InputError(f"{path}: no such file; set [data].{key} in "
-                                 f"{root / CONFIG_FILE} (a path relative to the vault, or absolute)")
+                raise InputError(
+                    f"{path}: no such file; set [data].{key} in "
+                    f"{root / CONFIG_FILE} (a path relative to the vault, or absolute)"
+                )
         last = lastrun.LastRun.load(root)
         hashes = lastrun.data_hashes(tables, last.data if last else None)
         inputs = lastrun.inputs_digest(repr(settings), root, hashes, (__version__, PLOT_STYLE, VAULT_FILES))
         before = lastrun.snapshot(root)
         online = bool(settings.sources.enabled) and not offline
-        if (last is not None and not (force or redraw) and last.inputs == inputs
-                and last.vault == lastrun.snapshot_digest(before) and (not online or time.time() < last.sources_until)):
+        if (
+            last is not None
+            and not (force or redraw)
+            and last.inputs == inputs
+            and last.vault == lastrun.snapshot_digest(before)
+            and (not online or time.time() < last.sources_until)
+        ):
             return _skipped(last)
-        report = _refresh(settings, offline=offline, dry_run=dry_run, force=force, redraw=redraw,
-                          processes=processes, progress=progress)
+        report = _refresh(
+            settings,
+            offline=offline,
+            dry_run=dry_run,
+            force=force,
+            redraw=redraw,
+            processes=processes,
+            progress=progress,
+        )
         if not dry_run:
             n = report.notes
             written = {*n.created, *n.updated, *report.drawn, *n.files_created, *n.files_updated}
             clean = report.exit_code == 0
             fetched_ok = online and all(v in ("fetched", "cached", "nothing to fetch") for v in report.sources.values())
             lastrun.LastRun(
-                inputs=inputs if clean else "", vault=lastrun.left_behind(root, before, written), data=hashes,
+                inputs=inputs if clean else "",
+                vault=lastrun.left_behind(root, before, written),
+                data=hashes,
                 sources_until=time.time() + SOURCES_FRESH_SECONDS if fetched_ok else 0.0,
-                summary={"notes": sorted({*n.created, *n.updated, *n.unchanged}), "plots": sorted({*report.drawn,
-                         *report.kept}), "warnings": report.warnings, "inputs": report.inputs,
-                         "sources": [f"{k}\0{v}" for k, v in report.sources.items()]},
+                summary={
+                    "notes": sorted({*n.created, *n.updated, *n.unchanged}),
+                    "plots": sorted({*report.drawn, *report.kept}),
+                    "warnings": report.warnings,
+                    "inputs": report.inputs,
+                    "sources": [f"{k}\0{v}" for k, v in report.sources.items()],
+                },
             ).save(root)
     return report
 
 
 def _skipped(last: lastrun.LastRun) -> RefreshReport:
     summary = last.summary or {}
-    report = RefreshReport(notes=NotesReport(unchanged=list(summary.get("notes", []))),
-                           kept=list(summary.get("plots", [])), warnings=list(summary.get("warnings", [])),
-                           inputs=list(summary.get("inputs", [])), skipped=True)
+    report = RefreshReport(
+        notes=NotesReport(unchanged=list(summary.get("notes", []))),
+        kept=list(summary.get("plots", [])),
+        warnings=list(summary.get("warnings", [])),
+        inputs=list(summary.get("inputs", [])),
+        skipped=True,
+    )
     for item in summary.get("sources", []):
         name, _, status = item.partition("\0")
         report.sources[name] = f"as in the last refresh ({status})"
     return report
 
 
-def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, redraw: bool, processes: int,
-             progress: Progress) -> RefreshReport:
+def _refresh(
+    settings: Settings, *, offline: bool, dry_run: bool, force: bool, redraw: bool, processes: int, progress: Progress
+) -> RefreshReport:
     from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, select
     from vaultkit.pipeline.fetch import fetch_genes
     from vaultkit.pipeline.plot import attachments_folder, symbols_for
@@ -156,49 +204,96 @@ def _refresh(settings: Settings, *, offline: bool, dry_run: bool, force: bool, r
     root = settings.vault
     report = RefreshReport()
     data = settings.data
-    cohort = load_cohort(settings.path(data.features), settings.path(data.phenotypes),
-                         sample_column=data.sample_column, traits=list(data.traits),
-                         covariates=list(data.covariates), categorical=list(data.categorical),
-                         condition_column=data.condition_column, trait_columns=data.trait_columns,
-                         sample_suffix=data.sample_suffix, progress=progress)
+    cohort = load_cohort(
+        settings.path(data.features),
+        settings.path(data.phenotypes),
+        sample_column=data.sample_column,
+        traits=list(data.traits),
+        covariates=list(data.covariates),
+        categorical=list(data.categorical),
+        condition_column=data.condition_column,
+        trait_columns=data.trait_columns,
+        sample_suffix=data.sample_suffix,
+        progress=progress,
+    )
     report.inputs = list(cohort.notes)
-    results = associate(cohort, traits=list(data.traits), method=data.method, covariates=list(data.covariates),
-                        categorical=list(data.categorical), q_method=data.q_method, storey_lambda=data.storey_lambda,
-                        progress=progress)
+    results = associate(
+        cohort,
+        traits=list(data.traits),
+        method=data.method,
+        covariates=list(data.covariates),
+        categorical=list(data.categorical),
+        q_method=data.q_method,
+        storey_lambda=data.storey_lambda,
+        progress=progress,
+    )
     chosen = select(results, fdr=data.fdr, top=data.top_per_gene)
     symbols = symbols_for(sorted(set(results["gene_id"])))
     unknown = sorted(g for g in symbols if g and symbols[g] == g)
     if unknown:
-        report.warnings.append(f"{len(unknown)} gene id(s) not in the HGNC table get no note: {', '.join(unknown[:10])}")
+        report.warnings.append(
+            f"{len(unknown)} gene id(s) not in the HGNC table get no note: {', '.join(unknown[:10])}"
+        )
     empty = int((results["gene_id"] == "").sum() // max(1, len(data.traits)))
     if empty:
         report.warnings.append(f"{empty} region(s) without a gene id count in the statistics but get no note")
     known = chosen["gene_id"].map(lambda g: symbols.get(g, g) != g).astype(bool)
-    chosen, _ = exact_stats(chosen.loc[known].reset_index(drop=True), cohort, method=data.method,
-                            covariates=list(data.covariates), categorical=list(data.categorical), progress=progress)
-    jobs = build_jobs(chosen, cohort, vault=root, folder=attachments_folder(settings), template=settings.plot_name,
-                      build=data.build, feature_label=data.feature_label, units=data.units,
-                      condition_column=data.condition_column, symbols=symbols,
-                      plot_conditions=data.plot_conditions, condition_panel=data.condition_panel,
-                      covariates=tuple(data.covariates))
+    chosen, _ = exact_stats(
+        chosen.loc[known].reset_index(drop=True),
+        cohort,
+        method=data.method,
+        covariates=list(data.covariates),
+        categorical=list(data.categorical),
+        progress=progress,
+    )
+    jobs = build_jobs(
+        chosen,
+        cohort,
+        vault=root,
+        folder=attachments_folder(settings),
+        template=settings.plot_name,
+        build=data.build,
+        feature_label=data.feature_label,
+        units=data.units,
+        condition_column=data.condition_column,
+        symbols=symbols,
+        plot_conditions=data.plot_conditions,
+        condition_panel=data.condition_panel,
+        covariates=tuple(data.covariates),
+    )
     plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
     report.drawn, report.kept = plots.drawn, plots.kept
     plot_rel = {j.key: j.rel for j in jobs}
     gene_symbols = sorted({symbols[g] for g in chosen["gene_id"]})
     fetched = None
     if settings.sources.enabled and gene_symbols:
-        fetched = fetch_genes(settings, gene_symbols, sources=settings.sources.enabled, offline=offline,
-                              dry_run=dry_run, progress=progress)
+        fetched = fetch_genes(
+            settings,
+            gene_symbols,
+            sources=settings.sources.enabled,
+            offline=offline,
+            dry_run=dry_run,
+            progress=progress,
+        )
         report.sources = fetched.status
         report.warnings.extend(fetched.notices)
     facts = _facts(settings, chosen, plot_rel, fetched)
-    _write_notes(settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs],
-                 progress=progress)
+    _write_notes(
+        settings, facts, report, dry_run=dry_run, force=force, planned=[j.rel for j in jobs], progress=progress
+    )
     return report
 
 
-def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], report: RefreshReport, *,
-                 dry_run: bool, force: bool, planned: list[str], progress: Progress) -> None:
+def _write_notes(
+    settings: Settings,
+    facts: dict[str, genenote.GeneFacts],
+    report: RefreshReport,
+    *,
+    dry_run: bool,
+    force: bool,
+    planned: list[str],
+    progress: Progress,
+) -> None:
     writer = NoteWriter(settings, dry_run=dry_run, planned=planned, progress=progress)
     progress.start("writing gene notes", len(facts))
     for symbol in sorted(facts):
@@ -211,8 +306,7 @@ def _write_notes(settings: Settings, facts: dict[str, genenote.GeneFacts], repor
     report.notes = writer.finish()
 
 
-def _write_canvas(settings: Settings, facts: dict[str, genenote.GeneFacts], writer: NoteWriter, *,
-                  force: bool) -> None:
+def _write_canvas(settings: Settings, facts: dict[str, genenote.GeneFacts], writer: NoteWriter, *, force: bool) -> None:
     """``Associations.canvas``, rewritten only when the selection of top plots changes; the user's nodes stay."""
     from vaultkit.pipeline import canvas
 
@@ -251,8 +345,9 @@ def _write_obsidian_files(settings: Settings, writer: NoteWriter, *, force: bool
         property_types,
     )
 
-    writer.write_managed(BASE_FILE, genes_base(settings), force=force,
-                         ours=lambda text: text == legacy_genes_base(settings))
+    writer.write_managed(
+        BASE_FILE, genes_base(settings), force=force, ours=lambda text: text == legacy_genes_base(settings)
+    )
     if not (settings.vault / ".obsidian").is_dir():
         return  # a vault Obsidian has not opened yet: its settings folder is Obsidian's to make
 

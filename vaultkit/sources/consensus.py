@@ -34,14 +34,21 @@ def parse_share_link(url: str) -> ConsensusAnswer:
     """Question and answer of a consensus.app share link; InputError for anything else."""
     url = url.strip()
     parts = urlsplit(url)
-    if (parts.scheme != "https" or (parts.hostname or "") not in HOSTS or parts.port is not None
-            or parts.username is not None or parts.password is not None):
+    if (
+        parts.scheme != "https"
+        or (parts.hostname or "") not in HOSTS
+        or parts.port is not None
+        or parts.username is not None
+        or parts.password is not None
+    ):
         raise InputError(f"{url!r} is not a consensus.app link; paste the share link of a Consensus answer")
     query = parse_qs(parts.query)
     answer = (query.get("extracted-answer") or [""])[0].strip()
     if not answer:
-        raise InputError(f"{url!r} carries no answer (no 'extracted-answer' parameter); copy the share link "
-                         "of an answer, not of the search page")
+        raise InputError(
+            f"{url!r} carries no answer (no 'extracted-answer' parameter); copy the share link "
+            "of an answer, not of the search page"
+        )
     question = (query.get("q") or [""])[0].strip()
     if not _URL_CHARS.fullmatch(url) or "%%" in url:
         raise InputError(f"{url!r} has spaces or brackets; paste the link as Consensus gives it")

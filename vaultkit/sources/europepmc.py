@@ -30,9 +30,16 @@ class Paper:
 
 def fetch_search(client: HttpClient, base_url: str, query: str, *, size: int = 5) -> dict[str, Any]:
     """The raw search answer for ``query`` (most cited first)."""
-    return client.get_json(base_url.rstrip("/") + "/search",
-                           {"query": query, "format": "json", "resultType": "lite", "pageSize": str(min(size, MAX_PAPERS)),
-                            "sort": "CITED desc"})
+    return client.get_json(
+        base_url.rstrip("/") + "/search",
+        {
+            "query": query,
+            "format": "json",
+            "resultType": "lite",
+            "pageSize": str(min(size, MAX_PAPERS)),
+            "sort": "CITED desc",
+        },
+    )
 
 
 def parse_search(payload: Any) -> list[Paper]:
@@ -53,7 +60,14 @@ def parse_search(payload: Any) -> list[Paper]:
             continue
         authors = item.get("authorString")
         author = authors.split(",")[0].strip().rstrip(".") if isinstance(authors, str) else ""
-        papers.append(Paper(clean(item.get("title"), limit=300).rstrip("."), clean(author, limit=80),
-                            year(item.get("pubYear")), clean(item.get("journalTitle"), limit=120),
-                            doi(item.get("doi")), digits(item.get("pmid"))))
+        papers.append(
+            Paper(
+                clean(item.get("title"), limit=300).rstrip("."),
+                clean(author, limit=80),
+                year(item.get("pubYear")),
+                clean(item.get("journalTitle"), limit=120),
+                doi(item.get("doi")),
+                digits(item.get("pmid")),
+            )
+        )
     return papers

@@ -45,8 +45,9 @@ def _params(tool_email_key: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in tool_email_key.items() if v}
 
 
-def fetch_summaries(client: HttpClient, base_url: str, ids: Iterable[str], *, email: str = "",
-                    api_key: str = "") -> dict[str, Any]:
+def fetch_summaries(
+    client: HttpClient, base_url: str, ids: Iterable[str], *, email: str = "", api_key: str = ""
+) -> dict[str, Any]:
     """The raw esummary JSON for ``ids`` in one request (GET up to 200 ids, POST above)."""
     ids = sorted({i for i in ids if i}, key=int)
     if not ids:
@@ -58,14 +59,20 @@ def fetch_summaries(client: HttpClient, base_url: str, ids: Iterable[str], *, em
     return client.get_json(url, common, data={"id": ",".join(ids)})
 
 
-def fetch_search(client: HttpClient, base_url: str, symbols: Iterable[str], *, email: str = "",
-                 api_key: str = "") -> dict[str, Any]:
+def fetch_search(
+    client: HttpClient, base_url: str, symbols: Iterable[str], *, email: str = "", api_key: str = ""
+) -> dict[str, Any]:
     """One esearch for all ``symbols`` (human genes) the bundled table does not know."""
     symbols = sorted(set(symbols))
     term = "(" + " OR ".join(f"{s}[sym]" for s in symbols) + ") AND 9606[taxid]"
     url = base_url.rstrip("/") + "/esearch.fcgi"
-    params = {"db": "gene", "retmode": "json", "retmax": str(max(20, 5 * len(symbols))), "term": term,
-              **_params({"tool": "vaultkit", "email": email, "api_key": api_key})}
+    params = {
+        "db": "gene",
+        "retmode": "json",
+        "retmax": str(max(20, 5 * len(symbols))),
+        "term": term,
+        **_params({"tool": "vaultkit", "email": email, "api_key": api_key}),
+    }
     return client.get_json(url, params)
 
 
@@ -118,9 +125,14 @@ def _gene(uid: str, doc: dict[str, Any]) -> NcbiGene:
     aliases = tuple(a.strip() for a in re.split(r",\s*", others if isinstance(others, str) else "") if a.strip())
     mims = doc.get("mim")
     return NcbiGene(
-        entrez_id=uid, symbol=clean(doc.get("name", ""), limit=40), name=clean(doc.get("description", ""), limit=300),
-        summary=clean(doc.get("summary", "")), aliases=tuple(clean(a, limit=40) for a in aliases),
+        entrez_id=uid,
+        symbol=clean(doc.get("name", ""), limit=40),
+        name=clean(doc.get("description", ""), limit=300),
+        summary=clean(doc.get("summary", "")),
+        aliases=tuple(clean(a, limit=40) for a in aliases),
         map_location=clean(doc.get("maplocation", ""), limit=40),
         mim=tuple(d for d in map(digits, mims if isinstance(mims, list) else []) if d),
-        chrom=clean(doc.get("chromosome"), limit=10), start=start, end=end,
+        chrom=clean(doc.get("chromosome"), limit=10),
+        start=start,
+        end=end,
     )

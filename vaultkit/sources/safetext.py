@@ -13,8 +13,10 @@ _MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\(\s*[^()\s]*\s*\)")
 _SPACE = re.compile(r"\s+")
 # Bidi overrides and isolates (the "Trojan Source" characters), other invisible format characters,
 # and C0/C1 controls: none belongs in a title, and each can make a note show what it does not hold.
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
 # Only what can start markdown is escaped; "[provided by RefSeq]" stays as NCBI wrote it:
 # "\" itself (so no escape of ours can be undone), "[[", "]]", "](", "][", "]:", "![", "[^" (footnote),
 # the "(" of "](", "^" (block id, inline footnote), "$" (math), "<", ">" (HTML,

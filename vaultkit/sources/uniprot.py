@@ -42,9 +42,15 @@ def fetch_entries(client: HttpClient, base_url: str, accessions: Iterable[str]) 
     url = base_url.rstrip("/") + "/uniprotkb/search"
     for i in range(0, len(accs), BATCH):
         chunk = accs[i : i + BATCH]
-        payload = client.get_json(url, {"query": " OR ".join(f"accession:{a}" for a in chunk),
-                                        "fields": "accession,gene_primary,cc_function", "format": "json",
-                                        "size": str(len(chunk))})
+        payload = client.get_json(
+            url,
+            {
+                "query": " OR ".join(f"accession:{a}" for a in chunk),
+                "fields": "accession,gene_primary,cc_function",
+                "format": "json",
+                "size": str(len(chunk)),
+            },
+        )
         if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
             raise SourceError("rest.uniprot.org: expected {'results': [...]} in the answer")
         out.extend(payload["results"])

@@ -43,8 +43,28 @@ class LinkReport:
 
 # What Obsidian opens as an attachment (help.obsidian.md "Accepted file formats"); other files
 # (settings, data tables) are not shown in the vault, so they can never be orphans.
-ATTACHMENT_EXTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg", ".webp", ".avif", ".pdf",
-                   ".mp3", ".wav", ".m4a", ".ogg", ".3gp", ".flac", ".webm", ".mp4", ".ogv", ".mov", ".mkv")
+ATTACHMENT_EXTS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".bmp",
+    ".svg",
+    ".webp",
+    ".avif",
+    ".pdf",
+    ".mp3",
+    ".wav",
+    ".m4a",
+    ".ogg",
+    ".3gp",
+    ".flac",
+    ".webm",
+    ".mp4",
+    ".ogv",
+    ".mov",
+    ".mkv",
+)
 
 
 def is_attachment(path: str) -> bool:

@@ -24,5 +24,7 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / ".obsidian").is_dir() or (folder / "vaultkit.toml").is_file():
             return given if folder == here else folder
-    raise VaultError(f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
-                     f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path")
+    raise VaultError(
+        f"{here} is not inside a vault: no folder from there up holds .obsidian/ or vaultkit.toml; "
+        f"make it one with `vaultkit init {given}` (or open it in Obsidian), or give the vault's path"
+    )

@@ -137,7 +137,8 @@ def update(text: str, changes: dict[str, Any]) -> str:
     if fm.data is None:
         raise ValueError(fm.error or "broken frontmatter")
     todo = {
-        k: v for k, v in changes.items()
+        k: v
+        for k, v in changes.items()
         if not (v is None and k not in fm.data)
         and not (v is not None and k in fm.data and fm.data[k] == v and type(fm.data[k]) is type(v))
     }
@@ -150,8 +151,10 @@ def update(text: str, changes: dict[str, Any]) -> str:
         parsed, error, _ = _parse(edited)
         if error is None and (parsed if parsed is not None else {}) == expected:
             return text[: fm.start] + edited + text[fm.end :]
-    raise ValueError("frontmatter cannot be edited without changing other keys (an anchor or alias?); "
-                     f"set {', '.join(map(repr, todo))} by hand")
+    raise ValueError(
+        "frontmatter cannot be edited without changing other keys (an anchor or alias?); "
+        f"set {', '.join(map(repr, todo))} by hand"
+    )
 
 
 @dataclass(frozen=True)
@@ -188,9 +191,15 @@ def _entries(yaml_text: str) -> dict[Any, _Entry]:
             last -= 1  # blank lines and comments after a block value belong to what follows
         loaded = yaml.safe_load(yaml_text[key.start_mark.index : key.end_mark.index] + ": x")
         name = next(iter(loaded)) if isinstance(loaded, dict) else key.value
-        out[name] = _Entry(starts[first], starts[last + 1], key.start_mark.column,
-                           yaml_text[key.start_mark.index : key.end_mark.index], value,
-                           value.start_mark.index, value.end_mark.index)
+        out[name] = _Entry(
+            starts[first],
+            starts[last + 1],
+            key.start_mark.column,
+            yaml_text[key.start_mark.index : key.end_mark.index],
+            value,
+            value.start_mark.index,
+            value.end_mark.index,
+        )
     return out
 
 
@@ -240,8 +249,12 @@ def _inline(entry: _Entry, value: Any) -> str | None:
         if isinstance(value, str) and node.style == '"':
             return json.dumps(value, ensure_ascii=False)
         return _scalar(value)
-    if (isinstance(node, yaml.SequenceNode) and node.flow_style and isinstance(value, list)
-            and all(not isinstance(v, list | dict) for v in value)):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and node.flow_style
+        and isinstance(value, list)
+        and all(not isinstance(v, list | dict) for v in value)
+    ):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     return None
 

@@ -112,8 +112,11 @@ def _load_cache(path: Path) -> dict:
             return {}  # an older vaultkit's cache: silently rebuilt
         return {rel: _entry(row) for rel, row in _items(doc.get("notes"))}
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
-        warnings.warn(f"{path.name} in {path.parent.name}/ is corrupt or not vaultkit's ({exc}); "
-                      "ignoring it and rebuilding it from the notes", stacklevel=2)
+        warnings.warn(
+            f"{path.name} in {path.parent.name}/ is corrupt or not vaultkit's ({exc}); "
+            "ignoring it and rebuilding it from the notes",
+            stacklevel=2,
+        )
         return {}
 
 
@@ -167,9 +170,14 @@ def _note_row(note: ParsedNote) -> list:
 
 
 def _save_cache(path: Path, data: dict) -> None:
-    notes = {rel: [list(key), None if note is None else _note_row(note),
-                   None if finding is None else [finding.path, finding.line, finding.message]]
-             for rel, (key, note, finding) in data.items()}
+    notes = {
+        rel: [
+            list(key),
+            None if note is None else _note_row(note),
+            None if finding is None else [finding.path, finding.line, finding.message],
+        ]
+        for rel, (key, note, finding) in data.items()
+    }
     doc = {"format": _CACHE_FORMAT, "version": _CACHE_VERSION, "notes": notes}
     try:
         path.parent.mkdir(exist_ok=True)

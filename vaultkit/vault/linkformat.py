@@ -29,8 +29,9 @@ def link_target(target: str, source: str, resolver: Resolver, app: AppSettings) 
     return name if res.path == target and not res.ambiguous else target
 
 
-def new_link(target: str, source: str, resolver: Resolver, app: AppSettings, *, embed: bool = False,
-             display: str | None = None) -> str:
+def new_link(
+    target: str, source: str, resolver: Resolver, app: AppSettings, *, embed: bool = False, display: str | None = None
+) -> str:
     """A whole new link or embed, e.g. ``![[plot.png]]`` or ``![](plots/plot%201.png)``."""
     path = link_target(target, source, resolver, app)
     bang = "!" if embed else ""

@@ -28,7 +28,9 @@ from vaultkit.vault import frontmatter
 WIKI = r"!?\[\[(?:(?!\[\[)[^\n])*?\]\]"
 _DEST = r"(?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
 MDLINK = r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(" + _DEST + r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
-_MD_PARTS = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + _DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)")
+_MD_PARTS = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + _DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
+)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
 _WIKI = re.compile(WIKI)
@@ -103,8 +105,20 @@ def _wiki_link(raw: str, start: int, line: int = 0, kind: str = "wiki", **flags:
     head = inner.split("|", 1)[0].removesuffix("\\").split("#", 1)[0]
     lead = len(head) - len(head.lstrip())
     tstart = inner_at + lead
-    return Link(kind, embed, start, start + len(raw), tstart, tstart + len(head.strip()), line,
-                unicodedata.normalize("NFC", target), subpath, display, escaped_pipe=escaped, **flags)
+    return Link(
+        kind,
+        embed,
+        start,
+        start + len(raw),
+        tstart,
+        tstart + len(head.strip()),
+        line,
+        unicodedata.normalize("NFC", target),
+        subpath,
+        display,
+        escaped_pipe=escaped,
+        **flags,
+    )
 
 
 def _md_link(raw: str, start: int, line: int = 0, **flags: Any) -> Link | None:
@@ -120,8 +134,20 @@ def _md_link(raw: str, start: int, line: int = 0, **flags: Any) -> Link | None:
     hash_at = dest.find("#")
     path, subpath = (dest[:hash_at], dest[hash_at:]) if hash_at >= 0 else (dest, "")
     alt = m.group(2)
-    return Link("markdown", bool(m.group(1)), start, start + len(raw), dstart, dstart + len(path), line,
-                unicodedata.normalize("NFC", unquote(path)), unquote(subpath), alt or None, angle=angle, **flags)
+    return Link(
+        "markdown",
+        bool(m.group(1)),
+        start,
+        start + len(raw),
+        dstart,
+        dstart + len(path),
+        line,
+        unicodedata.normalize("NFC", unquote(path)),
+        unquote(subpath),
+        alt or None,
+        angle=angle,
+        **flags,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -300,7 +326,9 @@ Scan = tuple[list[tuple[str, int, str, bool]], list[str], list[tuple[int, int]]]
 
 def _scan_plain(body: str) -> Scan:
     """Links and headings of a body with no code in it (so no code spans either)."""
-    found = [("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False) for m in _PLAIN.finditer(body)]
+    found = [
+        ("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False) for m in _PLAIN.finditer(body)
+    ]
     headings = [h.group(2).strip() for h in _HEADING.finditer(body)]
     return found, headings, []
 
@@ -374,5 +402,7 @@ def canvas_links(text: str) -> list[Link]:
                 continue
             cursor = at + len(encoded)
             line = text.count("\n", 0, at) + 1
-            links.append(Link("canvas", True, at, at + len(encoded), at, at + len(encoded), line, node["file"], "", None))
+            links.append(
+                Link("canvas", True, at, at + len(encoded), at, at + len(encoded), line, node["file"], "", None)
+            )
     return links

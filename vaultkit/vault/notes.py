@@ -43,7 +43,9 @@ class UnreadableNote(Exception):
 def decode(rel: str, data: bytes) -> str:
     """Text of a note's bytes; UnreadableNote for binary or non-UTF-8 content."""
     if b"\x00" in data:
-        return _fail(rel, data.count(b"\n", 0, data.index(b"\x00")) + 1, "binary content (NUL byte); not a note, left untouched")
+        return _fail(
+            rel, data.count(b"\n", 0, data.index(b"\x00")) + 1, "binary content (NUL byte); not a note, left untouched"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -89,8 +91,9 @@ def frontmatter_guard(rel: str, text: str) -> None:
     start, end, _ = where
     yaml_text = text[start:end]
     if len(yaml_text) > MAX_FRONTMATTER_CHARS:
-        _fail(rel, 2, f"frontmatter of {len(yaml_text)} characters is larger than {MAX_FRONTMATTER_CHARS}; "
-                      "left untouched")
+        _fail(
+            rel, 2, f"frontmatter of {len(yaml_text)} characters is larger than {MAX_FRONTMATTER_CHARS}; left untouched"
+        )
     # Fast path: every level of nesting needs one of these characters, and without "&" and "*" nothing expands.
     if "&" not in yaml_text and "*" not in yaml_text and sum(map(yaml_text.count, "[{-:?")) <= MAX_YAML_DEPTH:
         return
@@ -108,16 +111,22 @@ def _check_events(rel: str, yaml_text: str) -> None:
         if stack:
             stack[-1][1] += size
             if stack[-1][1] > MAX_YAML_NODES:
-                _fail(rel, 2, f"frontmatter YAML expands to more than {MAX_YAML_NODES} values "
-                              "(an alias bomb?); left untouched")
+                _fail(
+                    rel,
+                    2,
+                    f"frontmatter YAML expands to more than {MAX_YAML_NODES} values (an alias bomb?); left untouched",
+                )
 
     try:
         for event in yaml.parse(yaml_text, Loader=_Loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_YAML_DEPTH:
-                    _fail(rel, 2 + event.start_mark.line,
-                          f"frontmatter YAML is nested more than {MAX_YAML_DEPTH} levels deep; left untouched")
+                    _fail(
+                        rel,
+                        2 + event.start_mark.line,
+                        f"frontmatter YAML is nested more than {MAX_YAML_DEPTH} levels deep; left untouched",
+                    )
             elif isinstance(event, yaml.CollectionEndEvent):
                 anchor, size = stack.pop()
                 close(anchor, size)
@@ -126,8 +135,11 @@ def _check_events(rel: str, yaml_text: str) -> None:
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_YAML_ALIASES:
-                    _fail(rel, 2 + event.start_mark.line,
-                          f"frontmatter YAML has more than {MAX_YAML_ALIASES} aliases (*name); left untouched")
+                    _fail(
+                        rel,
+                        2 + event.start_mark.line,
+                        f"frontmatter YAML has more than {MAX_YAML_ALIASES} aliases (*name); left untouched",
+                    )
                 close(None, sizes.get(event.anchor or "", 1))
     except yaml.YAMLError:
         return  # broken YAML: frontmatter.find reports it (nothing before the error broke a limit)

@@ -77,7 +77,8 @@ def _pipe_tables(text: str) -> list[Table]:
             # A GFM table has a separator row; without one, only lines that open with "|" are rows
             # (a prose line with "[[a|b]]" in it is not a table).
             if (len(block) >= 2 and _SEPARATOR.match(block[1][1])) or all(
-                    ln.lstrip().startswith("|") for _, ln in block):
+                ln.lstrip().startswith("|") for _, ln in block
+            ):
                 out.append(_pipe_table(block))
             block = []
     return out
@@ -88,8 +89,9 @@ def _pipe_table(block: list[tuple[int, str]]) -> Table:
     if len(block) >= 2 and _SEPARATOR.match(block[1][1]):
         header = tuple(Cell(c, block[0][0], True) for c in _cells(_strip_edges(block[0][1])))
         block = block[2:]
-    rows = tuple(tuple(Cell(c, n) for c in _cells(_strip_edges(line))) for n, line in block
-                 if not _SEPARATOR.match(line))
+    rows = tuple(
+        tuple(Cell(c, n) for c in _cells(_strip_edges(line))) for n, line in block if not _SEPARATOR.match(line)
+    )
     return Table(rows, header)
 
 
@@ -107,8 +109,10 @@ def _html_tables(text: str, lines: Lines) -> list[Table]:
         rows = []
         for row in _ROW.finditer(chunk.group()):
             base = chunk.start() + row.start(1)
-            cells = tuple(Cell(_plain(c.group(2)), lines(base + c.start(2)), c.group(1).lower() == "th")
-                          for c in _CELL.finditer(row.group(1)))
+            cells = tuple(
+                Cell(_plain(c.group(2)), lines(base + c.start(2)), c.group(1).lower() == "th")
+                for c in _CELL.finditer(row.group(1))
+            )
             if cells:
                 rows.append(cells)
         header: tuple[Cell, ...] = ()

@@ -97,7 +97,6 @@ def inside(root: Path, rel: str) -> Path:
     return root / norm
 
 
-
 def confined(root: Path, rel: str, what: str) -> Path:
     """The absolute path of the vault-relative ``rel`` under ``root``, refused if it leads out.
 
@@ -113,18 +112,24 @@ def confined(root: Path, rel: str, what: str) -> Path:
     """
     text = rel.replace("\\", "/")
     if text.startswith("/") or PureWindowsPath(rel).drive or PurePosixPath(text).is_absolute():
-        raise ConfigError(f"{what}: {rel!r} is an absolute path; vaultkit writes only inside the vault {root}, "
-                          "so give a folder relative to the vault's root, such as \"Genes\"")
+        raise ConfigError(
+            f"{what}: {rel!r} is an absolute path; vaultkit writes only inside the vault {root}, "
+            'so give a folder relative to the vault\'s root, such as "Genes"'
+        )
     norm = posixpath.normpath(text) if text else "."
     if norm == ".." or norm.startswith("../"):
-        raise ConfigError(f"{what}: {rel!r} leads out of the vault {root} through '..'; "
-                          "give a folder inside the vault, relative to its root")
+        raise ConfigError(
+            f"{what}: {rel!r} leads out of the vault {root} through '..'; "
+            "give a folder inside the vault, relative to its root"
+        )
     try:
         base = root.resolve()
         full = (base / norm).resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise ConfigError(f"{what}: {rel!r} cannot be resolved in the vault {root} ({exc}); fix the symlinks") from None
     if not full.is_relative_to(base):
-        raise ConfigError(f"{what}: {rel!r} leads out of the vault {root} through a symlink (to {full}); "
-                          "replace the symlink by a folder inside the vault or choose another folder")
+        raise ConfigError(
+            f"{what}: {rel!r} leads out of the vault {root} through a symlink (to {full}); "
+            "replace the symlink by a folder inside the vault or choose another folder"
+        )
     return root if norm == "." else root / norm

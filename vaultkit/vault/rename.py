@@ -83,7 +83,12 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
     inside(index.root, dest)
     check_name(dest)
     _check_destination(dest)
-    if not is_folder and src.endswith(NOTE_EXT) and not dest.lower().endswith(NOTE_EXT) and "." not in dest.rsplit("/", 1)[-1]:
+    if (
+        not is_folder
+        and src.endswith(NOTE_EXT)
+        and not dest.lower().endswith(NOTE_EXT)
+        and "." not in dest.rsplit("/", 1)[-1]
+    ):
         dest += NOTE_EXT
     if fold(dest) == fold(src) and dest == src:
         raise VaultError(f"{old!r} and {new!r} are the same path; nothing to rename")
@@ -125,7 +130,9 @@ def plan_rename(index: VaultIndex, old: str, new: str) -> RenamePlan:
         written = texts[source][link.tstart : link.tend]
         # Nothing is spliced blind: the span must spell the parsed target, or the rename is refused.
         if new is None or _decode(written, link) != link.target:
-            why = "cannot be kept pointing at" if new is None else "is not where it was parsed (spelled unusually?), for"
+            why = (
+                "cannot be kept pointing at" if new is None else "is not where it was parsed (spelled unusually?), for"
+            )
             refused.append(f"{source}:{link.line}: {link.target!r} {why} {want!r}")
         elif _decode(new, link) != link.target:  # same target in another spelling: keep the author's
             edits.setdefault(source, []).append((link.tstart, link.tend, new))
@@ -145,8 +152,10 @@ def _check_destination(dest: str) -> None:
     parts = dest.split("/")
     hidden = [p for p in parts if p.startswith(".")]
     if hidden:
-        raise VaultError(f"{dest!r}: {hidden[0]!r} is a hidden folder or file, outside what Obsidian shows "
-                         "(.trash, .obsidian, .vaultkit...); choose a visible place")
+        raise VaultError(
+            f"{dest!r}: {hidden[0]!r} is a hidden folder or file, outside what Obsidian shows "
+            "(.trash, .obsidian, .vaultkit...); choose a visible place"
+        )
     bad = unsafe_in(parts[-1])
     if bad:
         raise VaultError(f"{dest!r}: the name holds {' '.join(bad)}, which break links to it; choose another name")
@@ -178,7 +187,9 @@ def _new_target(
     if link.kind == "canvas":
         forms.append(want)
     elif written.startswith(("./", "../")) or (
-        link.kind == "markdown" and posixpath.dirname(source) and before._exact(posixpath.join(posixpath.dirname(source), written))
+        link.kind == "markdown"
+        and posixpath.dirname(source)
+        and before._exact(posixpath.join(posixpath.dirname(source), written))
     ):
         rel = posixpath.relpath("/" + stem, "/" + folder)  # rooted: relpath of relative paths reads the cwd
         forms.append(rel if rel.startswith("../") or not written.startswith("./") else "./" + rel)
@@ -252,8 +263,10 @@ def apply_rename(root: Path, plan: RenamePlan) -> None:
     try:
         _carry_out(root, record)
     except ChangedSinceRead as exc:
-        raise VaultError(f"{exc.path} was saved during the rename; its links were left as they are. "
-                         "The rest of the rename completes with the next vaultkit command") from None
+        raise VaultError(
+            f"{exc.path} was saved during the rename; its links were left as they are. "
+            "The rest of the rename completes with the next vaultkit command"
+        ) from None
     journal.unlink()
 
 

@@ -85,8 +85,6 @@ def write_if_changed(path: Path, data: bytes, *, expected: bytes | EllipsisType 
     return True
 
 
-
-
 def _replace_if_unchanged(tmp: Path, path: Path, expected: bytes | None) -> None:
     """Put ``tmp`` at ``path`` only if ``path`` still holds ``expected``, with no window in which a save is lost.
 
@@ -209,8 +207,10 @@ def _own_folder(root: Path, name: str) -> Path:
     """``.trash`` or ``.vaultkit`` under ``root``; VaultError if a symlink takes it outside the vault."""
     folder = root / name
     if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
-        raise VaultError(f"{folder} is a symlink to {folder.resolve()}, outside the vault; vaultkit writes only "
-                         f"inside the vault: make {name} a folder of the vault")
+        raise VaultError(
+            f"{folder} is a symlink to {folder.resolve()}, outside the vault; vaultkit writes only "
+            f"inside the vault: make {name} a folder of the vault"
+        )
     return folder
 
 
@@ -248,8 +248,10 @@ def vault_lock(root: Path, *, wait: float = 5.0, dry_run: bool = False) -> Itera
     except (NotImplementedError, OSError) as exc:
         if isinstance(exc, OSError) and exc.errno != errno.ENOSYS:
             raise
-        raise VaultError(f"cannot lock {state / 'lock'}: the file system does not support file locks ({exc}); "
-                         "keep the vault on a local disk") from None
+        raise VaultError(
+            f"cannot lock {state / 'lock'}: the file system does not support file locks ({exc}); "
+            "keep the vault on a local disk"
+        ) from None
     try:
         yield
     finally:
