@@ -29,8 +29,18 @@ def _data(seed: int = 5, n: int = 24, **kw) -> PlotData:
     x = rng.normal(10, 2, n)
     y = 30 + 4 * x + rng.normal(0, 4, n)
     conds = tuple((["healthy", "pah", "ph-lung", "cteph"] * n)[:n])
-    base = {"x": x, "y": y, "conditions": conds, "title": f"GENE{seed} · chr1:{seed:,}-{seed + 40:,} (GRCh38)",
-            "xlabel": "ATAC-seq signal", "ylabel": "sPAP (mmHg)", "r": 0.8123, "p": 1.5e-6, "q": 2.5e-4, "n": n}
+    base = {
+        "x": x,
+        "y": y,
+        "conditions": conds,
+        "title": f"GENE{seed} · chr1:{seed:,}-{seed + 40:,} (GRCh38)",
+        "xlabel": "ATAC-seq signal",
+        "ylabel": "sPAP (mmHg)",
+        "r": 0.8123,
+        "p": 1.5e-6,
+        "q": 2.5e-4,
+        "n": n,
+    }
     return PlotData(**{**base, **kw})
 
 
@@ -41,25 +51,32 @@ def _cases() -> list[PlotData]:
     few = _data(8, n=9)
     few.x[[0, 4, 8]] = 5.0  # healthy's three samples on one x: no fit line for it
     return [
-        _data(1), _data(2), _data(3, r=-0.4, p=0.02, q=0.3),  # same shape, other values
+        _data(1),
+        _data(2),
+        _data(3, r=-0.4, p=0.02, q=0.3),  # same shape, other values
         _data(4, plot_conditions=("healthy", "pah", "ph-lung")),
         _data(5, conditions=None),
-        gap, few,
+        gap,
+        few,
         _data(9, method="spearman", covariates=("age", "gender")),
-        _data(10, condition_panel=True), _data(11, condition_panel=True),
+        _data(10, condition_panel=True),
+        _data(11, condition_panel=True),
         _data(12, condition_panel=True, plot_conditions=("pah", "cteph"), ylabel="mPAP (mmHg)"),
         _data(13, n=2),  # too few samples for any line
     ]
 
 
-FRESH = ("import pickle, sys; from vaultkit.plots import Painter; data, text = pickle.load(sys.stdin.buffer); "
-         "sys.stdout.buffer.write(Painter().png(data, text))")
+FRESH = (
+    "import pickle, sys; from vaultkit.plots import Painter; data, text = pickle.load(sys.stdin.buffer); "
+    "sys.stdout.buffer.write(Painter().png(data, text))"
+)
 
 
 def _fresh_process_png(data: PlotData) -> bytes:
     """The plot drawn alone by a new Python process: nothing drawn before it, no cache filled."""
-    out = subprocess.run([sys.executable, "-c", FRESH], input=pickle.dumps((data, TEXT)), capture_output=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", FRESH], input=pickle.dumps((data, TEXT)), capture_output=True, check=True
+    )
     return out.stdout
 
 
@@ -73,7 +90,7 @@ def test_reuse_gives_the_bytes_of_a_fresh_process_in_any_order():
     for run in (order, order[::-1], [int(i) for i in rng.permutation(order)] * 2):
         painter = Painter()  # one worker drawing the plots in this order
         for i in run:
-            assert painter.png(cases[i], TEXT) == fresh[i], f"plot {i} after plots {run[:run.index(i)]}"
+            assert painter.png(cases[i], TEXT) == fresh[i], f"plot {i} after plots {run[: run.index(i)]}"
     # A fresh figure in this process, and the pipeline's worker, agree too.
     assert [png_bytes(scatter(d), TEXT) for d in cases] == fresh
 
@@ -90,20 +107,31 @@ def _visible(fig) -> dict:
     for i, ax in enumerate(fig.axes):
         legend = ax.get_legend()
         out[i] = {
-            "title": ax.get_title(), "labels": (ax.get_xlabel(), ax.get_ylabel()),
+            "title": ax.get_title(),
+            "labels": (ax.get_xlabel(), ax.get_ylabel()),
             "texts": [t.get_text() for t in ax.texts],
             "legend": [t.get_text() for t in legend.get_texts()] if legend else None,
-            "points": _points(ax), "lines": [tuple(np.round(ln.get_xydata().ravel(), 9)) for ln in ax.lines],
-            "patches": len(ax.patches), "collections": len(ax.collections),
-            "limits": (ax.get_xlim(), ax.get_ylim()), "ticks": [t.get_text() for t in ax.get_xticklabels()],
+            "points": _points(ax),
+            "lines": [tuple(np.round(ln.get_xydata().ravel(), 9)) for ln in ax.lines],
+            "patches": len(ax.patches),
+            "collections": len(ax.collections),
+            "limits": (ax.get_xlim(), ax.get_ylim()),
+            "ticks": [t.get_text() for t in ax.get_xticklabels()],
         }
     return out
 
 
 def test_nothing_of_the_plot_before_is_left():
     first = _data(1)
-    second = _data(2, plot_conditions=("healthy", "pah"), title="OTHER · chr2:1-40 (GRCh38)", ylabel="mPAP (mmHg)",
-                   r=-0.2, p=0.5, q=0.9)
+    second = _data(
+        2,
+        plot_conditions=("healthy", "pah"),
+        title="OTHER · chr2:1-40 (GRCh38)",
+        ylabel="mPAP (mmHg)",
+        r=-0.2,
+        p=0.5,
+        q=0.9,
+    )
     painter = Painter()
     painter.draw(first)
     reused = _visible(painter.draw(second))
@@ -125,8 +153,9 @@ def test_same_shape_moves_the_artists_and_their_limits():
     artists = [*ax.collections, *ax.lines]
     legend = ax.get_legend()
     painter.draw(wide)
-    assert [*ax.collections, *ax.lines] == artists and all(a is b for a, b in zip(artists, [*ax.collections,
-                                                                                            *ax.lines], strict=True))
+    assert [*ax.collections, *ax.lines] == artists and all(
+        a is b for a, b in zip(artists, [*ax.collections, *ax.lines], strict=True)
+    )
     assert ax.get_legend() is legend  # same entries: the legend is kept
     assert _visible(ax.figure) == _visible(scatter(wide))
     assert ax.get_xlim()[1] > 50  # the limits follow the new values, not the old ones
@@ -166,8 +195,13 @@ def test_caching_renderer_draws_matplotlibs_pixels():
         fig = Figure(figsize=(4, 3), dpi=100)
         canvas = canvas_class(fig)
         for i in range(40):
-            fig.text(0.01 + i * 0.0237, 0.05 + (i % 7) * 0.13, f"ρ = -0.{i:03d} · µ", rotation=(0, 90, 33)[i % 3],
-                     fontsize=7 + i % 5)
+            fig.text(
+                0.01 + i * 0.0237,
+                0.05 + (i % 7) * 0.13,
+                f"ρ = -0.{i:03d} · µ",
+                rotation=(0, 90, 33)[i % 3],
+                fontsize=7 + i % 5,
+            )
         canvas.draw()
         canvas.draw()  # the second draw is served from the caches
         return np.asarray(canvas.buffer_rgba()).copy()
@@ -202,3 +236,19 @@ def test_render_knows_nothing_of_vaultkit():
     names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {n for n in names if n.startswith(("vaultkit", "requests", "pandas", "scipy"))}
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+def test_forked_worker_draws_with_its_own_fonts():
+    """A forked plot worker must not use the parent's font objects: siblings share their file's read position."""
+    import multiprocessing
+
+    png_bytes(scatter(_data()), TEXT)  # the parent's caches now hold its fonts
+    assert render._layouts
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_cached_layouts) == 0
+    assert render._layouts  # the parent keeps its own
+
+
+def _cached_layouts() -> int:
+    return len(render._layouts)

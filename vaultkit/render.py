@@ -18,6 +18,7 @@ glyph-by-glyph text path of matplotlib 3.11 (``FT2Font._layout``,
 from __future__ import annotations
 
 import math
+import os
 import struct
 import zlib
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
 
 # Private text path of matplotlib 3.11; without it the caches stay off and the stock renderer draws.
 TEXT_CACHE = all(hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform")) and hasattr(
-    RendererAgg, "_draw_text_glyphs_and_boxes")
+    RendererAgg, "_draw_text_glyphs_and_boxes"
+)
 # Bounds on the caches (entries): a long run of unique titles must not grow a worker without limit.
 # A full cache is emptied, which changes no pixel, only the time.
 _MAX_GLYPHS = 50_000
@@ -47,6 +49,23 @@ _layouts: dict[tuple, list[tuple[Any, int, float, float]]] = {}
 _heights: dict[tuple, tuple[float | None, float | None, float | None]] = {}
 
 
+def _forget_fonts() -> None:
+    """Empty the caches that hold FT2Font objects (the layouts and the glyph keys).
+
+    A forked worker inherits the parent's fonts, and with them the open font
+    file whose read position every sibling shares: two workers loading glyphs
+    at once read each other's bytes ("FT_Load_Glyph ... invalid outline").
+    matplotlib clears its own font cache in a forked child for this reason;
+    ours must follow, or the child keeps drawing with the parent's objects.
+    """
+    _layouts.clear()
+    _glyphs.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_forget_fonts)
+
+
 class CachingRenderer(RendererAgg):
     """RendererAgg whose text shaping, glyph bitmaps and font height metrics are kept between draws.
 
@@ -55,8 +74,17 @@ class CachingRenderer(RendererAgg):
     looked up in; vaultkit's plots name their font.
     """
 
-    def draw_text(self, gc: GraphicsContextBase, x: float, y: float, s: str, prop: FontProperties, angle: float,
-                  ismath: bool | str = False, mtext: Text | None = None) -> None:
+    def draw_text(
+        self,
+        gc: GraphicsContextBase,
+        x: float,
+        y: float,
+        s: str,
+        prop: FontProperties,
+        angle: float,
+        ismath: bool | str = False,
+        mtext: Text | None = None,
+    ) -> None:
         if ismath or not TEXT_CACHE:
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         flags = get_hinting_flag()
@@ -66,8 +94,10 @@ class CachingRenderer(RendererAgg):
         items = _layouts.get(key)
         if items is None:
             font = self._prepare_font(prop)
-            items = [(it.ft_object, it.glyph_index, it.x, it.y)
-                     for it in font._layout(s, flags=flags, features=features, language=language)]
+            items = [
+                (it.ft_object, it.glyph_index, it.x, it.y)
+                for it in font._layout(s, flags=flags, features=features, language=language)
+            ]
             if len(_layouts) >= _MAX_LAYOUTS:
                 _layouts.clear()
             _layouts[key] = items
@@ -75,8 +105,9 @@ class CachingRenderer(RendererAgg):
         self._draw_text_glyphs_and_boxes(gc, x, y, angle, ((f, size, g, 0, 1, dx, dy) for f, g, dx, dy in items), [])
         return None
 
-    def _draw_text_glyphs_and_boxes(self, gc: GraphicsContextBase, x: float, y: float, angle: float,
-                                    glyphs: Iterable[tuple], boxes: Iterable[tuple]) -> None:
+    def _draw_text_glyphs_and_boxes(
+        self, gc: GraphicsContextBase, x: float, y: float, angle: float, glyphs: Iterable[tuple], boxes: Iterable[tuple]
+    ) -> None:
         if not TEXT_CACHE:
             return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
         from matplotlib.ft2font import RenderMode
@@ -97,15 +128,18 @@ class CachingRenderer(RendererAgg):
                 matrix = matrices.get((slant, extend))
                 if matrix is None:
                     matrix = matrices[slant, extend] = (
-                        0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]
-                    ).round().astype(int)
+                        (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]])
+                        .round()
+                        .astype(int)
+                    )
                 font.set_size(size, self.dpi)
                 font._set_transform(matrix, [tx, ty])
-                bitmap = font._render_glyph(glyph_index, load_flags,
-                                            RenderMode.NORMAL if antialiased else RenderMode.MONO)
+                bitmap = font._render_glyph(
+                    glyph_index, load_flags, RenderMode.NORMAL if antialiased else RenderMode.MONO
+                )
                 buffer = bitmap.buffer
                 if not antialiased:
-                    buffer *= 0xff
+                    buffer *= 0xFF
                 # Kept relative to the whole pixel of the origin: moved by whole pixels, the bitmap is the same.
                 hit = (buffer, bitmap.left - (tx >> 6), bitmap.top - (ty >> 6))
                 if len(_glyphs) >= _MAX_GLYPHS:
@@ -113,8 +147,9 @@ class CachingRenderer(RendererAgg):
                 _glyphs[key] = hit
             buffer, left, top = hit
             # draw_text_image's y is downwards & the bitmap bottom side.
-            self._renderer.draw_text_image(buffer, left + (tx >> 6), int(height) - (top + (ty >> 6)) + buffer.shape[0],
-                                           0, gc)
+            self._renderer.draw_text_image(
+                buffer, left + (tx >> 6), int(height) - (top + (ty >> 6)) + buffer.shape[0], 0, gc
+            )
         if boxes:
             super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
         return None
@@ -192,9 +227,11 @@ def encode_png(rgba: np.ndarray, text: dict[str, str], *, dpi: float) -> bytes:
     raw = np.zeros((height, width * channels + 1), dtype=np.uint8)  # a 0 (no filter) byte starts each row
     raw[:, 1:] = pixels.reshape(height, width * channels)
     ppm = int(dpi / 0.0254 + 0.5)
-    out = [b"\x89PNG\r\n\x1a\n",
-           _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if channels == 3 else 6, 0, 0, 0)),
-           _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))]
+    out = [
+        b"\x89PNG\r\n\x1a\n",
+        _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if channels == 3 else 6, 0, 0, 0)),
+        _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+    ]
     for key, value in text.items():
         try:
             out.append(_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1")))
