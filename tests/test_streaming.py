@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from vaultkit.errors import InputError
 from vaultkit.pipeline.analysis import associate, load_cohort, write_results
-from vaultkit.pipeline.associate import _read_ahead, run_associate
+from vaultkit.pipeline.associate import _ReadAhead, run_associate
 from vaultkit.progress import Progress
 from vaultkit.tables import FeatureStream, _cut, read_features, read_table
 
@@ -313,7 +313,7 @@ def test_read_ahead_raises_the_readers_error_and_stops_when_left():
 
     got = []
     with pytest.raises(InputError, match="bad row"):
-        for x in _read_ahead(items()):
+        for x in _ReadAhead(items()):
             got.append(x)
     assert got == [1]
 
@@ -325,8 +325,35 @@ def test_read_ahead_raises_the_readers_error_and_stops_when_left():
             yield i
 
     before = threading.active_count()
-    for x in _read_ahead(endless()):
+    for x in _ReadAhead(endless()):
         if x == 3:
             break
     time.sleep(0.3)
     assert len(produced) < 10 and threading.active_count() <= before
+
+
+def test_the_feature_table_is_read_while_the_phenotypes_are_and_a_bad_phenotype_table_stops_it(tmp_path, monkeypatch):
+    import vaultkit.tables as tables
+
+    features = tmp_path / "f.tsv"
+    feature_table(rows=400).to_csv(features, sep="\t", index=False)
+    pheno = tmp_path / "p.tsv"
+    pheno_table().to_csv(pheno, sep="\t", index=False)
+    started = threading.Event()
+    real_tables = tables.FeatureStream._tables
+
+    def watched(self):
+        started.set()
+        yield from real_tables(self)
+
+    def phenotypes(*args, **kw):
+        assert started.wait(5), "the feature table was not being read while the phenotypes were"
+        raise InputError("bad phenotypes")
+
+    monkeypatch.setattr(tables.FeatureStream, "_tables", watched)
+    monkeypatch.setattr(tables, "read_phenotypes", phenotypes)
+    before = threading.active_count()
+    with pytest.raises(InputError, match="bad phenotypes"):
+        run_associate(features=features, phenotypes=pheno, traits=["sPAP"], out=tmp_path / "r.tsv", chunk_bytes=300)
+    assert threading.active_count() == before  # the reader stopped with the error
+    assert not (tmp_path / "r.tsv").exists()

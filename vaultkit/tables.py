@@ -935,7 +935,9 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
     return Features(features.path, features.regions, features.samples, features.values, features.columns, stream.notes)
 
 
-CHUNK_BYTES = 2 << 20
+# Text read per chunk. Each chunk costs a fixed ~10 ms of Python and Arrow set-up: at 2 MB that was a
+# third of the time of a 150 MB table (71 chunks); 4 MB halves it for ~30 MB more peak memory.
+CHUNK_BYTES = 4 << 20
 
 
 class FeatureStream:

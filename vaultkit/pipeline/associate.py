@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from vaultkit.tables import Features, Phenotypes
+    from vaultkit.tables import Features, FeatureStream, Phenotypes
 
 SPILL_BYTES = 64 << 20  # results held in memory before they are spilled to a temporary file
 WRITE_ROWS = 1 << 20  # rows per write of the results table (Parquet row groups of about this size)
@@ -183,49 +183,28 @@ def run_associate(
     if q_method not in ("bh", "storey"):
         raise InputError(f"q_method must be 'bh' or 'storey', not {q_method!r}")
     result_format(out)  # an unknown extension fails before the work, not after
-    pheno = read_phenotypes(phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates))
     stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
     found: dict[str, str] = {}
     designs: list[Design] = []
-
-    def parts() -> Iterator[pa.Table]:
-        unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
-        progress.start(
-            f"associating {features.name} with {len(traits)} trait(s) ({unit_name} read)",
-            max(1, -(-stream.total // unit)),
+    # The feature table is read from now on, while pandas and scipy import (a GIL-free Arrow parse beside
+    # half a second of imports); a bad phenotype table still fails first, and stops the reader.
+    with _ReadAhead(stream) as chunks:
+        pheno = read_phenotypes(
+            phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
         )
-        done_before = 0
-        chunks = _read_ahead(stream)
-        from vaultkit import rstats  # noqa: F401 - scipy's import (a quarter second) while the first chunk is read
+        from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
 
-        try:
-            for chunk, done in chunks:
-                if not designs:
-                    designs.append(
-                        design_for(
-                            chunk,
-                            pheno,
-                            traits=list(traits),
-                            method=method,
-                            covariates=list(covariates),
-                            categorical=list(categorical),
-                        )
-                    )
-                yield associate_chunk(chunk, designs[0], found)
-                progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
-                done_before = done
-        finally:
-            progress.stop()
-
-    rows = write_parts(
-        parts(),
-        out,
-        traits=list(traits),
-        method=method,
-        q_method=q_method,
-        storey_lambda=storey_lambda,
-        spill_bytes=spill_bytes,
-    )
+        rows = write_parts(
+            _parts(
+                chunks, stream, pheno, designs, found, features.name, traits, method, covariates, categorical, progress
+            ),
+            out,
+            traits=list(traits),
+            method=method,
+            q_method=q_method,
+            storey_lambda=storey_lambda,
+            spill_bytes=spill_bytes,
+        )
     notes = (
         *(f"{features.name}: {n}" for n in stream.notes),
         *(f"{phenotypes.name}: {n}" for n in pheno.notes),
@@ -233,6 +212,45 @@ def run_associate(
         *mapped_notes(found),
     )
     return rows, notes
+
+
+def _parts(
+    chunks: Iterable[tuple[Features, int]],
+    stream: FeatureStream,
+    pheno: Phenotypes,
+    designs: list[Design],
+    found: dict[str, str],
+    name: str,
+    traits: list[str],
+    method: str,
+    covariates: list[str],
+    categorical: list[str],
+    progress: Progress,
+) -> Iterator[pa.Table]:
+    """Each chunk's results, the design made from the first chunk (kept in ``designs``)."""
+    unit, unit_name = (1, "rows") if stream.parquet else (1 << 20, "MB")
+    progress.start(
+        f"associating {name} with {len(traits)} trait(s) ({unit_name} read)", max(1, -(-stream.total // unit))
+    )
+    done_before = 0
+    try:
+        for chunk, done in chunks:
+            if not designs:
+                designs.append(
+                    design_for(
+                        chunk,
+                        pheno,
+                        traits=list(traits),
+                        method=method,
+                        covariates=list(covariates),
+                        categorical=list(categorical),
+                    )
+                )
+            yield associate_chunk(chunk, designs[0], found)
+            progress.advance(-(-done // unit) + (done_before // -unit))  # whole units, rounded up as the total
+            done_before = done
+    finally:
+        progress.stop()
 
 
 def _part(regions: Any, r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table:
@@ -393,46 +411,57 @@ def _write_to(
     return rows
 
 
-def _read_ahead(items: Iterable[Any]) -> Iterator[Any]:
-    """``items`` produced by a thread one step ahead, from now on: the next chunk is parsed (Arrow releases
-    the GIL) while this one is computed. An exception in the thread is raised here; leaving early stops it."""
-    box: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    end = object()
+class _ReadAhead:
+    """``items`` produced by a thread one step ahead, from the moment this is made: the next chunk is parsed
+    (Arrow releases the GIL) while this one is computed, and the first while the caller still imports and
+    reads the phenotypes. An exception in the thread is raised where the item would have been; ``close``
+    (also on leaving a ``with`` block, iterated or not) stops the thread."""
 
-    def produce() -> None:
+    _END = object()
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._box: queue.Queue = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(items,), name="vaultkit-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _produce(self, items: Iterable[Any]) -> None:
         try:
             for item in items:
-                while not stop.is_set():
+                while not self._stop.is_set():
                     try:
-                        box.put((item, None), timeout=0.1)
+                        self._box.put((item, None), timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-            box.put((end, None))
+            self._box.put((self._END, None))
         except BaseException as exc:  # handed to the consumer, which raises it
-            box.put((end, exc))
+            self._box.put((self._END, exc))
 
-    thread = threading.Thread(target=produce, name="vaultkit-read-ahead", daemon=True)
-    thread.start()
-    return _consume(box, thread, stop, end)
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            while True:
+                item, exc = self._box.get()
+                if exc is not None:
+                    raise exc
+                if item is self._END:
+                    return
+                yield item
+        finally:
+            self.close()
 
-
-def _consume(box: queue.Queue, thread: threading.Thread, stop: threading.Event, end: object) -> Iterator[Any]:
-    try:
-        while True:
-            item, exc = box.get()
-            if exc is not None:
-                raise exc
-            if item is end:
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
             try:
-                box.get_nowait()
+                self._box.get_nowait()
             except queue.Empty:
-                thread.join(0.05)
+                self._thread.join(0.05)
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
