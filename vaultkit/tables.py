@@ -657,38 +657,53 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
 
     ids = _strings(loaded, column)
     n = len(ids)
-    gene = np.full(n, "", dtype=object)
-    chrom = np.full(n, "", dtype=object)
-    start, end = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    parts: list[tuple[np.ndarray | None, Any]] = []  # (rows, the matches of a pattern); None: every row
     todo = np.ones(n, dtype=bool)
     for pattern in patterns:
         if not todo.any():
             break
-        idx = np.flatnonzero(todo)
-        found = pc.extract_regex(ids.take(pa.array(idx)), pattern)
+        idx = None if not parts else np.flatnonzero(todo)
+        found = pc.extract_regex(ids if idx is None else ids.take(pa.array(idx)), pattern)
         ok = pc.is_valid(found).to_numpy(zero_copy_only=False)
         if not ok.any():
             continue
-        hit, found = idx[ok], found.filter(pa.array(ok))
-        gene[hit] = found.field("gene").to_numpy(zero_copy_only=False)
-        chrom[hit] = found.field("chrom").to_numpy(zero_copy_only=False)
-        for name, out in (("start", start), ("end", end)):
-            digits = pc.replace_substring(found.field(name), ",", "")
-            try:
-                out[hit] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-            except pa.ArrowInvalid:
-                bad = hit[0]
-                raise InputError(
-                    f"{loaded.path}: column {column!r}: a position is too large for a whole number "
-                    f"near row {loaded.row(int(bad))}"
-                ) from None
+        if ok.all() and idx is None:
+            parts.append((None, found))
+            todo[:] = False
+            break
+        hit = np.flatnonzero(ok) if idx is None else idx[ok]
+        parts.append((hit, found.filter(pa.array(ok))))
         todo[hit] = False
     if todo.any():
         pos = int(np.flatnonzero(todo)[0])
         text = ids[pos].as_py()
         what = "an empty id" if not text else f"{text!r} is not a region id"
         raise InputError(f"{loaded.path}: column {column!r}, row {loaded.row(pos)}: {what}; expected {hint}")
-    return pd.DataFrame({"gene_id": gene, "chrom": chrom, "start": start, "end": end})
+    columns: dict[str, Any] = {}
+    for name in ("start", "end"):
+        out = np.zeros(n, dtype=np.int64)
+        for hit, found in parts:
+            digits = pc.replace_substring(found.field(name), ",", "")
+            try:
+                values = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+            except pa.ArrowInvalid:
+                bad = 0 if hit is None else int(hit[0])
+                raise InputError(
+                    f"{loaded.path}: column {column!r}: a position is too large for a whole number "
+                    f"near row {loaded.row(bad)}"
+                ) from None
+            out[slice(None) if hit is None else hit] = values
+        columns[name] = out
+    for name in ("gene_id", "chrom"):
+        field_name = "gene" if name == "gene_id" else name
+        if parts[0][0] is None:  # one pattern read every id: its Arrow strings, as pandas holds text
+            columns[name] = parts[0][1].field(field_name).to_pandas()
+        else:
+            text = np.full(n, "", dtype=object)
+            for hit, found in parts:
+                text[hit] = found.field(field_name).to_numpy(zero_copy_only=False)
+            columns[name] = text
+    return pd.DataFrame({k: columns[k] for k in ("gene_id", "chrom", "start", "end")})
 
 
 @dataclass
@@ -827,7 +842,7 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
     notes.append(f"layout: one id column {label} (gene_chrom.start.end or chrom:start-end)")
     genes = regions["gene_id"].astype(str)
     if genes.str.contains(".", regex=False).any():
-        regions["gene_id"] = genes.str.replace(_ENSEMBL_VERSION, r"\1", regex=True).to_numpy(dtype=object)
+        regions["gene_id"] = genes.str.replace(_ENSEMBL_VERSION, r"\1", regex=True)
     return regions, header[1:], f"column {id_col!r}" if id_col else "the row names"
 
 
