@@ -426,7 +426,7 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
 
     Example: vaultkit fetch my-vault LIF BMPR2 --json
     """
-    from vaultkit.pipeline.notes import fetch_into_notes
+    from vaultkit.pipeline.fetch import fetch_into_notes
 
     # [VAULT] [GENE]...: a first argument that is a folder is the vault (no gene is a folder).
     vault, genes = (
@@ -508,7 +508,7 @@ def ingest(args: tuple[str, ...], trait: str, dry_run: bool) -> None:
 
     Example: vaultkit ingest my-vault ~/analysis/plots_sPAP --trait sPAP
     """
-    from vaultkit.pipeline.notes import ingest as run
+    from vaultkit.pipeline.ingest import ingest as run
 
     vault, plots_dir = vault_first(args, ("plots_dir",))
     report = run(settings_for(vault), Path(plots_dir), trait=trait, dry_run=dry_run)
@@ -541,7 +541,7 @@ def consensus_add(args: tuple[str, ...], dry_run: bool) -> None:
 
     Example: vaultkit consensus add my-vault LIF "https://consensus.app/papers/x/abc/?extracted-answer=LIF+matters&q=LIF+and+PH"
     """
-    from vaultkit.pipeline.notes import consensus_add as run
+    from vaultkit.pipeline.consensus import consensus_add as run
 
     vault, gene, url = vault_first(args, ("gene", "url"))
     notes = run(settings_for(vault), str(gene), str(url), dry_run=dry_run)
