@@ -8,6 +8,7 @@ from vaultkit.errors import InputError
 from vaultkit.genome.genes import gene_table
 from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
 from vaultkit.sources.consensus import parse_share_link
+from vaultkit.vault.managed import NoteUpdate
 from vaultkit.vault.write import vault_lock
 
 
@@ -22,7 +23,7 @@ def consensus_add(settings: Settings, gene: str, url: str, *, dry_run: bool = Fa
             raise InputError(f"no note for {symbol} at {rel}; run `vaultkit refresh` (or create the note) first")
 
         def plan(old: str | None) -> tuple[str, Edit]:
-            return old or "", lambda text, state, _rel, _res: genenote.NoteUpdate(
+            return old or "", lambda text, state, _rel, _res: NoteUpdate(
                 genenote.add_consensus(text, answer.snippet(), answer.url), dict(state)
             )
 
