@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import inspect
 import json
 import sys
 import warnings
@@ -111,6 +112,21 @@ def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Any, ...
     raise click.UsageError(f"expected [VAULT] {usage}, got {len(args)} argument(s)")
 
 
+def settings_help(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Name the settings ``command`` reads (as vaultkit.config declares them) in its help, before the example."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        from vaultkit.config import read_by
+
+        doc = inspect.cleandoc(func.__doc__ or "")
+        keys = ", ".join(d.key.replace("LABEL", "<label>") for d in read_by(command))
+        body, sep, example = doc.rpartition("\n\nExample: ")
+        func.__doc__ = f"{body}\n\nSettings read from vaultkit.toml (README: Settings): {keys}.{sep}{example}"
+        return func
+
+    return decorate
+
+
 def progress() -> Any:
     """A progress bar on a terminal, a few plain lines on stderr otherwise."""
     from vaultkit.progress import for_terminal
@@ -205,6 +221,7 @@ def links_resolve(args: tuple[str, ...]) -> None:
 
 
 @links.command("rename")
+@settings_help("links rename")
 @click.argument("args", nargs=-1, metavar="[VAULT] OLD NEW")
 @click.option("--dry-run", is_flag=True, help="Print the diff; change nothing.")
 @reports_errors
@@ -232,6 +249,7 @@ def links_rename(args: tuple[str, ...], dry_run: bool) -> None:
 
 
 @links.command("prune")
+@settings_help("links prune")
 @VAULT
 @click.option("--dry-run", is_flag=True, help="List what would move; change nothing.")
 @click.option("--all", "everything", is_flag=True, help="Also orphaned attachments that are not plots.")
@@ -359,6 +377,7 @@ def associate(
 
 
 @cli.command()
+@settings_help("plot")
 @VAULT
 @click.option(
     "--results",
@@ -388,10 +407,8 @@ def plot(
     from vaultkit.pipeline.plot import run_plot
 
     report = run_plot(
-        settings_for(vault),
+        settings_for(vault, top_per_gene=top, fdr=fdr),
         results=results,
-        top=top,
-        fdr=fdr,
         processes=jobs,
         progress=progress(),
         dry_run=dry_run,
@@ -407,6 +424,7 @@ def plot(
 
 
 @cli.command()
+@settings_help("fetch")
 @click.argument("args", nargs=-1, metavar="[VAULT] [GENE]...")
 @click.option(
     "--source", "source", default="ncbi,uniprot,europepmc", show_default=True, help="Comma-separated sources to ask."
@@ -495,6 +513,7 @@ def _print_note_counts(
 
 
 @cli.command()
+@settings_help("ingest")
 @click.argument("args", nargs=-1, metavar="[VAULT] PLOTS_DIR")
 @click.option("--trait", required=True, help="The trait these plots show (the ## heading they go under).")
 @click.option("--dry-run", is_flag=True, help="Print the diff; copy and write nothing.")
@@ -530,6 +549,7 @@ def consensus() -> None:
 
 
 @consensus.command("add")
+@settings_help("consensus add")
 @click.argument("args", nargs=-1, metavar="[VAULT] GENE URL")
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @reports_errors
@@ -567,6 +587,7 @@ def init(vault: Path) -> None:
 
 
 @cli.command()
+@settings_help("refresh")
 @VAULT
 @click.option("--offline", is_flag=True, help="No network: sources come from the cache; text already there is kept.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of every note; write nothing.")
@@ -625,6 +646,7 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
 
 
 @cli.command()
+@settings_help("lint")
 @VAULT
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 @click.option("--fix", is_flag=True, help="Correct wrong ids in vaultkit's own properties (never your text).")
@@ -686,6 +708,19 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     fixed = f", {report.fixed} fixed" if fix and not dry_run else ""
     click.echo(f"{report.notes} notes, {len(report.findings)} findings{fixed}{ignored}", err=True)
     sys.exit(1 if report.remaining or report.conflicts else 0)
+
+
+def _examples_on_one_line(group: click.Group) -> None:
+    """Keep each help's closing example on one line (click rewraps paragraphs), so it can be copied and run."""
+    for command in [group, *group.commands.values()]:
+        text = inspect.cleandoc(command.help or "")
+        if "\n\nExample: " in text:
+            command.help = text.replace("\n\nExample: ", "\n\n\b\nExample: ")
+        if isinstance(command, click.Group) and command is not group:
+            _examples_on_one_line(command)
+
+
+_examples_on_one_line(cli)
 
 
 def main() -> None:

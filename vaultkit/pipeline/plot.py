@@ -348,17 +348,15 @@ def run_plot(
     settings: Settings,
     *,
     results: Path,
-    top: int | None = None,
-    fdr: float | None = None,
     processes: int = 1,
     progress: Progress = SILENT,
     dry_run: bool = False,
     redraw: bool = False,
 ) -> PlotReport:
-    """Draw the selected associations of ``results`` into the vault's attachments folder."""
+    """Draw the selected associations of ``results`` (``fdr``, ``top_per_gene``) into the attachments folder."""
     data = settings.data
     table = read_results(results)
-    chosen = select(table, fdr=data.fdr if fdr is None else fdr, top=data.top_per_gene if top is None else top)
+    chosen = select(table, fdr=data.fdr, top=data.top_per_gene)
     traits = sorted(set(chosen["trait"]))
     cohort = load_cohort(
         settings.path(data.features),
