@@ -450,7 +450,7 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
     vault, genes = (
         (find_vault(Path(args[0])), args[1:]) if args and Path(args[0]).is_dir() else (find_vault(None), args)
     )
-    report, notes = fetch_into_notes(
+    report = fetch_into_notes(
         settings_for(vault),
         list(genes),
         sources=tuple(_csv(source)),
@@ -459,37 +459,23 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
         dry_run=dry_run,
         progress=progress(),
     )
-    for notice in report.notices:
+    fetched, notes = report.fetched, report.notes
+    for notice in fetched.notices:
         click.echo(f"note: {notice}", err=True)
     if dry_run and notes and not as_json:
         click.echo(notes.diff, nl=False)
     if as_json:
-        doc = report.as_json()
-        doc["notes"] = (
-            {
-                "updated": notes.updated,
-                "unchanged": len(notes.unchanged),
-                "conflicts": notes.conflicts,
-                "unreadable": notes.unreadable,
-            }
-            if notes
-            else None
-        )
-        emit_json(doc)
+        emit_json(report.as_json())
     elif not dry_run:
-        for sym, info in report.genes.items():
-            have = [
-                name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers)) if v
-            ]
-            click.echo(f"{sym}: {', '.join(have) or 'nothing'}")
-    for name, status in report.status.items():
+        for sym, found in fetched.found().items():
+            click.echo(f"{sym}: {', '.join(found) or 'nothing'}")
+    for name, status in fetched.status.items():
         click.echo(f"{name}: {status}", err=True)
-    if report.unknown:
-        click.echo(f"unknown genes: {', '.join(report.unknown)}", err=True)
+    if fetched.unknown:
+        click.echo(f"unknown genes: {', '.join(fetched.unknown)}", err=True)
     if notes:
         _print_notes(notes, would=dry_run)
-    bad = notes is not None and bool(notes.conflicts or notes.unreadable)
-    sys.exit(1 if report.failed or bad else 0)
+    sys.exit(report.exit_code)
 
 
 def _print_notes(notes: Any, *, would: bool = False) -> None:
@@ -537,7 +523,7 @@ def ingest(args: tuple[str, ...], trait: str, dry_run: bool) -> None:
         click.echo(f"skipped {name}: not a plot name of a known gene", err=True)
     _print_notes(report.notes)
     click.echo(f"plots: {len(report.copied)} copied, {len(report.notes.retired)} retired", err=True)
-    sys.exit(1 if report.notes.conflicts or report.notes.unreadable else 0)
+    sys.exit(report.exit_code)
 
 
 @cli.group()
@@ -707,7 +693,7 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     ignored = f", {report.ignored} ignored" if report.ignored else ""
     fixed = f", {report.fixed} fixed" if fix and not dry_run else ""
     click.echo(f"{report.notes} notes, {len(report.findings)} findings{fixed}{ignored}", err=True)
-    sys.exit(1 if report.remaining or report.conflicts else 0)
+    sys.exit(report.exit_code)
 
 
 def _examples_on_one_line(group: click.Group) -> None:

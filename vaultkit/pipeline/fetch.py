@@ -58,6 +58,13 @@ class FetchReport:
     def failed(self) -> bool:
         return any(s.startswith("failed") for s in self.status.values())
 
+    def found(self) -> dict[str, list[str]]:
+        """Per gene, the sources that had something to say of it."""
+        return {
+            sym: [name for name, v in (("ncbi", i.ncbi), ("uniprot", i.uniprot), ("europepmc", i.papers)) if v]
+            for sym, i in self.genes.items()
+        }
+
     def as_json(self) -> dict[str, Any]:
         genes = {}
         for sym, info in self.genes.items():
@@ -224,6 +231,35 @@ def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Prog
         raise missed
 
 
+@dataclass
+class FetchNotesReport:
+    """What ``vaultkit fetch`` did: the sources' answers, and the notes they were written into (None: no note)."""
+
+    fetched: FetchReport
+    notes: NotesReport | None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a source failed while online, or a note had a conflict or could not be read."""
+        return 1 if self.fetched.failed or (self.notes is not None and not self.notes.ok) else 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``fetch --json`` document: the sources' answers and what became of the notes."""
+        doc = self.fetched.as_json()
+        n = self.notes
+        doc["notes"] = (
+            None
+            if n is None
+            else {
+                "updated": n.updated,
+                "unchanged": len(n.unchanged),
+                "conflicts": n.conflicts,
+                "unreadable": n.unreadable,
+            }
+        )
+        return doc
+
+
 def fetch_into_notes(
     settings: Settings,
     genes: list[str],
@@ -233,7 +269,7 @@ def fetch_into_notes(
     force: bool = False,
     dry_run: bool = False,
     progress: Progress = SILENT,
-) -> tuple[FetchReport, NotesReport | None]:
+) -> FetchNotesReport:
     """Fetch the sources for ``genes`` (all gene notes if none) and write the text into existing notes."""
     table = gene_table()
     if not genes:
@@ -251,4 +287,4 @@ def fetch_into_notes(
                 continue
             wrote_any = True
             writer.edit_gene(GeneFacts(gene=info.gene, **note_texts(info)), only=only, force=force)
-        return fetched, writer.finish() if wrote_any else None
+        return FetchNotesReport(fetched, writer.finish() if wrote_any else None)

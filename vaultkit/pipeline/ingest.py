@@ -22,6 +22,11 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)  # not plot names, or genes not in the HGNC table
     notes: NotesReport = field(default_factory=NotesReport)
 
+    @property
+    def exit_code(self) -> int:
+        """1 when a note had a conflict or could not be read (the plots were still copied)."""
+        return 0 if self.notes.ok else 1
+
 
 def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = False) -> IngestReport:
     """Copy PNGs named in the plot template into the vault and embed them under ``## trait``."""

@@ -91,6 +91,11 @@ class LintReport:
     def remaining(self) -> list[Finding]:
         return [f for f in self.findings if not f.fixed]
 
+    @property
+    def exit_code(self) -> int:
+        """1 while a finding is left (not fixed) or a fix met a conflict."""
+        return 1 if self.remaining or self.conflicts else 0
+
     def as_json(self) -> dict[str, Any]:
         findings = [
             {

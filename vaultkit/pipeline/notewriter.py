@@ -42,6 +42,11 @@ class NotesReport:
     files_updated: list[str] = field(default_factory=list)
     diff: str = ""
 
+    @property
+    def ok(self) -> bool:
+        """No conflict and no unreadable note."""
+        return not (self.conflicts or self.unreadable)
+
 
 MERGE_ATTEMPTS = 5  # then the note is left alone: someone is typing in it right now
 
