@@ -99,3 +99,12 @@ def test_every_help_ends_with_an_example_that_parses(tmp_path, monkeypatch, path
     (tmp_path / "my-vault").mkdir()
     (tmp_path / "my-vault/vaultkit.toml").write_text("")
     command.make_context(" ".join(path), args[len(path) :])
+
+
+def test_readme_layout_names_every_module():
+    layout = README.read_text(encoding="utf-8").split("### Layout", 1)[1].split("```", 2)[1]
+    package = Path(__file__).resolve().parent.parent / "vaultkit"
+    for path in sorted(package.rglob("*.py")):
+        if path.name in ("__init__.py", "cli_main.py") or path.parent.name in ("data", "genome", "sources"):
+            continue
+        assert path.name in layout, f"README's Layout does not name {path.relative_to(package)}"
