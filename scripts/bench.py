@@ -274,7 +274,7 @@ def bench_plots(args: argparse.Namespace) -> None:
 
     from vaultkit.cli import settings_for
     from vaultkit.pipeline import plot as plot_cmd
-    from vaultkit.pipeline.plotting import draw
+    from vaultkit.pipeline.plot import draw
 
     print(_drawing_libraries())
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="vk-plots-"))
@@ -340,7 +340,7 @@ def plots_naive(args: argparse.Namespace) -> None:
     """``vaultkit plot`` with its drawing replaced by the pyplot loop: same start-up, reading and selection."""
     from vaultkit.cli import settings_for
     from vaultkit.pipeline import plot as plot_cmd
-    from vaultkit.pipeline.plotting import PlotReport
+    from vaultkit.pipeline.plot import PlotReport
 
     out = Path(args.out or tempfile.mkdtemp(prefix="vk-naive-"))
     out.mkdir(parents=True, exist_ok=True)

@@ -142,7 +142,7 @@ USER_SPAP = "X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png"
 def test_ingest_dry_run_is_the_real_run(tmp_path):
     from tests.conftest import EXAMPLES
     from vaultkit.config import load_settings
-    from vaultkit.pipeline.notes import ingest
+    from vaultkit.pipeline.ingest import ingest
 
     base = make_gene_vault(tmp_path / "base", user_notes=True)
     shutil.copy(EXAMPLES / "GeneDump/LIF.md", base / "Genes/LIF.md")

@@ -35,6 +35,10 @@ FORBIDDEN = {
     "vaultkit.net": ["vaultkit.vault", "vaultkit.genenote", "vaultkit.pipeline", "vaultkit.sources"],
     "vaultkit.genenote": ["vaultkit.sources", "vaultkit.net", "vaultkit.pipeline", "requests", "matplotlib", "pandas"],
     "vaultkit.pipeline": ["vaultkit.cli", "click"],
+    # The settings are read at the edge and handed down: nothing below the command line reads them for itself.
+    "vaultkit.config": ["vaultkit.pipeline", "vaultkit.genenote", "vaultkit.cli", "click", "pandas", "requests"],
+    "vaultkit.reports": ["vaultkit.pipeline", "vaultkit.cli", "click", "pandas"],
+    "vaultkit.api": ["vaultkit.cli", "click"],
 }
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from vaultkit.cli import cli
 from vaultkit.errors import InputError
-from vaultkit.pipeline import plotting
+from vaultkit.pipeline import plot as plot_command
 from vaultkit.pipeline.analysis import Cohort
 from vaultkit.plots import OKABE_ITO, PlotData, png_bytes, png_text, scatter, stats_text
 
@@ -175,7 +175,7 @@ def test_the_box_names_the_method_and_the_covariates():
 
 
 def test_fingerprint_follows_what_is_drawn():
-    base = plotting.fingerprint(data())
+    base = plot_command.fingerprint(data())
     changed = [
         data(plot_conditions=("healthy", "pah", "ph-lung")),
         data(condition_panel=True),
@@ -183,9 +183,9 @@ def test_fingerprint_follows_what_is_drawn():
         data(covariates=("age", "gender")),
         data(method="spearman"),
     ]
-    prints = [plotting.fingerprint(d) for d in changed]
+    prints = [plot_command.fingerprint(d) for d in changed]
     assert base not in prints and len(set(prints)) == len(prints)
-    assert plotting.fingerprint(data()) == base
+    assert plot_command.fingerprint(data()) == base
 
 
 def test_same_data_same_bytes_with_panel_and_hidden_conditions():
@@ -230,7 +230,7 @@ def _cohort():
 
 def _jobs(tmp_path, **kw):
     selected, cohort = _cohort()
-    return plotting.build_jobs(
+    return plot_command.build_jobs(
         selected,
         cohort,
         vault=tmp_path,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import make_gene_vault, snapshot
 from vaultkit import exact, stats
 from vaultkit.genome.plotnames import format_r
-from vaultkit.pipeline import plotting
+from vaultkit.pipeline import plot as plot_command
 from vaultkit.plots import PlotData
 
 
@@ -145,18 +145,18 @@ def _data(**changes):
 
 
 def test_fingerprint_ignores_last_bits_but_not_what_is_drawn():
-    base = plotting.fingerprint(_data())
+    base = plot_command.fingerprint(_data())
     wiggled = _data(r=np.nextafter(0.56733024698603, 1), p=np.nextafter(0.0123456789, 0), q=0.04321 * (1 + 1e-15))
-    assert plotting.fingerprint(wiggled) == base
-    assert plotting.fingerprint(_data(r=0.5684)) != base  # the drawn "r = 0.568" changes
-    assert plotting.fingerprint(_data(x=np.array([1.0, 2.0, 3.25]))) != base
-    assert plotting.fingerprint(_data(ylabel="sPAP")) != base
+    assert plot_command.fingerprint(wiggled) == base
+    assert plot_command.fingerprint(_data(r=0.5684)) != base  # the drawn "r = 0.568" changes
+    assert plot_command.fingerprint(_data(x=np.array([1.0, 2.0, 3.25]))) != base
+    assert plot_command.fingerprint(_data(ylabel="sPAP")) != base
 
 
 def test_plot_style_version_is_in_the_fingerprint(monkeypatch):
-    base = plotting.fingerprint(_data())
-    monkeypatch.setattr(plotting, "PLOT_STYLE", plotting.PLOT_STYLE + "-next")
-    assert plotting.fingerprint(_data()) != base
+    base = plot_command.fingerprint(_data())
+    monkeypatch.setattr(plot_command, "PLOT_STYLE", plot_command.PLOT_STYLE + "-next")
+    assert plot_command.fingerprint(_data()) != base
 
 
 def _wiggle_scan(monkeypatch, seed):

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vaultkit.errors import InputError
-from vaultkit.pipeline.analysis import associate, load_cohort, write_results
+from vaultkit.pipeline.analysis import associate_cohort, load_cohort, write_results
 from vaultkit.pipeline.associate import _ReadAhead, run_associate
 from vaultkit.progress import Progress
 from vaultkit.tables import FeatureStream, _cut, read_features, read_table
@@ -182,7 +182,7 @@ def whole_results(features: Path, phenotypes: Path, **kw) -> pd.DataFrame:
         covariates=kw.get("covariates", []),
         categorical=kw.get("categorical", []),
     )
-    return associate(cohort, traits=traits, **kw)
+    return associate_cohort(cohort, traits=traits, **kw)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import inspect
 import json
 import sys
 import warnings
@@ -111,6 +112,21 @@ def vault_first(args: tuple[str, ...], names: tuple[str, ...]) -> tuple[Any, ...
     raise click.UsageError(f"expected [VAULT] {usage}, got {len(args)} argument(s)")
 
 
+def settings_help(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Name the settings ``command`` reads (as vaultkit.config declares them) in its help, before the example."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        from vaultkit.config import read_by
+
+        doc = inspect.cleandoc(func.__doc__ or "")
+        keys = ", ".join(d.key.replace("LABEL", "<label>") for d in read_by(command))
+        body, sep, example = doc.rpartition("\n\nExample: ")
+        func.__doc__ = f"{body}\n\nSettings read from vaultkit.toml (README: Settings): {keys}.{sep}{example}"
+        return func
+
+    return decorate
+
+
 def progress() -> Any:
     """A progress bar on a terminal, a few plain lines on stderr otherwise."""
     from vaultkit.progress import for_terminal
@@ -205,6 +221,7 @@ def links_resolve(args: tuple[str, ...]) -> None:
 
 
 @links.command("rename")
+@settings_help("links rename")
 @click.argument("args", nargs=-1, metavar="[VAULT] OLD NEW")
 @click.option("--dry-run", is_flag=True, help="Print the diff; change nothing.")
 @reports_errors
@@ -232,6 +249,7 @@ def links_rename(args: tuple[str, ...], dry_run: bool) -> None:
 
 
 @links.command("prune")
+@settings_help("links prune")
 @VAULT
 @click.option("--dry-run", is_flag=True, help="List what would move; change nothing.")
 @click.option("--all", "everything", is_flag=True, help="Also orphaned attachments that are not plots.")
@@ -359,6 +377,7 @@ def associate(
 
 
 @cli.command()
+@settings_help("plot")
 @VAULT
 @click.option(
     "--results",
@@ -388,10 +407,8 @@ def plot(
     from vaultkit.pipeline.plot import run_plot
 
     report = run_plot(
-        settings_for(vault),
+        settings_for(vault, top_per_gene=top, fdr=fdr),
         results=results,
-        top=top,
-        fdr=fdr,
         processes=jobs,
         progress=progress(),
         dry_run=dry_run,
@@ -407,6 +424,7 @@ def plot(
 
 
 @cli.command()
+@settings_help("fetch")
 @click.argument("args", nargs=-1, metavar="[VAULT] [GENE]...")
 @click.option(
     "--source", "source", default="ncbi,uniprot,europepmc", show_default=True, help="Comma-separated sources to ask."
@@ -426,13 +444,13 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
 
     Example: vaultkit fetch my-vault LIF BMPR2 --json
     """
-    from vaultkit.pipeline.notes import fetch_into_notes
+    from vaultkit.pipeline.fetch import fetch_into_notes
 
     # [VAULT] [GENE]...: a first argument that is a folder is the vault (no gene is a folder).
     vault, genes = (
         (find_vault(Path(args[0])), args[1:]) if args and Path(args[0]).is_dir() else (find_vault(None), args)
     )
-    report, notes = fetch_into_notes(
+    report = fetch_into_notes(
         settings_for(vault),
         list(genes),
         sources=tuple(_csv(source)),
@@ -441,37 +459,23 @@ def fetch(args: tuple[str, ...], source: str, offline: bool, force: bool, dry_ru
         dry_run=dry_run,
         progress=progress(),
     )
-    for notice in report.notices:
+    fetched, notes = report.fetched, report.notes
+    for notice in fetched.notices:
         click.echo(f"note: {notice}", err=True)
     if dry_run and notes and not as_json:
         click.echo(notes.diff, nl=False)
     if as_json:
-        doc = report.as_json()
-        doc["notes"] = (
-            {
-                "updated": notes.updated,
-                "unchanged": len(notes.unchanged),
-                "conflicts": notes.conflicts,
-                "unreadable": notes.unreadable,
-            }
-            if notes
-            else None
-        )
-        emit_json(doc)
+        emit_json(report.as_json())
     elif not dry_run:
-        for sym, info in report.genes.items():
-            have = [
-                name for name, v in (("ncbi", info.ncbi), ("uniprot", info.uniprot), ("europepmc", info.papers)) if v
-            ]
-            click.echo(f"{sym}: {', '.join(have) or 'nothing'}")
-    for name, status in report.status.items():
+        for sym, found in fetched.found().items():
+            click.echo(f"{sym}: {', '.join(found) or 'nothing'}")
+    for name, status in fetched.status.items():
         click.echo(f"{name}: {status}", err=True)
-    if report.unknown:
-        click.echo(f"unknown genes: {', '.join(report.unknown)}", err=True)
+    if fetched.unknown:
+        click.echo(f"unknown genes: {', '.join(fetched.unknown)}", err=True)
     if notes:
         _print_notes(notes, would=dry_run)
-    bad = notes is not None and bool(notes.conflicts or notes.unreadable)
-    sys.exit(1 if report.failed or bad else 0)
+    sys.exit(report.exit_code)
 
 
 def _print_notes(notes: Any, *, would: bool = False) -> None:
@@ -495,6 +499,7 @@ def _print_note_counts(
 
 
 @cli.command()
+@settings_help("ingest")
 @click.argument("args", nargs=-1, metavar="[VAULT] PLOTS_DIR")
 @click.option("--trait", required=True, help="The trait these plots show (the ## heading they go under).")
 @click.option("--dry-run", is_flag=True, help="Print the diff; copy and write nothing.")
@@ -508,7 +513,7 @@ def ingest(args: tuple[str, ...], trait: str, dry_run: bool) -> None:
 
     Example: vaultkit ingest my-vault ~/analysis/plots_sPAP --trait sPAP
     """
-    from vaultkit.pipeline.notes import ingest as run
+    from vaultkit.pipeline.ingest import ingest as run
 
     vault, plots_dir = vault_first(args, ("plots_dir",))
     report = run(settings_for(vault), Path(plots_dir), trait=trait, dry_run=dry_run)
@@ -518,7 +523,7 @@ def ingest(args: tuple[str, ...], trait: str, dry_run: bool) -> None:
         click.echo(f"skipped {name}: not a plot name of a known gene", err=True)
     _print_notes(report.notes)
     click.echo(f"plots: {len(report.copied)} copied, {len(report.notes.retired)} retired", err=True)
-    sys.exit(1 if report.notes.conflicts or report.notes.unreadable else 0)
+    sys.exit(report.exit_code)
 
 
 @cli.group()
@@ -530,6 +535,7 @@ def consensus() -> None:
 
 
 @consensus.command("add")
+@settings_help("consensus add")
 @click.argument("args", nargs=-1, metavar="[VAULT] GENE URL")
 @click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
 @reports_errors
@@ -541,7 +547,7 @@ def consensus_add(args: tuple[str, ...], dry_run: bool) -> None:
 
     Example: vaultkit consensus add my-vault LIF "https://consensus.app/papers/x/abc/?extracted-answer=LIF+matters&q=LIF+and+PH"
     """
-    from vaultkit.pipeline.notes import consensus_add as run
+    from vaultkit.pipeline.consensus import consensus_add as run
 
     vault, gene, url = vault_first(args, ("gene", "url"))
     notes = run(settings_for(vault), str(gene), str(url), dry_run=dry_run)
@@ -567,6 +573,7 @@ def init(vault: Path) -> None:
 
 
 @cli.command()
+@settings_help("refresh")
 @VAULT
 @click.option("--offline", is_flag=True, help="No network: sources come from the cache; text already there is kept.")
 @click.option("--dry-run", is_flag=True, help="Print the diff of every note; write nothing.")
@@ -625,6 +632,7 @@ def refresh(vault: Path, offline: bool, dry_run: bool, force: bool, redraw: bool
 
 
 @cli.command()
+@settings_help("lint")
 @VAULT
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")
 @click.option("--fix", is_flag=True, help="Correct wrong ids in vaultkit's own properties (never your text).")
@@ -685,7 +693,20 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     ignored = f", {report.ignored} ignored" if report.ignored else ""
     fixed = f", {report.fixed} fixed" if fix and not dry_run else ""
     click.echo(f"{report.notes} notes, {len(report.findings)} findings{fixed}{ignored}", err=True)
-    sys.exit(1 if report.remaining or report.conflicts else 0)
+    sys.exit(report.exit_code)
+
+
+def _examples_on_one_line(group: click.Group) -> None:
+    """Keep each help's closing example on one line (click rewraps paragraphs), so it can be copied and run."""
+    for command in [group, *group.commands.values()]:
+        text = inspect.cleandoc(command.help or "")
+        if "\n\nExample: " in text:
+            command.help = text.replace("\n\nExample: ", "\n\n\b\nExample: ")
+        if isinstance(command, click.Group) and command is not group:
+            _examples_on_one_line(command)
+
+
+_examples_on_one_line(cli)
 
 
 def main() -> None:

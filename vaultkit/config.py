@@ -1,6 +1,9 @@
 """Settings: ``VAULT/vaultkit.toml`` < environment < command-line flags, frozen once built.
 
-Every key has a default, so a vault without the file works.
+Every key has a default, so a vault without the file works. Each setting is
+declared once, as a field made by ``setting`` (default, ``vaultkit.toml``
+key, help, the commands that read it); ``vaultkit init``'s file, the README
+table and the commands' ``--help`` come from those declarations.
 """
 
 from __future__ import annotations
@@ -16,29 +19,119 @@ from vaultkit.errors import ConfigError
 CONFIG_FILE = "vaultkit.toml"
 
 
+# The commands that read settings, as ``setting(..., used_by=...)`` names them.
+REFRESH, PLOT, FETCH, INGEST, CONSENSUS, LINT, PRUNE, RENAME = (
+    "refresh",
+    "plot",
+    "fetch",
+    "ingest",
+    "consensus add",
+    "lint",
+    "links prune",
+    "links rename",
+)
+DRAWING = (REFRESH, PLOT)
+
+
+def setting(default: Any, help: str, *, key: str, used_by: tuple[str, ...], factory: Any = None) -> Any:
+    """A setting, declared once: its default, its ``vaultkit.toml`` key (``data.fdr``), what it does, who reads it.
+
+    ``vaultkit init``'s file (``toml_template``), the README's table (checked by
+    a test) and each command's ``--help`` are made from these declarations.
+    """
+    meta = {"key": key, "help": help, "used_by": used_by}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class DataSettings:
-    features: str = "data/features.tsv"
-    phenotypes: str = "data/phenotypes.tsv"
-    sample_column: str = "sample"
-    traits: tuple[str, ...] = ("sPAP", "mPAP")
-    covariates: tuple[str, ...] = ()
-    build: str = "GRCh38"
-    method: str = "spearman"  # as the user's R analysis; "pearson" stays a choice
-    q_method: str = "bh"  # or "storey": qvalue::qvalue(p, lambda = storey_lambda)
-    storey_lambda: float = 0.5
-    fdr: float = 0.05
-    top_per_gene: int = 1
-    feature_label: str = "ATAC-seq signal"
-    units: dict[str, str] = field(default_factory=lambda: {"sPAP": "mmHg", "mPAP": "mmHg"})
-    condition_column: str = "condition"
-    categorical: tuple[str, ...] = ()  # covariates that are categories (dummy-coded, first level dropped)
-    sample_suffix: str = ""  # "" = detect a ".WORD" every sample column ends with (".ATAC")
-    plot_conditions: tuple[str, ...] = ()  # conditions drawn in the scatter; () = all
-    condition_panel: bool = False  # a second panel: the region's signal by condition
-    # label -> phenotype column, from [traits.<label>] column = "..."; labels name headings, files, properties
-    trait_columns: dict[str, str] = field(default_factory=dict)
-    synthetic: bool = False  # the example data says so in its notes
+    features: str = setting(
+        "data/features.tsv",
+        "feature table: a row per region, a column per sample (README: Input tables)",
+        key="data.features",
+        used_by=DRAWING,
+    )
+    phenotypes: str = setting(
+        "data/phenotypes.tsv",
+        "phenotype table: a row per sample, trait and covariate columns",
+        key="data.phenotypes",
+        used_by=DRAWING,
+    )
+    sample_column: str = setting(
+        "sample", "the phenotype table's sample id column", key="data.sample_column", used_by=DRAWING
+    )
+    traits: tuple[str, ...] = setting(
+        ("sPAP", "mPAP"),
+        "trait labels: headings, plot files, r_/p_/q_/n_ properties (a column each, or see [traits.LABEL])",
+        key="data.traits",
+        used_by=(*DRAWING, LINT),
+    )
+    covariates: tuple[str, ...] = setting(
+        (), "numeric columns to adjust for (partial correlation)", key="data.covariates", used_by=DRAWING
+    )
+    build: str = setting(
+        "GRCh38", "genome build named in titles and notes", key="data.build", used_by=(*DRAWING, INGEST)
+    )
+    method: str = setting(
+        "spearman", '"spearman" or "pearson"; r and p as R\'s cor.test', key="data.method", used_by=DRAWING
+    )
+    q_method: str = setting(
+        "bh",
+        '"bh" (p.adjust BH) or "storey" (qvalue::qvalue with lambda = storey_lambda), within each trait',
+        key="data.q_method",
+        used_by=(REFRESH,),
+    )
+    storey_lambda: float = setting(
+        0.5, 'qvalue\'s lambda for q_method = "storey"', key="data.storey_lambda", used_by=(REFRESH,)
+    )
+    fdr: float = setting(0.05, "keep associations with q <= fdr ...", key="data.fdr", used_by=DRAWING)
+    top_per_gene: int = setting(
+        1,
+        "... and at most this many regions per gene and trait (smallest p, then largest |r|)",
+        key="data.top_per_gene",
+        used_by=DRAWING,
+    )
+    feature_label: str = setting("ATAC-seq signal", "x axis of the plots", key="data.feature_label", used_by=DRAWING)
+    units: dict[str, str] = setting(  # noqa: RUF009 (setting returns a dataclasses.field with a factory)
+        None,
+        "unit of each trait, on the y axis",
+        key="data.units",
+        used_by=DRAWING,
+        factory=lambda: {"sPAP": "mmHg", "mPAP": "mmHg"},
+    )
+    condition_column: str = setting(
+        "condition",
+        "phenotype column that colours the points, one fit line per condition",
+        key="data.condition_column",
+        used_by=DRAWING,
+    )
+    categorical: tuple[str, ...] = setting(
+        (), "covariates that are categories (dummy-coded, first level dropped)", key="data.categorical", used_by=DRAWING
+    )
+    sample_suffix: str = setting(
+        "",
+        'suffix of every sample column to strip; "" = detect a ".WORD" all sample columns share (".ATAC")',
+        key="data.sample_suffix",
+        used_by=DRAWING,
+    )
+    plot_conditions: tuple[str, ...] = setting(
+        (), "conditions drawn in the scatter ([] = all)", key="data.plot_conditions", used_by=DRAWING
+    )
+    condition_panel: bool = setting(
+        False, "a second panel: the region's signal by condition", key="data.condition_panel", used_by=DRAWING
+    )
+    trait_columns: dict[str, str] = setting(  # noqa: RUF009 (as units)
+        None,
+        "the phenotype column of a trait whose column is not the label the notes use (and its unit)",
+        key="traits.LABEL.column",
+        used_by=DRAWING,
+        factory=dict,
+    )
+    synthetic: bool = setting(
+        False, "the notes say their data are synthetic (the example vault)", key="data.synthetic", used_by=(REFRESH,)
+    )
 
     def column(self, trait: str) -> str:
         """The phenotype column of a trait label."""
@@ -47,16 +140,54 @@ class DataSettings:
 
 @dataclass(frozen=True)
 class SourceSettings:
-    ncbi_base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
-    ncbi_email: str = ""
-    ncbi_api_key: str = ""  # from NCBI_API_KEY or the toml, never from argv
-    uniprot_base_url: str = "https://rest.uniprot.org/"
-    europepmc_base_url: str = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
-    europepmc_query: str = '{symbol} AND "pulmonary hypertension"'
-    europepmc_papers: int = 5
-    consensus_question: str = "connection between {symbol} and pulmonary hypertension"
-    timeout: float = 20.0
-    enabled: tuple[str, ...] = ("ncbi", "uniprot", "europepmc")
+    ncbi_base_url: str = setting(
+        "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
+        "NCBI E-utilities",
+        key="sources.ncbi.base_url",
+        used_by=(REFRESH, FETCH),
+    )
+    ncbi_email: str = setting(
+        "", "sent to NCBI with each request, as NCBI asks", key="sources.ncbi.email", used_by=(REFRESH, FETCH)
+    )
+    ncbi_api_key: str = setting(
+        "",
+        "NCBI API key (10 requests/s instead of 3); the environment variable NCBI_API_KEY wins, never argv",
+        key="sources.ncbi.api_key",
+        used_by=(REFRESH, FETCH),
+    )
+    uniprot_base_url: str = setting(
+        "https://rest.uniprot.org/", "UniProt REST", key="sources.uniprot.base_url", used_by=(REFRESH, FETCH)
+    )
+    europepmc_base_url: str = setting(
+        "https://www.ebi.ac.uk/europepmc/webservices/rest/",
+        "Europe PMC REST",
+        key="sources.europepmc.base_url",
+        used_by=(REFRESH, FETCH),
+    )
+    europepmc_query: str = setting(
+        '{symbol} AND "pulmonary hypertension"',
+        "the literature search of each gene",
+        key="sources.europepmc.query",
+        used_by=(REFRESH, FETCH),
+    )
+    europepmc_papers: int = setting(
+        5, "papers listed per gene", key="sources.europepmc.papers", used_by=(REFRESH, FETCH)
+    )
+    consensus_question: str = setting(
+        "connection between {symbol} and pulmonary hypertension",
+        'question of the Consensus search link in each note ("" = none)',
+        key="sources.consensus.question",
+        used_by=(REFRESH,),
+    )
+    timeout: float = setting(
+        20.0, "seconds to wait for a source's answer", key="sources.timeout", used_by=(REFRESH, FETCH)
+    )
+    enabled: tuple[str, ...] = setting(
+        ("ncbi", "uniprot", "europepmc"),
+        "sources refresh asks (fetch: --source)",
+        key="sources.enabled",
+        used_by=(REFRESH,),
+    )
 
 
 @dataclass(frozen=True)
@@ -64,12 +195,28 @@ class Settings:
     """Everything a vaultkit run needs to know, built at the edge and passed down."""
 
     vault: Path
-    notes_dir: str = "Genes"
-    attachments_dir: str = ""
-    plot_name: str = "legacy"
-    # lint finding codes or rules to silence ("VK304", "other-gene-section"), optionally for
-    # some notes only ("VK304:Genes/LIF.md", a glob); from [lint] ignore = [...]
-    lint_ignore: tuple[str, ...] = ()
+    notes_dir: str = setting(
+        "Genes", "where gene notes live", key="notes_dir", used_by=(REFRESH, FETCH, INGEST, CONSENSUS, LINT, RENAME)
+    )
+    attachments_dir: str = setting(
+        "",
+        'where plots go; "" = Obsidian\'s attachment folder setting (.obsidian/app.json), else the vault root',
+        key="attachments_dir",
+        used_by=(*DRAWING, INGEST, RENAME),
+    )
+    plot_name: str = setting(
+        "legacy",
+        '"legacy" (the names of the user\'s R plots: X{r}_{gene_id}_{chrom}.{start}.{end}.png) '
+        'or a template such as "{symbol}_{trait}_{chrom}_{start}_{end}.png" (names that never change)',
+        key="plot_name",
+        used_by=(*DRAWING, INGEST, LINT, PRUNE),
+    )
+    lint_ignore: tuple[str, ...] = setting(
+        (),
+        'lint finding codes or rules to silence, everywhere or for some notes: ["VK304", "wrong-id:Genes/OLD*.md"]',
+        key="lint.ignore",
+        used_by=(LINT,),
+    )
     data: DataSettings = field(default_factory=DataSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
 
@@ -77,6 +224,121 @@ class Settings:
         """A settings path (relative to the vault unless absolute)."""
         p = Path(rel).expanduser()
         return p if p.is_absolute() else self.vault / p
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One setting as ``setting`` declared it: where it goes in ``vaultkit.toml``, its default and help."""
+
+    key: str  # dotted: "notes_dir", "data.fdr", "sources.ncbi.email"
+    attribute: str  # where Settings holds it: "notes_dir", "data.fdr", "sources.ncbi_email"
+    type: str  # "string", "number", "whole number", "true or false", "list of strings", "table"
+    default: Any
+    help: str
+    used_by: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        """The TOML table the key sits in ("" for the top level)."""
+        return self.key.rpartition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.key.rpartition(".")[2]
+
+
+_TYPES = {
+    "str": "string",
+    "float": "number",
+    "int": "whole number",
+    "bool": "true or false",
+    "tuple[str, ...]": "list of strings",
+    "dict[str, str]": "table",
+}
+
+
+def declared() -> list[Declared]:
+    """Every setting, in the order ``vaultkit init`` writes them."""
+    from dataclasses import MISSING
+
+    out: list[Declared] = []
+    for cls, prefix in ((Settings, ""), (DataSettings, "data."), (SourceSettings, "sources.")):
+        for f in fields(cls):
+            if "key" not in f.metadata:
+                continue
+            default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            meta = f.metadata
+            out.append(
+                Declared(meta["key"], prefix + f.name, _TYPES[str(f.type)], default, meta["help"], meta["used_by"])
+            )
+    # A table before its sub-tables ([sources] before [sources.ncbi]), in the order a reader looks for them.
+    return sorted(out, key=lambda d: (_TABLE_ORDER.index(d.table.split(".")[0]), bool(d.table) + d.table.count(".")))
+
+
+_TABLE_ORDER = ["", "data", "traits", "lint", "sources"]
+
+
+def read_by(command: str) -> list[Declared]:
+    """The settings ``command`` reads (``"refresh"``, ``"links prune"`` ...)."""
+    return [d for d in declared() if command in d.used_by]
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as TOML writes it."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }" if value else "{}"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def toml_template() -> str:
+    """The ``vaultkit.toml`` that ``vaultkit init`` writes: every setting at its default, each with its help."""
+    lines = [
+        "# vaultkit settings. Every key has a default; delete what you do not change.",
+        '# README "Settings" lists the same keys, and each command\'s --help the ones it reads.',
+        "",
+    ]
+    table = ""
+    for d in declared():
+        if d.table != table:
+            table = d.table
+            lines.append("")
+        if d.key == "traits.LABEL.column":
+            lines += [
+                f"# {d.help}:",
+                "# [traits.sPAP]",
+                '# column = "sPAP.excl..ZVD"',
+                '# unit = "mmHg"',
+            ]
+            continue
+        if d.table and lines[-1] == "":
+            lines.append(f"[{d.table}]")
+        lines += [f"# {d.help}", f"{d.name} = {toml_value(d.default)}"]
+    return "\n".join(lines) + "\n"
+
+
+def settings_markdown() -> str:
+    """The README's table of settings (a test checks the README holds exactly this)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = ["| key | type | default | read by | what it does |", "|---|---|---|---|---|"]
+    for d in declared():
+        default = "none" if d.key == "traits.LABEL.column" else f"`{cell(toml_value(d.default))}`"
+        rows.append(
+            f"| `{d.key.replace('LABEL', '<label>')}` | {d.type} | {default} | {', '.join(d.used_by)} | {cell(d.help)} |"
+        )
+    return "\n".join(rows) + "\n"
 
 
 def _pick(cls: type, table: dict[str, Any], where: str) -> dict[str, Any]:
@@ -213,7 +475,7 @@ def _sources(table: Any, where: str) -> SourceSettings:
 
 
 def with_overrides(settings: Settings, **overrides: Any) -> Settings:
-    """A copy of ``settings`` with command-line values (None means not given)."""
+    """A copy of ``settings`` with command-line values (None means not given): ``plot --fdr`` is ``fdr``."""
     data_keys = {f.name for f in fields(DataSettings)}
     top = {k: v for k, v in overrides.items() if v is not None and k not in data_keys}
     data = {k: v for k, v in overrides.items() if v is not None and k in data_keys}

@@ -2,14 +2,14 @@
 
 A note is never re-rendered: every change is a splice (a property's lines,
 an embed's target, a managed block of text) into the text as the user left
-it. What vaultkit wrote last is kept in the state, so a block the user edited
-is recognised and kept (a conflict), and a section the user pasted by hand is
-kept until ``--force`` hands it over.
+it. Here is what a gene's note says: its properties, its managed blocks
+(``blocks``), its plot embeds under each trait's heading. How a block or a
+property is merged with what the user wrote (hashes, conflicts, ``--force``)
+is ``vault.managed``'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +17,10 @@ from typing import Any
 from vaultkit.genome.genes import SPANS_RELEASE, Gene, Span
 from vaultkit.genome.plotnames import parse_plot_name
 from vaultkit.genome.regions import Region
-from vaultkit.vault import frontmatter, sections
+from vaultkit.vault import sections
 from vaultkit.vault.linkformat import encode_markdown_path, new_link
 from vaultkit.vault.linkparse import parse
+from vaultkit.vault.managed import Block, NoteUpdate, ensure_section, merge_block, merge_properties, own_body
 from vaultkit.vault.obsidian import AppSettings
 from vaultkit.vault.resolve import Resolver
 
@@ -90,28 +91,6 @@ class GeneFacts:
         return self.gene.symbol
 
 
-@dataclass(frozen=True)
-class Block:
-    """Managed text in a section: ``body`` (the section's text), ``line`` (one line added) or ``intro``."""
-
-    id: str
-    title: str
-    text: str
-    mode: str = "body"
-    parent: str = INFO
-    level: int = 3
-
-
-@dataclass
-class NoteUpdate:
-    text: str
-    state: dict[str, Any]
-    conflicts: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # sections the user pasted, left alone
-    retired: list[str] = field(default_factory=list)  # plot files this note no longer embeds
-    trashed: list[tuple[str, str]] = field(default_factory=list)  # (label, old text) replaced by --force
-
-
 def _sig(x: float) -> float:
     return float(f"{x:.3g}")
 
@@ -155,33 +134,45 @@ def blocks(facts: GeneFacts) -> list[Block]:
                 "> [!note] Synthetic data\n> The associations and plots here come "
                 "from the synthetic example cohort (scripts/make_example_data.py), not from patients.",
                 mode="intro",
-                parent="",
                 level=1,
+                aliases=PLOTS_TITLES[1:],
             )
         )
     if facts.consensus_search:
         q, link = facts.consensus_search
-        out.append(Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({link})", mode="line"))
+        out.append(
+            Block("consensus-search", "Consensus", f"[Search Consensus: {q}]({link})", mode="line", parent=INFO_TITLES)
+        )
     if facts.ncbi is not None and facts.ncbi.text:
-        out.append(Block("ncbi", f"NCBI Gene Summary for {s} Gene", f"[]({facts.ncbi.url})\n\n- {facts.ncbi.text}"))
+        out.append(
+            Block(
+                "ncbi",
+                f"NCBI Gene Summary for {s} Gene",
+                f"[]({facts.ncbi.url})\n\n- {facts.ncbi.text}",
+                parent=INFO_TITLES,
+            )
+        )
     out.append(
         Block(
             "genecards-link",
             f"GeneCards Summary for {s} Gene",
             f"[GeneCards: {s}](https://www.genecards.org/cgi-bin/carddisp.pl?gene={s})",
             mode="line",
+            parent=INFO_TITLES,
         )
     )
     if facts.uniprot is not None:
-        out.append(Block("uniprot", f"UniProtKB/Swiss-Prot Summary for {s} Gene", facts.uniprot.text))
+        out.append(
+            Block("uniprot", f"UniProtKB/Swiss-Prot Summary for {s} Gene", facts.uniprot.text, parent=INFO_TITLES)
+        )
     if facts.papers:
         lines = [
             f"- {p.title}. {p.first_author}{' et al.' if p.first_author else ''}, *{p.journal}* ({p.year})."
             + (f" [{p.label or 'link'}]({p.url})" if p.url else "")
             for p in facts.papers
         ]
-        out.append(Block("literature", "Literature (Europe PMC)", "\n".join(lines)))
-    out.append(Block("overview", "Gene overview (open sources)", _overview(facts)))
+        out.append(Block("literature", "Literature (Europe PMC)", "\n".join(lines), parent=INFO_TITLES))
+    out.append(Block("overview", "Gene overview (open sources)", _overview(facts), parent=INFO_TITLES))
     return out
 
 
@@ -205,10 +196,6 @@ def _overview(facts: GeneFacts) -> str:
 def skeleton(facts: GeneFacts) -> str:
     """The headings of a new note; ``update`` fills them."""
     return f"# {PLOTS}\n" + "".join(f"## {t}\n\n" for t in facts.traits) + f"# {INFO}\n"
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def update(
@@ -236,14 +223,14 @@ def update(
         },
     )
     if only is None or "properties" in only:
-        _properties(result, properties(facts), force)
+        merge_properties(result, properties(facts), force)
     if only is None or "plots" in only:
         for trait in facts.traits:
             if facts.plots.get(trait):
                 _plots(result, facts, trait, note=note, resolver=resolver, app=app)
     for block in blocks(facts):
         if only is None or block.id in only:
-            _block(result, block, force)
+            merge_block(result, block, force)
     return result
 
 
@@ -255,63 +242,10 @@ def add_consensus(text: str, snippet: str, url: str) -> str:
     if url in text:
         return text
     result = NoteUpdate(text, {})
-    sec = _ensure_section(result, "Consensus", parent=INFO_TITLES, level=3)
-    own = _own_body(result.text, sec)
+    sec = ensure_section(result, "Consensus", parent=INFO_TITLES, level=3)
+    own = own_body(result.text, sec)
     own_sec = sections.Section(sec.level, sec.title, sec.start, sec.body_start, sec.body_start + len(own))
     return sections.insert_block(result.text, sections.content_end(result.text, own_sec), snippet)
-
-
-def _properties(result: NoteUpdate, wanted: dict[str, Any], force: bool) -> None:
-    fm = frontmatter.find(result.text)
-    if fm is not None and fm.data is None:
-        raise ValueError(f"line {fm.error_line}: {fm.error}")
-    current = fm.data if fm is not None else {}
-    last = result.state["props"]
-    changes: dict[str, Any] = {}
-    for key, value in wanted.items():
-        if key not in current:
-            if key in last and not force:
-                continue  # the user removed it: their choice
-            changes[key] = value
-        elif current[key] == value:
-            pass
-        elif key == "tags" and isinstance(current[key], list):
-            if "gene" not in current[key]:
-                changes[key] = [*current[key], "gene"]
-            value = changes.get(key, current[key])
-        elif key in last and current[key] == last[key]:
-            changes[key] = value
-        elif force:
-            changes[key] = value
-            result.trashed.append((f"property-{key}", frontmatter.dump_key(key, current[key])))
-        else:
-            result.conflicts.append(f"property {key!r} was changed by hand (kept {current[key]!r}, not {value!r})")
-            continue
-        last[key] = value
-    if changes:
-        result.text = frontmatter.update(result.text, changes)
-
-
-def _ensure_section(
-    result: NoteUpdate, title: str | tuple[str, ...], *, parent: str | tuple[str, ...], level: int
-) -> sections.Section:
-    found = sections.find(result.text, title)
-    if found is not None:
-        return found
-    text = result.text
-    name = title if isinstance(title, str) else title[0]
-    if parent:
-        scope = sections.find(text, parent)
-        if scope is None:
-            text = sections.insert_block(text, len(text), f"# {parent if isinstance(parent, str) else parent[0]}")
-            scope = sections.find(text, parent)
-        # Below the user's own heading, whatever its level: "## Info" gets "### ...", never a sibling.
-        level = min(6, max(level, scope.level + 1))
-        text = sections.insert_block(text, sections.content_end(text, scope), f"{'#' * level} {name}")
-    else:
-        text = sections.insert_block(text, len(text), f"{'#' * level} {name}")
-    result.text = text
-    return sections.find(text, title)  # type: ignore[return-value]
 
 
 def trait_section(text: str, trait: str) -> sections.Section | None:
@@ -463,61 +397,3 @@ def _add_embeds(result: NoteUpdate, facts: GeneFacts, trait: str, embeds: list[s
         result.text = sections.insert_block(
             result.text, sections.content_end(result.text, sec), "\n".join(new_segments)
         )
-
-
-def _block(result: NoteUpdate, block: Block, force: bool) -> None:
-    last = result.state["blocks"].get(block.id)
-    title = PLOTS_TITLES if block.title == PLOTS else block.title
-    sec = sections.find(result.text, title)
-    nl = sections.newline(result.text)
-    new = block.text.replace("\n", nl)
-    if sec is None:
-        if last is not None and not force:
-            return  # the user deleted the section: respect it
-        sec = _ensure_section(
-            result, title, parent=INFO_TITLES if block.parent == INFO else block.parent, level=block.level
-        )
-    body = sec.body(result.text)
-    old = last["text"].replace("\n", nl) if last else None
-    record = {"text": block.text, "sha": digest(block.text)}
-    if block.mode in ("line", "intro"):
-        if new in body:
-            result.state["blocks"][block.id] = record
-            return
-        if old and old in body:
-            at = sec.body_start + body.index(old)
-            result.text = result.text[:at] + new + result.text[at + len(old) :]
-        elif last is not None and not force:
-            return  # the user removed our line
-        else:
-            at = sec.body_start if block.mode == "intro" else sections.content_end(result.text, sec)
-            result.text = sections.insert_block(result.text, at, block.text)
-        result.state["blocks"][block.id] = record
-        return
-    # The section's own text (before any sub-heading) is the block.
-    own = _own_body(result.text, sec)
-    if own.strip() == new.strip():
-        result.state["blocks"][block.id] = record
-        return
-    if old is not None and old in own:
-        at = sec.body_start + own.index(old)
-        result.text = result.text[:at] + new + result.text[at + len(old) :]
-    elif not own.strip():
-        result.text = sections.insert_block(result.text, sec.body_start, block.text)
-    elif force:
-        result.trashed.append((block.id, own))
-        result.text = result.text[: sec.body_start] + result.text[sec.body_start + len(own) :]
-        result.text = sections.insert_block(result.text, sec.body_start, block.text)
-    elif old is not None:
-        result.conflicts.append(f"section {block.title!r} was edited by hand (kept; --force replaces it)")
-        return
-    else:
-        result.kept.append(block.title)
-        return
-    result.state["blocks"][block.id] = record
-
-
-def _own_body(text: str, sec: sections.Section) -> str:
-    """A section's text up to its first sub-heading."""
-    sub = next((s for s in sections.sections(text) if sec.body_start <= s.start < sec.end), None)
-    return text[sec.body_start : sub.start if sub else sec.end]

@@ -1,4 +1,10 @@
-"""Associate regions with traits, and select what gets plotted."""
+"""The cohort the commands share: both tables read and aligned, every association of it, and the selection.
+
+``refresh`` and ``plot`` read the tables into a ``Cohort``, correlate it
+(``associate_cohort``: the whole table in memory; ``vaultkit associate``
+streams it instead, ``pipeline/associate.py``), keep what gets plotted
+(``select``) and recompute those few exactly (``exact_stats``).
+"""
 
 from __future__ import annotations
 
@@ -179,7 +185,7 @@ def check_design(
             )
 
 
-def associate(
+def associate_cohort(
     cohort: Cohort,
     *,
     traits: list[str],

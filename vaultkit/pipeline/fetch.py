@@ -1,4 +1,8 @@
-"""Fetch what is known of genes from NCBI Gene, UniProt and Europe PMC, batched and cached."""
+"""``vaultkit fetch``: what NCBI Gene, UniProt and Europe PMC know of genes, batched and cached, into their notes.
+
+``fetch_genes`` asks the sources (refresh uses it too); ``fetch_into_notes``
+is the command: it writes the answers into the notes that exist.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,23 @@ from urllib.parse import urlsplit
 
 from vaultkit.config import Settings
 from vaultkit.errors import InputError, SourceError
+from vaultkit.genenote import GeneFacts, Reference, Summary
 from vaultkit.genome.genes import Gene, gene_table
 from vaultkit.net import HttpClient, OfflineMiss
+from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.progress import SILENT, Progress
 from vaultkit.sources import europepmc, ncbi, uniprot
 from vaultkit.sources.europepmc import Paper
 from vaultkit.sources.ncbi import NcbiGene
 from vaultkit.sources.safetext import cap
 from vaultkit.sources.uniprot import UniprotFunction
-from vaultkit.vault.write import STATE_DIR
+from vaultkit.vault.write import STATE_DIR, vault_lock
 
 SOURCES = ("ncbi", "uniprot", "europepmc")
 LABELS = {"ncbi": "NCBI Gene", "uniprot": "UniProt", "europepmc": "Europe PMC"}
 CACHE_FILE = "http_cache.sqlite"
+# The note section each source writes (a managed block id of vaultkit.genenote).
+SOURCE_BLOCKS = {"ncbi": "ncbi", "uniprot": "uniprot", "europepmc": "literature"}
 
 
 @dataclass
@@ -50,6 +58,13 @@ class FetchReport:
     def failed(self) -> bool:
         return any(s.startswith("failed") for s in self.status.values())
 
+    def found(self) -> dict[str, list[str]]:
+        """Per gene, the sources that had something to say of it."""
+        return {
+            sym: [name for name, v in (("ncbi", i.ncbi), ("uniprot", i.uniprot), ("europepmc", i.papers)) if v]
+            for sym, i in self.genes.items()
+        }
+
     def as_json(self) -> dict[str, Any]:
         genes = {}
         for sym, info in self.genes.items():
@@ -71,8 +86,6 @@ class FetchReport:
 
 def note_texts(info: GeneInfo | None) -> dict[str, Any]:
     """What a note shows of the sources' answers: ``ncbi``, ``uniprot`` and ``papers`` for GeneFacts."""
-    from vaultkit.genenote import Reference, Summary
-
     if info is None:
         return {}
     # The sources escaped and validated every field (sources.safetext); here each section keeps its budget.
@@ -216,3 +229,62 @@ def _europepmc(client: HttpClient, cfg: Any, report: FetchReport, progress: Prog
         progress.advance()
     if missed is not None:
         raise missed
+
+
+@dataclass
+class FetchNotesReport:
+    """What ``vaultkit fetch`` did: the sources' answers, and the notes they were written into (None: no note)."""
+
+    fetched: FetchReport
+    notes: NotesReport | None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a source failed while online, or a note had a conflict or could not be read."""
+        return 1 if self.fetched.failed or (self.notes is not None and not self.notes.ok) else 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``fetch --json`` document: the sources' answers and what became of the notes."""
+        doc = self.fetched.as_json()
+        n = self.notes
+        doc["notes"] = (
+            None
+            if n is None
+            else {
+                "updated": n.updated,
+                "unchanged": len(n.unchanged),
+                "conflicts": n.conflicts,
+                "unreadable": n.unreadable,
+            }
+        )
+        return doc
+
+
+def fetch_into_notes(
+    settings: Settings,
+    genes: list[str],
+    *,
+    sources: tuple[str, ...],
+    offline: bool,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress = SILENT,
+) -> FetchNotesReport:
+    """Fetch the sources for ``genes`` (all gene notes if none) and write the text into existing notes."""
+    table = gene_table()
+    if not genes:
+        folder = settings.vault / settings.notes_dir
+        genes = sorted(p.stem for p in folder.glob("*.md") if table.find(p.stem)) if folder.is_dir() else []
+        if not genes:
+            raise InputError(f"no gene notes in {folder}; name genes, e.g. `vaultkit fetch VAULT LIF`")
+    fetched = fetch_genes(settings, genes, sources=sources, offline=offline, dry_run=dry_run, progress=progress)
+    with vault_lock(settings.vault, dry_run=dry_run):
+        writer = NoteWriter(settings, dry_run=dry_run)
+        only = {SOURCE_BLOCKS[s] for s in sources if s in SOURCE_BLOCKS}
+        wrote_any = False
+        for symbol, info in fetched.genes.items():
+            if info.gene is None or not writer.exists(writer.note_path(symbol)):
+                continue
+            wrote_any = True
+            writer.edit_gene(GeneFacts(gene=info.gene, **note_texts(info)), only=only, force=force)
+        return FetchNotesReport(fetched, writer.finish() if wrote_any else None)

@@ -27,6 +27,7 @@ from vaultkit.pipeline.notewriter import NoteWriter
 from vaultkit.vault import frontmatter, sections
 from vaultkit.vault import index as vindex
 from vaultkit.vault.check import check
+from vaultkit.vault.managed import NoteUpdate
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.write import vault_lock
 
@@ -89,6 +90,11 @@ class LintReport:
     @property
     def remaining(self) -> list[Finding]:
         return [f for f in self.findings if not f.fixed]
+
+    @property
+    def exit_code(self) -> int:
+        """1 while a finding is left (not fixed) or a fix met a conflict."""
+        return 1 if self.remaining or self.conflicts else 0
 
     def as_json(self) -> dict[str, Any]:
         findings = [
@@ -330,8 +336,8 @@ def _fix(settings: Settings, report: LintReport, *, dry_run: bool) -> None:
         ]
 
 
-def _fixer(changes: dict[str, Any]) -> Callable[..., genenote.NoteUpdate]:
-    def edit(text: str, state: dict[str, Any], rel: str, _resolver: object) -> genenote.NoteUpdate:
+def _fixer(changes: dict[str, Any]) -> Callable[..., NoteUpdate]:
+    def edit(text: str, state: dict[str, Any], rel: str, _resolver: object) -> NoteUpdate:
         fm = frontmatter.find(text)
         current = fm.data if fm is not None and fm.data else {}
         gene = gene_table().find(rel.rsplit("/", 1)[-1].removesuffix(".md"))
@@ -340,7 +346,7 @@ def _fixer(changes: dict[str, Any]) -> Callable[..., genenote.NoteUpdate]:
         }
         new_state = {**state, "props": {**state.get("props", {}), **todo}}
         # The old value goes to .trash/ as --force does with a property: nothing is lost.
-        return genenote.NoteUpdate(
+        return NoteUpdate(
             frontmatter.update(text, todo) if todo else text,
             new_state,
             trashed=[(f"property-{k}", frontmatter.dump_key(k, current[k])) for k in todo],

@@ -1,7 +1,9 @@
-"""Writing gene notes: read tolerantly, update by splicing, write atomically, retire, remember.
+"""One pass of note writes: read tolerantly, merge, compare before replacing, write atomically, retire, remember.
 
-Shared by refresh, ingest, fetch and consensus add, so every command that
-touches notes keeps the same promises.
+Shared by refresh, ingest, fetch, consensus add and lint --fix, so every
+command that touches notes keeps the same promises. What a gene's note says
+is ``vaultkit.genenote``; how vaultkit's text merges with the user's is
+``vault.managed``; reading a note's bytes safely is ``vault.notes``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from vaultkit.config import Settings
 from vaultkit.errors import ConfigError
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import index as vindex
+from vaultkit.vault import managed
+from vaultkit.vault.managed import NoteUpdate
 from vaultkit.vault.notes import UnreadableNote, read_text
 from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.paths import confined, fold
@@ -38,10 +42,15 @@ class NotesReport:
     files_updated: list[str] = field(default_factory=list)
     diff: str = ""
 
+    @property
+    def ok(self) -> bool:
+        """No conflict and no unreadable note."""
+        return not (self.conflicts or self.unreadable)
+
 
 MERGE_ATTEMPTS = 5  # then the note is left alone: someone is typing in it right now
 
-Edit = Callable[[str, dict[str, Any], str, Resolver], genenote.NoteUpdate]
+Edit = Callable[[str, dict[str, Any], str, Resolver], NoteUpdate]
 
 
 class NoteWriter:
@@ -209,37 +218,27 @@ class NoteWriter:
     def write_managed(
         self, rel: str, new: str, *, force: bool = False, ours: Callable[[str], bool] = lambda _text: False
     ) -> None:
-        """Write a file vaultkit owns whole (``Genes.base``, ``Associations.canvas``), as a managed section is.
+        """Write a file vaultkit owns whole (``Genes.base``), as a managed section is (``managed.merge_file``).
 
-        It is rewritten while it is what vaultkit last wrote (or what ``ours``
-        recognises as an older vaultkit's output). A file the user edited is
-        kept and reported as a conflict; ``force`` replaces it, and its old text
-        goes to ``.trash/``. A file vaultkit never wrote is the user's: kept and
-        reported. One the user deleted is not written again without ``force``.
+        A file the user edited is kept and reported as a conflict; ``force``
+        replaces it, and its old text goes to ``.trash/``.
         """
         last = self.state.get(rel, {}).get("file")
-        record = {"file": {"sha": genenote.digest(new)}}
 
         def make(old: str | None) -> str | None:
-            if old is None:
-                return new if last is None or force else None
-            if old == new:
-                self.state[rel] = record
-                return None
-            if (last is not None and genenote.digest(old) == last.get("sha")) or (last is None and ours(old)):
-                return new
-            if force:
-                if not self.dry_run:
-                    trash_text(self.root, rel, old.encode("utf-8"))
-                return new
-            if last is not None:
-                self.report.conflicts.append({"path": rel, "message": "edited by hand (kept; --force replaces it)"})
-            else:
-                self.report.pasted_kept.append({"path": rel, "section": "(the whole file, not written by vaultkit)"})
-            return None
+            merge = managed.merge_file(old, new, last, force=force, ours=ours)
+            if merge.current:
+                self.state[rel] = managed.file_record(new)
+            if merge.trash_old and old is not None and not self.dry_run:
+                trash_text(self.root, rel, old.encode("utf-8"))
+            if merge.conflict:
+                self.report.conflicts.append({"path": rel, "message": merge.conflict})
+            if merge.kept:
+                self.report.pasted_kept.append({"path": rel, "section": merge.kept})
+            return new if merge.write else None
 
         if self.write_file(rel, make):
-            self.state[rel] = record
+            self.state[rel] = managed.file_record(new)
 
     def finish(self) -> NotesReport:
         """Retire plots no note embeds any more, and remember what was written."""

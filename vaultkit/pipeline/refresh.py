@@ -117,7 +117,7 @@ def refresh(
     vault are as the last clean refresh left them, nothing can change: the
     run is skipped and reported as such (``report.skipped``).
     """
-    from vaultkit.pipeline.plotting import PLOT_STYLE
+    from vaultkit.pipeline.plot import PLOT_STYLE
 
     root = settings.vault
     if dry_run:
@@ -196,10 +196,9 @@ def _skipped(last: lastrun.LastRun) -> RefreshReport:
 def _refresh(
     settings: Settings, *, offline: bool, dry_run: bool, force: bool, redraw: bool, processes: int, progress: Progress
 ) -> RefreshReport:
-    from vaultkit.pipeline.analysis import associate, exact_stats, load_cohort, select
+    from vaultkit.pipeline.analysis import associate_cohort, exact_stats, load_cohort, select
     from vaultkit.pipeline.fetch import fetch_genes
-    from vaultkit.pipeline.plot import attachments_folder, symbols_for
-    from vaultkit.pipeline.plotting import build_jobs, draw
+    from vaultkit.pipeline.plot import attachments_folder, build_jobs, draw, symbols_for
 
     root = settings.vault
     report = RefreshReport()
@@ -217,7 +216,7 @@ def _refresh(
         progress=progress,
     )
     report.inputs = list(cohort.notes)
-    results = associate(
+    results = associate_cohort(
         cohort,
         traits=list(data.traits),
         method=data.method,

@@ -1,4 +1,4 @@
-"""Obsidian I/O: notes, frontmatter, links, resolution, rewrites, trash.
+"""Obsidian I/O: notes, frontmatter, links, resolution, rewrites, managed content, trash.
 
 This layer knows nothing of genes, tables, plots or HTTP.
 """

@@ -1,4 +1,4 @@
-"""Note use cases besides refresh: ingest plots made elsewhere, add Consensus answers, write fetched text."""
+"""``vaultkit ingest``: plots made elsewhere (an R script, say) copied into the vault and embedded in their notes."""
 
 from __future__ import annotations
 
@@ -11,14 +11,9 @@ from vaultkit.config import Settings
 from vaultkit.errors import InputError
 from vaultkit.genome.genes import Gene, gene_table, span_table
 from vaultkit.genome.plotnames import parse_plot_name
-from vaultkit.pipeline.fetch import FetchReport, fetch_genes, note_texts
-from vaultkit.pipeline.notewriter import Edit, NotesReport, NoteWriter
+from vaultkit.pipeline.notewriter import NotesReport, NoteWriter
 from vaultkit.pipeline.plot import attachments_folder
-from vaultkit.progress import SILENT, Progress
-from vaultkit.sources.consensus import parse_share_link
 from vaultkit.vault.write import vault_lock
-
-SOURCE_BLOCKS = {"ncbi": "ncbi", "uniprot": "uniprot", "europepmc": "literature"}
 
 
 @dataclass
@@ -26,6 +21,11 @@ class IngestReport:
     copied: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not plot names, or genes not in the HGNC table
     notes: NotesReport = field(default_factory=NotesReport)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a note had a conflict or could not be read (the plots were still copied)."""
+        return 0 if self.notes.ok else 1
 
 
 def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = False) -> IngestReport:
@@ -72,59 +72,3 @@ def ingest(settings: Settings, plots_dir: Path, *, trait: str, dry_run: bool = F
             )
         report.notes = writer.finish()
     return report
-
-
-def consensus_add(settings: Settings, gene: str, url: str, *, dry_run: bool = False) -> NotesReport:
-    """Append a Consensus share link's answer under the gene note's Consensus heading (never twice)."""
-    answer = parse_share_link(url)
-    symbol = _symbol(gene)
-    with vault_lock(settings.vault, dry_run=dry_run):
-        writer = NoteWriter(settings, dry_run=dry_run)
-        rel = writer.note_path(symbol)
-        if not writer.exists(rel):
-            raise InputError(f"no note for {symbol} at {rel}; run `vaultkit refresh` (or create the note) first")
-
-        def plan(old: str | None) -> tuple[str, Edit]:
-            return old or "", lambda text, state, _rel, _res: genenote.NoteUpdate(
-                genenote.add_consensus(text, answer.snippet(), answer.url), dict(state)
-            )
-
-        writer.edit(rel, plan)
-        return writer.finish()
-
-
-def _symbol(name: str) -> str:
-    gene = gene_table().find(name)
-    if gene is None:
-        raise InputError(f"{name!r} is not a gene symbol or id of the bundled HGNC table (or names several genes)")
-    return gene.symbol
-
-
-def fetch_into_notes(
-    settings: Settings,
-    genes: list[str],
-    *,
-    sources: tuple[str, ...],
-    offline: bool,
-    force: bool = False,
-    dry_run: bool = False,
-    progress: Progress = SILENT,
-) -> tuple[FetchReport, NotesReport | None]:
-    """Fetch the sources for ``genes`` (all gene notes if none) and write the text into existing notes."""
-    table = gene_table()
-    if not genes:
-        folder = settings.vault / settings.notes_dir
-        genes = sorted(p.stem for p in folder.glob("*.md") if table.find(p.stem)) if folder.is_dir() else []
-        if not genes:
-            raise InputError(f"no gene notes in {folder}; name genes, e.g. `vaultkit fetch VAULT LIF`")
-    fetched = fetch_genes(settings, genes, sources=sources, offline=offline, dry_run=dry_run, progress=progress)
-    with vault_lock(settings.vault, dry_run=dry_run):
-        writer = NoteWriter(settings, dry_run=dry_run)
-        only = {SOURCE_BLOCKS[s] for s in sources if s in SOURCE_BLOCKS}
-        wrote_any = False
-        for symbol, info in fetched.genes.items():
-            if info.gene is None or not writer.exists(writer.note_path(symbol)):
-                continue
-            wrote_any = True
-            writer.edit_gene(genenote.GeneFacts(gene=info.gene, **note_texts(info)), only=only, force=force)
-        return fetched, writer.finish() if wrote_any else None
