@@ -14,7 +14,8 @@ start ``python -m vaultkit...`` point PYTHONPATH at their own parent folder.
 
 A mutant is *killed* when the tests fail, *survives* when they pass, and
 *times out* past ``--timeout`` (default three times the unmutated run plus
-10 s). Survivors are listed with their line and mutation: each is either
+10 s). Each test run gets at most ``--memory-gb`` of address space, so a mutant
+that allocates without end dies alone on a shared machine. Survivors are listed with their line and mutation: each is either
 equivalent (no input can tell it from the original) or a test to write.
 Hypothesis runs with the project's ``ci`` profile (``CI=1``: derandomised, no
 example database), so the same command and seed give the same mutants and the
@@ -201,7 +202,16 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     raise LookupError("node not found")
 
 
-def _run(copy_root: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+def _limit_memory(gigabytes: float) -> None:
+    """Cap the address space of the test process: a mutant that allocates without end fails alone (MemoryError)
+    instead of taking the memory of a machine shared with others."""
+    import resource
+
+    limit = int(gigabytes * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _run(copy_root: Path, tests: list[str], timeout: float, memory_gb: float) -> tuple[str, float]:
     """Run the tests in the copy: 'passed', 'failed' or 'timeout', and the seconds it took."""
     env = {
         **os.environ,
@@ -213,7 +223,13 @@ def _run(copy_root: Path, tests: list[str], timeout: float) -> tuple[str, float]
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     start = time.monotonic()
     proc = subprocess.Popen(
-        cmd, cwd=copy_root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        cmd,
+        cwd=copy_root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=(lambda: _limit_memory(memory_gb)) if memory_gb else None,
     )
     try:
         code = proc.wait(timeout=timeout)
@@ -234,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=0, help="run at most this many mutants, sampled (0: all)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the sample (default 1)")
     parser.add_argument("--timeout", type=float, default=0, help="seconds per mutant (default: 3 x baseline + 10)")
+    parser.add_argument(
+        "--memory-gb", type=float, default=8, help="address-space cap per test run, in GiB (default 8; 0: none)"
+    )
     parser.add_argument("--only", default="", help="comma-separated mutant numbers to run (from --list)")
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
     parser.add_argument("--json", metavar="FILE", help="also write the results to FILE as JSON")
@@ -259,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         copy_root = Path(tmp) / "project"
         shutil.copytree(ROOT, copy_root, ignore=_IGNORE)
         target = copy_root / module
-        outcome, baseline = _run(copy_root, args.tests, timeout=3600)
+        outcome, baseline = _run(copy_root, args.tests, 3600, args.memory_gb)
         if outcome != "passed":
             print("the tests fail without any mutant: fix them first", file=sys.stderr)
             return 2
@@ -270,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for m in chosen:
                 target.write_text(mutant_source(source, m.number), encoding="utf-8")
-                outcome, seconds = _run(copy_root, args.tests, timeout)
+                outcome, seconds = _run(copy_root, args.tests, timeout, args.memory_gb)
                 verdict = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[outcome]
                 results[verdict].append(m)
                 print(f"  #{m.number:<4} line {m.line:<4} {m.what:<28} {verdict} ({seconds:.1f} s)", flush=True)
