@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault
+from tests.helpers import make_gene_vault
 from vaultkit import exact
 from vaultkit.cli import cli
 from vaultkit.stats import correlate, p_values
