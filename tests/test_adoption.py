@@ -295,7 +295,7 @@ def test_refresh_adopts_hand_made_variants_in_a_vault(tmp_path):
 
     from click.testing import CliRunner
 
-    from tests.conftest import EXAMPLES, make_gene_vault
+    from tests.helpers import EXAMPLES, make_gene_vault
     from vaultkit.cli import cli
 
     root = make_gene_vault(tmp_path / "v")

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault, write_cohort
+from tests.helpers import make_gene_vault, write_cohort
 from vaultkit.cli import cli
 
 CANVAS = "Associations.canvas"

@@ -9,7 +9,7 @@ import time
 
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault, write_cohort
+from tests.helpers import make_gene_vault, write_cohort
 from vaultkit import genenote
 from vaultkit.cli import cli
 from vaultkit.vault import write as vwrite

@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault
+from tests.helpers import make_gene_vault
 from vaultkit.cli import cli
 from vaultkit.errors import ConfigError
 from vaultkit.vault.obsidian import AppSettings

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault, write_vault
+from tests.helpers import make_gene_vault, write_vault
 from vaultkit.cli import cli, find_vault
 
 URL = "https://consensus.app/papers/x/abc/?extracted-answer=LIF+matters&q=LIF+and+PH"

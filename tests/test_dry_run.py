@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault, snapshot, write_cohort
+from tests.helpers import make_gene_vault, snapshot, write_cohort
 from vaultkit.cli import cli
 
 
@@ -140,7 +140,7 @@ USER_SPAP = "X0.567330246986036_ENSG00000128342_chr22.30247659.30247698.png"
 
 
 def test_ingest_dry_run_is_the_real_run(tmp_path):
-    from tests.conftest import EXAMPLES
+    from tests.helpers import EXAMPLES
     from vaultkit.config import load_settings
     from vaultkit.pipeline.ingest import ingest
 

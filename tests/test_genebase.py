@@ -7,7 +7,7 @@ import json
 import yaml
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault
+from tests.helpers import make_gene_vault
 from vaultkit.cli import cli
 from vaultkit.config import load_settings
 from vaultkit.pipeline.genebase import genes_base, legacy_genes_base, merge_types

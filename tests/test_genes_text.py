@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import EXAMPLES, FIXTURES
+from tests.helpers import EXAMPLES, FIXTURES
 from vaultkit.errors import InputError
 from vaultkit.genome.genes import GeneLookupError, gene_table, span_table, tss_distance
 from vaultkit.genome.regions import Region

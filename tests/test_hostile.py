@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import FIXTURES, make_gene_vault
+from tests.helpers import FIXTURES, make_gene_vault
 from vaultkit.cli import cli
 from vaultkit.vault import index, notes
 from vaultkit.vault.linkparse import parse

@@ -8,7 +8,7 @@ import sys
 
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault, snapshot
+from tests.helpers import make_gene_vault, snapshot
 from vaultkit.cli import cli
 from vaultkit.pipeline import lastrun
 from vaultkit.pipeline import refresh as refresh_module

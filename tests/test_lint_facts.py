@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES, FIXTURES
+from tests.helpers import EXAMPLES, FIXTURES
 from vaultkit.cli import cli
 from vaultkit.genome.facts import judge, location_fits
 from vaultkit.genome.genes import gene_table

@@ -65,7 +65,7 @@ def test_managed_keys_are_the_id_properties_vaultkit_writes():
 
 
 def test_after_fix_refresh_sees_vaultkits_own_value_and_the_users_table_survives(tmp_path):
-    from tests.conftest import make_gene_vault
+    from tests.helpers import make_gene_vault
 
     root = make_gene_vault(tmp_path / "v", user_notes=True)
     runner = CliRunner()

@@ -7,7 +7,7 @@ import shutil
 
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES, FIXTURES, make_gene_vault, snapshot
+from tests.helpers import EXAMPLES, FIXTURES, make_gene_vault, snapshot
 from vaultkit.cli import cli
 from vaultkit.vault.linkparse import parse
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from vaultkit.genome import Region, format_plot_name, parse_plot_name
+from vaultkit.genome import Region, format_plot_name, is_plot_name, parse_plot_name
+from vaultkit.genome.plotnames import validate_template
 from vaultkit.genome.regions import parse_region_id
 
 LIF = Region("chr22", 30247659, 30247698, "ENSG00000128342")
@@ -81,3 +82,75 @@ def test_copy_suffixes_and_an_upper_case_extension_name_the_same_plot():
         assert parse_plot_name(name) == base, name
     assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 .png") is None
     assert parse_plot_name("X0.5_ENSG00000128342_chr1.10.20 copy.png") is None
+
+
+def test_is_plot_name_is_whether_the_name_parses():
+    tpl = "{symbol}_{trait}_{chrom}_{start}_{end}.png"
+    assert is_plot_name("X0.5_ENSG00000128342_chr1.10.20.png") is True
+    assert is_plot_name("X0.5_ENSG00000128342_chr1.10.20 (1).png", tpl) is True  # legacy, whatever the template
+    assert is_plot_name("LIF_sPAP_chr22_1_2.png", tpl) is True
+    assert is_plot_name("LIF_sPAP_chr22_1_2.png") is False  # not legacy
+    assert is_plot_name("notes.md", tpl) is False
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("{symbol}_{chrom}_{start}_{end}.jpg", "must end in .png"),
+        ("{symbol}_{chrom}_{start}.png", "must end in .png"),  # no {end}
+        ("{symbol}_{start}_{end}.png", "must end in .png"),  # no {chrom}
+        ("{chrom}_{start}_{end}_{pvalue}.png", "unknown field"),
+    ],
+)
+def test_templates_that_cannot_name_a_region_are_refused(template, problem):
+    with pytest.raises(ValueError, match=problem):
+        validate_template(template)
+    with pytest.raises(ValueError, match=problem):
+        format_plot_name(template, LIF, r=0.1, trait="sPAP", symbol="LIF")
+
+
+@pytest.mark.parametrize(
+    "template", ["legacy", "{chrom}.{start}.{end}.png", "{symbol}_{trait}_{chrom}_{start}_{end}.png"]
+)
+def test_templates_that_name_a_region_are_accepted(template):
+    validate_template(template)  # raises if refused
+    assert format_plot_name(template, LIF, r=0.1, trait="sPAP", symbol="LIF").endswith(".png")
+
+
+# Traits and symbols as a user may spell them: no "_" (the templates' separator here) and nothing unsafe_in refuses.
+_label = st.text("abcXYZ019 .-", min_size=1, max_size=10).filter(lambda s: s.strip(" .") == s)
+
+
+@given(
+    _label,
+    _label,
+    st.floats(-1, 1, allow_nan=False),
+    st.integers(1, 10**9),
+    st.integers(0, 10**6),
+    st.sampled_from(
+        [
+            "{symbol}_{trait}_{chrom}_{start}_{end}.png",
+            "{chrom}_{start}_{end}_{symbol}_{trait}.png",
+            "{r}_{chrom}_{start}_{end}_{trait}.png",
+        ]
+    ),
+)
+@example(
+    "LIF", "day 1", 0.5, 10, 10, "{chrom}_{start}_{end}_{symbol}_{trait}.png"
+)  # a trait that looks like a copy suffix
+@example("LIF", "sPAP (2)", -0.5, 10, 10, "{r}_{chrom}_{start}_{end}_{trait}.png")
+def test_template_round_trip(symbol, trait, r, start, length, template):
+    region = Region("chr7", start, start + length, "")
+    parsed = parse_plot_name(format_plot_name(template, region, r=r, trait=trait, symbol=symbol), template)
+    assert parsed.region == region
+    assert parsed.trait == trait
+    assert parsed.symbol == (symbol if "{symbol}" in template else None)
+    assert parsed.r == (float(f"{r:.15g}") if "{r}" in template else None)
+
+
+def test_a_parsed_plot_name_is_a_frozen_record():
+    import dataclasses
+
+    parsed = parse_plot_name("X0.5_ENSG00000128342_chr1.10.20.png")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.r = 0.6

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_gene_vault, snapshot, write_cohort
+from tests.helpers import make_gene_vault, snapshot, write_cohort
 from vaultkit import genenote
 from vaultkit.genome.genes import gene_table, span_table
 from vaultkit.genome.regions import Region

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import make_gene_vault
+from tests.helpers import make_gene_vault
 from vaultkit.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

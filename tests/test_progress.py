@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 
-from tests.conftest import make_gene_vault
+from tests.helpers import make_gene_vault
 from vaultkit.config import load_settings
 from vaultkit.pipeline.refresh import refresh
 from vaultkit.progress import LineProgress, Progress

@@ -9,7 +9,7 @@ import pandas as pd
 import yaml
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES, make_gene_vault, snapshot, write_cohort
+from tests.helpers import EXAMPLES, make_gene_vault, snapshot, write_cohort
 from vaultkit.cli import cli
 from vaultkit.vault.linkparse import parse
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import make_gene_vault, snapshot
+from tests.helpers import make_gene_vault, snapshot
 from vaultkit import exact, stats
 from vaultkit.genome.plotnames import format_r
 from vaultkit.pipeline import plot as plot_command

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from scipy import special
 from scipy.stats import rankdata
 
 from vaultkit import rstats
@@ -386,3 +387,68 @@ def test_bh_keeps_nan_and_shape():
     assert math.isnan(q[1])
     assert np.allclose(q[[0, 2, 3]], [0.03, 0.04, 0.04])
     assert rstats.bh(np.array([])).shape == (0,)
+
+
+# ---------------------------------------------- edges R's tables miss ----
+# Found by mutants of rstats.py that survived the tests above (scripts/mutate.py): the deep-tail continued
+# fraction and the q-value bounds.
+
+# a = df / 2 of a t test, and x as a fraction of the mean of Beta(a, 1/2): the continued fraction's domain.
+_HALF_DF = st.floats(0.5, 3000.0)
+_FRACTION = st.floats(0.02, 0.98)
+
+
+@given(_HALF_DF, _FRACTION)
+def test_log_beta_tail_is_scipys_betainc_where_that_is_normal(a, fraction):
+    x = fraction * a / (a + 0.5)
+    want = special.betainc(a, 0.5, x)
+    assume(want > 1e-280)
+    got = math.exp(rstats._log_beta_tail(np.array([a]), 0.5, np.array([x]))[0])
+    assert got == pytest.approx(want, rel=1e-11)
+
+
+@given(st.floats(50.0, 3000.0), st.floats(0.05, 0.9))
+def test_log_beta_tail_keeps_the_recurrence_in_the_deep_tail(a, fraction):
+    # I_x(a, b) - I_x(a + 1, b) = x^a (1 - x)^b / (a B(a, b)) (Abramowitz & Stegun 26.5.16): it holds below the
+    # normal range too, where betainc is 0 and only the logs can be compared.
+    b = 0.5
+    x = fraction * a / (a + b + 1)
+    lo, hi = rstats._log_beta_tail(np.array([a, a + 1.0]), b, np.array([x, x]))
+    term = a * math.log(x) + b * math.log1p(-x) - math.log(a) - special.betaln(a, b)
+    assert lo + math.log1p(-math.exp(hi - lo)) == pytest.approx(term, rel=1e-11)
+
+
+def test_cor_p_below_the_normal_range_is_continuous_with_betainc():
+    # Large df and moderate t: x = df / (df + t^2) far from 0, where the continued fraction needs many terms.
+    df = 20000.0
+    r = np.linspace(0.2, 0.3, 2001)
+    p = rstats.cor_p(r, df)
+    assert p[0] > 1e-280 and p[-1] < 1e-300  # the grid crosses the switch to logs at 1e-290
+    logs = np.log(p[p > 1e-300])  # above the subnormals, whose few digits would show as steps
+    steps = np.diff(logs)
+    assert np.all(steps < 0)
+    # log p is smooth in r: no step differs from its neighbours' mean by more than a rounding error.
+    assert np.max(np.abs(steps[1:-1] - (steps[:-2] + steps[2:]) / 2)) < 1e-6 * np.max(np.abs(steps))
+
+
+def test_bh_caps_at_one_as_p_adjust_does():
+    # R: p.adjust(c(1.5, 0.2), "BH") is c(1, 0.4) (pmin(1, cummin(n / i * p[o])))
+    assert rstats.bh(np.array([1.5, 0.2])).tolist() == [1.0, 0.4]
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40))
+def test_storey_at_lambda_zero_is_bh(p):
+    # Every p is >= 0, so pi0 = 1 and Storey's q-values are Benjamini-Hochberg's.
+    q, pi0 = rstats.storey_q(np.array(p), 0.0)
+    assert pi0 == 1.0
+    np.testing.assert_allclose(q, rstats.bh(np.array(p)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("lambda_", [-0.1, 1.0, 1.5, math.nan])
+def test_storey_lambda_outside_0_1_is_refused(lambda_):
+    with pytest.raises(ValueError, match="lambda must be in"):
+        rstats.storey_pi0(np.array([0.2, 0.9]), lambda_)
+
+
+def test_storey_lambda_just_below_one_is_accepted():
+    assert rstats.storey_pi0(np.array([0.2, 0.9995]), 0.999) == 1.0

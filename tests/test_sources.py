@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from werkzeug import Response
 
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 from vaultkit.cli import cli
 from vaultkit.config import Settings, SourceSettings
 from vaultkit.errors import SourceError

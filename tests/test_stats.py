@@ -134,7 +134,7 @@ def test_q_methods_give_p_adjust_and_qvalue():
 def test_associate_command_with_storey_q(tmp_path):
     from click.testing import CliRunner
 
-    from tests.conftest import write_cohort
+    from tests.helpers import write_cohort
     from vaultkit import rstats
     from vaultkit.cli import cli
     from vaultkit.pipeline.analysis import read_results
