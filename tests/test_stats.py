@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import scipy.stats as ss
 
-from vaultkit.stats import associate, correlate, q_values
+from vaultkit.stats import correlate, q_values, results_table
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_results_table_columns_and_per_trait_q():
         {"gene_id": ["G1", "G2", ""], "chrom": ["chr1"] * 3, "start": [1, 10, 20], "end": [5, 15, 25]}
     )
     pheno = pd.DataFrame({"a": rng.normal(size=8), "b": rng.normal(size=8)})
-    out = associate(regions, rng.normal(size=(3, 8)), pheno, traits=["a", "b"], method="spearman")
+    out = results_table(regions, rng.normal(size=(3, 8)), pheno, traits=["a", "b"], method="spearman")
     assert list(out.columns) == ["gene_id", "chrom", "start", "end", "trait", "n", "r", "p", "q", "method"]
     assert len(out) == 6 and set(out["method"]) == {"spearman"}
     for _trait, part in out.groupby("trait"):

@@ -275,7 +275,7 @@ def design_matrix(pheno: pd.DataFrame, covariates: list[str], categorical: list[
     return covariate_design(pheno, covariates, categorical)[0]
 
 
-def associate(
+def results_table(
     regions: pd.DataFrame,
     values: np.ndarray,
     pheno: pd.DataFrame,

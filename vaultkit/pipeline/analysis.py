@@ -200,7 +200,7 @@ def associate_cohort(
     from vaultkit import stats
 
     try:
-        return stats.associate(
+        return stats.results_table(
             cohort.regions,
             cohort.values,
             cohort.pheno,
