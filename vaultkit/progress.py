@@ -11,7 +11,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress:
@@ -116,7 +119,7 @@ class RichProgress(Progress):
             console=Console(stderr=True),
             transient=True,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def start(self, label: str, total: int) -> None:
         self._bar.start()

@@ -8,6 +8,7 @@ computed at once (one group when nothing is missing).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,7 @@ def correlate(
             if cols.sum() < 3 + k:
                 progress.advance(len(rows) if isinstance(rows, np.ndarray) else rows.stop)
                 continue
-            yy = ys[np.ix_(cols, traits)]
+            yy = ys[np.ix_(cols, np.asarray(traits))]
             cov = None if covariates is None else covariates[cols]
             step = max(1, BLOCK_CELLS // max(1, int(cols.sum())))
             total = len(rows) if isinstance(rows, np.ndarray) else rows.stop
@@ -233,7 +234,7 @@ def q_values(p: np.ndarray, *, method: str = "bh", storey_lambda: float = 0.5) -
 
 
 def covariate_design(
-    pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()
+    pheno: pd.DataFrame, covariates: Sequence[str], categorical: Sequence[str] = ()
 ) -> tuple[np.ndarray | None, list[str]]:
     """Covariates as numbers, and a name per column: numeric columns as they are, declared categories as
     0/1 dummies (levels sorted, the first dropped; a missing value stays missing).
@@ -270,7 +271,7 @@ def covariate_design(
     return np.hstack(parts), names
 
 
-def design_matrix(pheno: pd.DataFrame, covariates: list[str], categorical: list[str] = ()) -> np.ndarray | None:
+def design_matrix(pheno: pd.DataFrame, covariates: Sequence[str], categorical: Sequence[str] = ()) -> np.ndarray | None:
     """The covariate columns of :func:`covariate_design` (None without covariates)."""
     return covariate_design(pheno, covariates, categorical)[0]
 
@@ -282,8 +283,8 @@ def results_table(
     *,
     traits: list[str],
     method: str = "pearson",
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     q_method: str = "bh",
     storey_lambda: float = 0.5,
     progress: Progress = SILENT,

@@ -8,6 +8,7 @@ streams it instead, ``pipeline/associate.py``), keep what gets plotted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,8 +40,8 @@ def load_cohort(
     *,
     sample_column: str,
     traits: list[str],
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     condition_column: str | None = None,
     trait_columns: dict[str, str] | None = None,
     sample_suffix: str = "",
@@ -190,8 +191,8 @@ def associate_cohort(
     *,
     traits: list[str],
     method: str,
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     q_method: str = "bh",
     storey_lambda: float = 0.5,
     progress: Progress = SILENT,
@@ -297,8 +298,8 @@ def exact_stats(
     cohort: Cohort,
     *,
     method: str,
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     progress: Progress = SILENT,
 ) -> tuple[pd.DataFrame, int]:
     """``chosen`` with r and p recomputed bit-for-bit the same on every machine (see ``vaultkit.exact``).

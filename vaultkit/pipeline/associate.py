@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,8 +61,8 @@ def design_for(
     *,
     traits: list[str],
     method: str = "spearman",
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
 ) -> Design:
     """The Design of a cohort: the samples of ``first`` (any chunk of the feature table) matched with the
     phenotypes; InputError (naming the columns) for a design no correlation can be computed with."""
@@ -161,8 +161,8 @@ def run_associate(
     traits: list[str],
     out: Path,
     method: str = "spearman",
-    covariates: list[str] = (),
-    categorical: list[str] = (),
+    covariates: Sequence[str] = (),
+    categorical: Sequence[str] = (),
     sample_column: str = "sample",
     q_method: str = "bh",
     storey_lambda: float = 0.5,
@@ -221,10 +221,10 @@ def _parts(
     designs: list[Design],
     found: dict[str, str],
     name: str,
-    traits: list[str],
+    traits: Sequence[str],
     method: str,
-    covariates: list[str],
-    categorical: list[str],
+    covariates: Sequence[str],
+    categorical: Sequence[str],
     progress: Progress,
 ) -> Iterator[pa.Table]:
     """Each chunk's results, the design made from the first chunk (kept in ``designs``)."""

@@ -116,7 +116,7 @@ def make_client(settings: Settings, *, offline: bool, dry_run: bool = False) -> 
     """
     rate = ncbi.HOST_RATE_WITH_KEY if settings.sources.ncbi_api_key else ncbi.HOST_RATE
     host = urlsplit(settings.sources.ncbi_base_url).hostname or ""
-    cache: Path | None = settings.vault / STATE_DIR / CACHE_FILE
+    cache: Path = settings.vault / STATE_DIR / CACHE_FILE
     scratch = None
     if dry_run:
         scratch = tempfile.TemporaryDirectory(prefix="vaultkit-dry-run-")

@@ -70,8 +70,8 @@ def foreign_sections(text: str, gene: Gene, *, own_names: Iterable[str] = ()) ->
     parts = _parts(text, masked, body_start)
     finder = mention_finder()
     own = (*own_names, *_names_given(masked, gene))
-    for part in parts:
-        part.counts = Counter(m.symbol for m in finder.find(masked[part.start : part.end], own=gene, own_names=own))
+    for each in parts:
+        each.counts = Counter(m.symbol for m in finder.find(masked[each.start : each.end], own=gene, own_names=own))
     lines = Lines(text)
     out = []
     run: list[_Part] = []

@@ -9,7 +9,7 @@ is ``vaultkit.genenote``; how vaultkit's text merges with the user's is
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,7 @@ class NoteWriter:
     """One pass of note edits over a vault; ``finish`` writes the state and retires old plots."""
 
     def __init__(
-        self, settings: Settings, *, dry_run: bool = False, planned: list[str] = (), progress: Progress = SILENT
+        self, settings: Settings, *, dry_run: bool = False, planned: Sequence[str] = (), progress: Progress = SILENT
     ) -> None:
         self.settings = settings
         self.root = settings.vault
