@@ -266,7 +266,7 @@ def declared() -> list[Declared]:
         for f in fields(cls):
             if "key" not in f.metadata:
                 continue
-            default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            default = f.default_factory() if f.default is MISSING and f.default_factory is not MISSING else f.default
             meta = f.metadata
             out.append(
                 Declared(meta["key"], prefix + f.name, _TYPES[str(f.type)], default, meta["help"], meta["used_by"])
@@ -428,7 +428,7 @@ def _confine_folders(settings: Settings, where: str) -> Settings:
     """Refuse ``notes_dir``/``attachments_dir`` that lead out of the vault; store them normalised."""
     from vaultkit.vault.paths import confined
 
-    normal = {}
+    normal: dict[str, Any] = {}
     for key in ("notes_dir", "attachments_dir"):
         value = getattr(settings, key)
         full = confined(settings.vault, value, f"{key} in {where}")
