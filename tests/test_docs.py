@@ -86,8 +86,7 @@ def leaf_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[
 @pytest.mark.parametrize(("path", "command"), leaf_commands(cli), ids=[" ".join(p) for p, _ in leaf_commands(cli)])
 def test_every_help_ends_with_an_example_that_parses(tmp_path, monkeypatch, path, command):
     help_text = command.get_help(click.Context(command, info_name=" ".join(("vaultkit", *path))))
-    description = help_text.split("\nOptions:")[0].rstrip()
-    last = description.rsplit("\n\n", 1)[-1].strip()
+    last = help_text.rstrip().rsplit("\n\n", 1)[-1].strip()  # after the options: the last thing read
     assert last.startswith("Example: vaultkit "), f"vaultkit {' '.join(path)} --help ends with {last!r}"
     assert "\n" not in last, "the example is one line, to copy and run"
     args = shlex.split(last.removeprefix("Example: "))[1:]

@@ -154,19 +154,6 @@ def test_second_check_uses_the_cache_and_sees_changes(vault):
     assert code == 1 and data["broken"][0]["target"] == "c"
 
 
-def test_every_command_help_ends_with_an_example():
-    from vaultkit.cli import cli as group
-
-    def walk(cmd, path):
-        yield path, cmd
-        for name, sub in getattr(cmd, "commands", {}).items():
-            yield from walk(sub, [*path, name])
-
-    for path, cmd in walk(group, []):
-        assert run(*path, "--help").exit_code == 0
-        assert cmd.help.strip().splitlines()[-1].strip().startswith("Example: vaultkit"), path
-
-
 def test_prune_moves_orphaned_plots_only_unless_all(vault):
     plot = "X0.5_ENSG00000128342_chr22.1.40.png"
     root = vault(

@@ -696,17 +696,19 @@ def lint(vault: Path, as_json: bool, fix: bool, dry_run: bool) -> None:
     sys.exit(report.exit_code)
 
 
-def _examples_on_one_line(group: click.Group) -> None:
-    """Keep each help's closing example on one line (click rewraps paragraphs), so it can be copied and run."""
+def _examples_last(group: click.Group) -> None:
+    """Move each docstring's closing example to the help's epilog, so ``--help`` ends with it (after the
+    options), on one line (click rewraps paragraphs unless told not to), to be copied and run."""
     for command in [group, *group.commands.values()]:
-        text = inspect.cleandoc(command.help or "")
-        if "\n\nExample: " in text:
-            command.help = text.replace("\n\nExample: ", "\n\n\b\nExample: ")
+        body, sep, example = inspect.cleandoc(command.help or "").rpartition("\n\nExample: ")
+        if sep:
+            command.help = body
+            command.epilog = "\b\nExample: " + example
         if isinstance(command, click.Group) and command is not group:
-            _examples_on_one_line(command)
+            _examples_last(command)
 
 
-_examples_on_one_line(cli)
+_examples_last(cli)
 
 
 def main() -> None:
