@@ -30,7 +30,8 @@ def _vault(path: Path) -> Path:
 
 def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
     """Check every link of ``vault``."""
-    return check(vindex.build(_vault(vault), progress=progress))
+    with vindex.no_gc():  # the index is garbage once checked: no collection walks its objects (see no_gc)
+        return check(vindex.build(_vault(vault), progress=progress))
 
 
 def links_resolve(vault: Path, source: str, link_text: str) -> str | None:

@@ -78,9 +78,9 @@ class Resolver:
                 if joined == ".." or joined.startswith("../"):
                     return Resolution(None, outside=True)
                 return Resolution(self._exact(joined))
-            norm = norm.lstrip("/")
-            exact = self._exact(norm)
-            hit = self._memo[target] = Resolution(exact) if exact is not None else self._pool(norm)
+            key = fold(norm.lstrip("/"))  # folded once for both lookups
+            exact = self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
+            hit = self._memo[target] = Resolution(exact) if exact is not None else self._pool(key)
         if type(hit) is Resolution:
             return hit
         return self._pick(hit, source)  # type: ignore[arg-type]
@@ -123,9 +123,9 @@ class Resolver:
         key = fold(path)
         return self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
 
-    def _pool(self, target: str) -> Resolution | tuple[str, ...]:
-        """Candidates by name (and trailing folders) for a target that is no exact path."""
-        parts = fold(target).split("/")
+    def _pool(self, key: str) -> Resolution | tuple[str, ...]:
+        """Candidates by name (and trailing folders) for a target (folded) that is no exact path."""
+        parts = key.split("/")
         name = parts[-1]
         pool = self.by_name.get(name, []) + self.by_name.get(name + NOTE_EXT, [])
         if len(parts) > 1:
