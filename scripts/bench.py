@@ -82,12 +82,18 @@ print(json.dumps({"links": links, "missing": sorted(vault.nonexistent_notes)}))
 
 def _process(cmd: list[str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system) and stdout of one whole process."""
+    import os
     import resource
     import subprocess
 
+    # This checkout's vaultkit, wherever the bench is started from (python -m puts the working folder first).
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False)
+    out = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False, cwd=repo, env=env
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -131,11 +137,11 @@ def bench_links(args: argparse.Namespace) -> None:
         links, images = make_link_vault(root, args.notes)
         size = sum(p.stat().st_size for p in root.rglob("*.md"))
         print(f"vault: {args.notes} notes ({size / 2**20:.0f} MB), {links} links, {images} attachments")
-        peer = _peer_python(args.peer_python)
+        peer = _peer_python(args.peer_python) if args.peer_runs else None
         if peer:
             version = _process([peer, "-c", "from importlib.metadata import version; print(version('obsidiantools'))"])
             print(f"peer: obsidiantools {version[2].strip()} ({peer})")
-        else:
+        elif args.peer_runs:
             print("obsidiantools not found (pip install -e '.[bench]', or --peer-python PATH); no peer figures")
         check = [sys.executable, "-m", "vaultkit.cli_main", "links", "check", str(root)]
         rounds: dict[str, list[tuple[float, float, str]]] = {"floor": [], "cold": [], "warm": [], "peer": []}
@@ -183,7 +189,7 @@ def _cache_load_vs_rebuild(root: Path, runs: int) -> None:
     cache = root / ".vaultkit" / index.CACHE_FILE
     load, rebuild = [], []
     for _ in range(runs):
-        with index._no_gc():  # as build() loads it
+        with index.no_gc():  # as build() loads it
             seconds, entries = timed(lambda: index._load_cache(cache))
         load.append(seconds)
         parse, _ = timed(lambda: index.build(root, use_cache=False))
