@@ -1,6 +1,6 @@
 """Benchmarks: each prints vaultkit's time against the naive or peer way, measured in the same run.
 
-python scripts/bench.py links [--notes 10000]
+python scripts/bench.py links [--notes 10000 --runs 5 --peer-python PATH --peer-runs 1]
 python scripts/bench.py assoc [--regions 200000 --samples 100]
 python scripts/bench.py plots [--plots 100 --runs 5 --keep DIR]
 python scripts/bench.py fetch [--genes 500]
@@ -61,41 +61,146 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
+READ_NOTES = """
+import os, sys
+for folder, dirs, files in os.walk(sys.argv[1]):
+    dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for name in files:
+        if name.endswith(".md"):
+            with open(os.path.join(folder, name), "rb") as fh:
+                fh.read()
+"""
+PEER = """
+import json, sys
+from pathlib import Path
+import obsidiantools.api as otools
+vault = otools.Vault(Path(sys.argv[1])).connect(attachments=True).gather()
+links = sum(map(len, vault.wikilinks_index.values())) + sum(map(len, vault.embedded_files_index.values()))
+print(json.dumps({"links": links, "missing": sorted(vault.nonexistent_notes)}))
+"""
+
+
+def _process(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system) and stdout of one whole process."""
+    import os
+    import resource
+    import subprocess
+
+    # This checkout's vaultkit, wherever the bench is started from (python -m puts the working folder first).
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False, cwd=repo, env=env
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, out.stdout
+
+
+def _peer_python(given: str | None) -> str | None:
+    """A Python that has obsidiantools: the one given, else this one if it has it, else None."""
+    import subprocess
+
+    for python in [given] if given else [sys.executable]:
+        if subprocess.run([python, "-c", "import obsidiantools"], capture_output=True, check=False).returncode == 0:
+            return python
+    return None
+
+
+def _figures(name: str, runs: list[tuple[float, float, str]], floor: list[tuple[float, float, str]]) -> str:
+    import statistics
+
+    parts = []
+    for i, what in ((0, "wall"), (1, "CPU")):
+        values = [r[i] for r in runs]
+        ratios = sorted(a[i] / b[i] for a, b in zip(runs, floor, strict=True))
+        parts.append(
+            f"{what} median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f}) = "
+            f"{statistics.median(ratios):.1f}x the floor ({ratios[0]:.1f}-{ratios[-1]:.1f})"
+        )
+    return f"{name:<34}" + "; ".join(parts)
+
+
 def bench_links(args: argparse.Namespace) -> None:
-    from vaultkit.pipeline.links import links_check
+    """Whole processes, as a user waits for them, interleaved round by round: ``vaultkit links check`` cold
+    (no cache) and warm (cache in .vaultkit/) against the floor, a process that only reads every note's bytes,
+    and obsidiantools (``connect().gather()``) on the same vault; then the cache: loaded against rebuilt."""
+    import json
+    import statistics
 
     root = Path(tempfile.mkdtemp(prefix="vk-bench-")) / "vault"
-    root.mkdir()
+    (root / ".obsidian").mkdir(parents=True)
     try:
         links, images = make_link_vault(root, args.notes)
-        print(f"vault: {args.notes} notes, {links} links, {images} attachments")
-        cold, report = timed(lambda: links_check(root))
-        warm, _ = timed(lambda: links_check(root))
-        print(f"vaultkit links check, cold:  {cold:8.2f} s  ({report.links} links, {len(report.broken)} broken)")
-        print(f"vaultkit links check, cached: {warm:7.2f} s")
-        try:
-            import obsidiantools.api as otools
-        except ImportError:
-            print("obsidiantools not installed (pip install -e '.[bench]'); no ratio")
-            return
-        peer, vault = timed(lambda: otools.Vault(root).connect(attachments=True).gather())
-        print(f"obsidiantools connect+gather: {peer:6.2f} s")
-        print(f"ratio obsidiantools / vaultkit: cold {peer / cold:.1f}x, cached {peer / warm:.1f}x")
-        theirs = sum(len(v) for v in vault.wikilinks_index.values()) + sum(
-            len(v) for v in vault.embedded_files_index.values()
-        )
+        size = sum(p.stat().st_size for p in root.rglob("*.md"))
+        print(f"vault: {args.notes} notes ({size / 2**20:.0f} MB), {links} links, {images} attachments")
+        peer = _peer_python(args.peer_python) if args.peer_runs else None
+        if peer:
+            version = _process([peer, "-c", "from importlib.metadata import version; print(version('obsidiantools'))"])
+            print(f"peer: obsidiantools {version[2].strip()} ({peer})")
+        elif args.peer_runs:
+            print("obsidiantools not found (pip install -e '.[bench]', or --peer-python PATH); no peer figures")
+        check = [sys.executable, "-m", "vaultkit.cli_main", "links", "check", str(root)]
+        rounds: dict[str, list[tuple[float, float, str]]] = {"floor": [], "cold": [], "warm": [], "peer": []}
+        for i in range(args.runs):  # interleaved, so drift of the machine's speed hits all alike
+            rounds["floor"].append(_process([sys.executable, "-c", READ_NOTES, str(root)]))
+            shutil.rmtree(root / ".vaultkit", ignore_errors=True)
+            rounds["cold"].append(_process(check))
+            rounds["warm"].append(_process(check))
+            if peer and i < args.peer_runs:  # a minute a run on 10,000 notes: the first rounds only
+                rounds["peer"].append(_process([peer, "-c", PEER, str(root)]))
+        floor = rounds["floor"]
         print(
-            f"links counted: vaultkit {report.links}, obsidiantools {theirs} (wikilinks + embeds); both leave out "
-            f"the {2 * len(range(0, args.notes, 10))} written in code"
+            f"{'floor (read every note):':<34}wall median {statistics.median(r[0] for r in floor):.2f} s, "
+            f"CPU median {statistics.median(r[1] for r in floor):.2f} s ({args.runs} rounds)"
         )
-        ours_missing = {b["target"].casefold() for b in report.broken}
-        wrong = [n for n in vault.nonexistent_notes if n.casefold() not in ours_missing]
-        print(
-            f"names reported missing: vaultkit {len(ours_missing)}, obsidiantools {len(vault.nonexistent_notes)}, "
-            f"of which {len(wrong)} exist (written in another case or as a folder path; Obsidian resolves them)"
-        )
+        print(_figures("vaultkit links check, cold:", rounds["cold"], floor))
+        print(_figures("vaultkit links check, warm:", rounds["warm"], floor))
+        if rounds["peer"]:
+            print(_figures("obsidiantools connect+gather:", rounds["peer"], floor[: len(rounds["peer"])]))
+        _cache_load_vs_rebuild(root, args.runs)
+        report = json.loads(_process([*check, "--json"])[2])
+        print(f"links: vaultkit {report['links']}, {len(report['broken'])} broken", end="")
+        if rounds["peer"]:
+            theirs = json.loads(rounds["peer"][-1][2])
+            ours_missing = {b["target"].casefold() for b in report["broken"]}
+            wrong = [n for n in theirs["missing"] if n.casefold() not in ours_missing]
+            print(
+                f"; obsidiantools {theirs['links']} (wikilinks + embeds); both leave out the "
+                f"{2 * len(range(0, args.notes, 10))} written in code. Names reported missing: vaultkit "
+                f"{len(ours_missing)}, obsidiantools {len(theirs['missing'])}, of which {len(wrong)} exist "
+                "(written in another case or as a folder path; Obsidian resolves them)"
+            )
+        else:
+            print()
     finally:
         shutil.rmtree(root.parent)
+
+
+def _cache_load_vs_rebuild(root: Path, runs: int) -> None:
+    """In this process: loading the links cache against rebuilding it (reading and parsing every note, saving)."""
+    import statistics
+
+    from vaultkit.vault import index
+
+    cache = root / ".vaultkit" / index.CACHE_FILE
+    load, rebuild = [], []
+    for _ in range(runs):
+        with index.no_gc():  # as build() loads it
+            seconds, entries = timed(lambda: index._load_cache(cache))
+        load.append(seconds)
+        parse, _ = timed(lambda: index.build(root, use_cache=False))
+        save, _ = timed(lambda e=entries: index._save_cache(cache, e))
+        rebuild.append(parse + save)
+    ratios = sorted(b / a for a, b in zip(load, rebuild, strict=True))
+    print(
+        f"links cache ({cache.stat().st_size / 2**20:.1f} MB): loaded in median {statistics.median(load):.3f} s "
+        f"(min {min(load):.3f}), rebuilt (read, parse, save) in {statistics.median(rebuild):.3f} s: loading is "
+        f"{statistics.median(ratios):.1f}x faster ({ratios[0]:.1f}-{ratios[-1]:.1f})"
+    )
 
 
 def make_assoc_tables(folder: Path, regions: int, samples: int, seed: int = 3) -> tuple[Path, Path, Path]:
@@ -544,8 +649,11 @@ def bench_refresh(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
-    p = sub.add_parser("links", help="links check against obsidiantools")
+    p = sub.add_parser("links", help="links check, cold and warm, against reading the notes and obsidiantools")
     p.add_argument("--notes", type=int, default=10_000)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--peer-python", help="a Python that has obsidiantools (default: this one, if it has it)")
+    p.add_argument("--peer-runs", type=int, default=1, help="rounds that also run obsidiantools (0: none)")
     p.set_defaults(func=bench_links)
     p = sub.add_parser("assoc", help="associate against a bare read and a per-region scipy loop")
     p.add_argument("--regions", type=int, default=200_000)

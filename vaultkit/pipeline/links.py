@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vaultkit.config import CONFIG_FILE, load_settings
 from vaultkit.errors import VaultError
-from vaultkit.genome.plotnames import is_plot_name
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import index as vindex
 from vaultkit.vault.check import LinkReport, check
 from vaultkit.vault.linkparse import parse
-from vaultkit.vault.prune import orphans_to_prune, prune
-from vaultkit.vault.rename import RenamePlan, apply_rename, plan_rename, settle_rename
-from vaultkit.vault.state import load_state, save_state
+from vaultkit.vault.rename import settle_rename
 from vaultkit.vault.write import vault_lock
+
+if TYPE_CHECKING:
+    from vaultkit.vault.rename import RenamePlan
+
+# Settings, plot names, pruning and the rename's writing are imported where they are used: ``links check``
+# starts in the time a user waits for it, and needs none of them.
 
 
 def _vault(path: Path) -> Path:
@@ -27,7 +30,8 @@ def _vault(path: Path) -> Path:
 
 def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
     """Check every link of ``vault``."""
-    return check(vindex.build(_vault(vault), progress=progress))
+    with vindex.no_gc():  # the index is garbage once checked: no collection walks its objects (see no_gc)
+        return check(vindex.build(_vault(vault), progress=progress))
 
 
 def links_resolve(vault: Path, source: str, link_text: str) -> str | None:
@@ -57,6 +61,8 @@ class PruneReport:
 
 def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> RenamePlan:
     """Rename/move a file or folder and rewrite the links to it (nothing written if ``dry_run``)."""
+    from vaultkit.vault.rename import apply_rename, plan_rename
+
     root = _vault(vault)
     with vault_lock(root, dry_run=dry_run):
         plan = plan_rename(vindex.build(root, use_cache=not dry_run), old, new)
@@ -74,6 +80,8 @@ def _follow_settings(root: Path, plan: RenamePlan) -> None:
     the file stay byte for byte.
     """
     import re
+
+    from vaultkit.config import CONFIG_FILE, load_settings
 
     if plan.folder is None or not (root / CONFIG_FILE).exists():
         return
@@ -105,6 +113,8 @@ def _follow_settings(root: Path, plan: RenamePlan) -> None:
 
 def _move_state(root: Path, moves: dict[str, str]) -> None:
     """What vaultkit wrote into a note follows the note, so ownership survives a rename."""
+    from vaultkit.vault.state import load_state, save_state
+
     state = load_state(root)
     moved = {moves[k]: v for k, v in state.items() if k in moves}
     if moved:
@@ -113,6 +123,10 @@ def _move_state(root: Path, moves: dict[str, str]) -> None:
 
 def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False) -> PruneReport:
     """Move orphaned plot images (all orphaned attachments with ``everything``) to ``.trash/``."""
+    from vaultkit.config import load_settings
+    from vaultkit.genome.plotnames import is_plot_name
+    from vaultkit.vault.prune import orphans_to_prune, prune
+
     root = _vault(vault)
     with vault_lock(root, dry_run=dry_run):
         index = vindex.build(root, use_cache=not dry_run)

@@ -76,23 +76,32 @@ def check(index: VaultIndex) -> LinkReport:
     aliases = _alias_map(index)
     report = LinkReport(notes=len(index.notes), files=len(index.files), links=0)
     linked: set[str] = set()
-    for source, link, res in index.links():
-        report.links += 1
-        entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
-        if res.path is None:
-            if res.outside:
-                entry["reason"] = "climbs out of the vault"
-            hint = aliases.get(fold(link.target))
-            if hint and link.kind != "canvas":
-                entry["suggestion"] = f"[[{hint.removesuffix(NOTE_EXT)}|{link.target}]]"
-            report.broken.append(entry)
-            continue
-        if res.path != source:
-            linked.add(res.path)
-        if res.ambiguous:
-            report.ambiguous.append({**entry, "candidates": list(res.candidates)})
-        if link.subpath and not _anchor_exists(index.parsed.get(res.path), link):
-            report.missing_anchors.append({**entry, "anchor": link.subpath, "resolved": res.path})
+    anchors: dict[str, set[str]] = {}  # a note's heading keys, made once per note that links point into
+    resolve = index.resolver.resolve_link
+    parsed = index.parsed
+    for source in sorted(parsed):
+        note_links = parsed[source].links
+        report.links += len(note_links)
+        for link in note_links:
+            res = resolve(link, source)
+            path = res.path
+            if path is None:
+                entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
+                if res.outside:
+                    entry["reason"] = "climbs out of the vault"
+                hint = aliases.get(fold(link.target)) if aliases else None
+                if hint and link.kind != "canvas":
+                    entry["suggestion"] = f"[[{hint.removesuffix(NOTE_EXT)}|{link.target}]]"
+                report.broken.append(entry)
+                continue
+            if path != source:
+                linked.add(path)
+            if res.candidates or link.subpath:
+                entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
+                if res.ambiguous:
+                    report.ambiguous.append({**entry, "candidates": list(res.candidates)})
+                if link.subpath and not _anchor_exists(parsed.get(path), link, anchors, path):
+                    report.missing_anchors.append({**entry, "anchor": link.subpath, "resolved": path})
     report.orphans = sorted(p for p in index.files if is_attachment(p) and p not in linked)
     report.unreadable = [{"path": f.path, "line": f.line, "message": f.message} for f in index.findings]
     return report
@@ -112,7 +121,7 @@ def _norm_heading(text: str) -> str:
     return sections.title_key(text)
 
 
-def _anchor_exists(note: ParsedNote | None, link: Link) -> bool:
+def _anchor_exists(note: ParsedNote | None, link: Link, anchors: dict[str, set[str]], path: str) -> bool:
     if note is None:
         return True  # attachments have no anchors to check (PDF pages etc.)
     parts = [p for p in link.subpath.split("#") if p]
@@ -120,5 +129,7 @@ def _anchor_exists(note: ParsedNote | None, link: Link) -> bool:
         return True
     if parts[0].startswith("^"):
         return parts[0][1:] in note.block_ids
-    headings = {_norm_heading(h) for h in note.headings}
+    headings = anchors.get(path)
+    if headings is None:
+        headings = anchors[path] = {_norm_heading(h) for h in note.headings}
     return all(_norm_heading(p) in headings for p in parts)

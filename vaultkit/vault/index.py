@@ -9,30 +9,49 @@ a warning and rebuilt.
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import product
-from operator import attrgetter
+from functools import partial
+from itertools import accumulate
 from pathlib import Path
 
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import linkparse
+from vaultkit.vault import notes as vnotes
 from vaultkit.vault.linkparse import Link, ParsedNote
-from vaultkit.vault.notes import Finding, UnreadableNote, frontmatter_finding, read_text
+from vaultkit.vault.notes import (
+    Finding,
+    UnreadableNote,
+    decode,
+    frontmatter_finding,
+    frontmatter_guard,
+    read_text,
+)
 from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT, scan
 from vaultkit.vault.resolve import Resolution, Resolver
 from vaultkit.vault.write import STATE_DIR, write_if_changed
 
 CACHE_FILE = "links.cache"
-_CACHE_VERSION = 6  # 6: headings inside %% comments are no headings; 5: a $ in a link opens no math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
+# 7: columnar (one list per field); 6: headings inside %% comments are no headings; 5: a $ in a link opens no
+# math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
+_CACHE_VERSION = 7
 _CACHE_FORMAT = "vaultkit links cache"
-_TYPES = {"str": (str,), "int": (int,), "bool": (bool,), "str | None": (str, type(None))}
-# Every allowed tuple of field types of a cached link (a field that may be None gives two).
-_LINK_SHAPES = set(product(*(_TYPES[str(f.type)] for f in Link.__dataclass_fields__.values())))
-_LINK_FIELDS = tuple(Link.__dataclass_fields__)
-_link_row = attrgetter(*_LINK_FIELDS)
-_new = object.__new__
+_LINK_FIELDS = Link._fields
+# The types each field of a link may have in the cache: a column is checked as a whole (a set of types).
+_LINK_TYPES: list[set[type]] = [
+    {str, type(None)} if name == "display" else {int} if type(value) is bool else {type(value)}
+    for name, value in zip(_LINK_FIELDS, Link("", False, 0, 0, 0, 0, 0, "", "", ""), strict=True)
+]
+# Flags are written 0 or 1 (a third of the size of false/true, and as quick to check).
+_FLAGS = [type(value) is bool for value in Link("", False, 0, 0, 0, 0, 0, "", "", "")]
+_LINK_KINDS = {"wiki", "markdown", "frontmatter", "canvas"}
+_NOTE_LISTS = ("headings", "block_ids", "aliases")
+_as_link = partial(tuple.__new__, Link)
 
 
 @dataclass
@@ -61,36 +80,63 @@ class VaultIndex:
         return [(src, link, self.resolve(link, src)) for src in sorted(self.parsed) for link in self.parsed[src].links]
 
 
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while the index is made.
+
+    Reading a vault makes hundreds of thousands of small tuples and no cycles;
+    each of Python's collections on the way walks every object made so far (a
+    third of a warm check's time on 10,000 notes). A caller that goes on working
+    on the index (``links check``) keeps it paused until the index is dropped:
+    the first collection after the pause walks every object made in it.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def build(root: Path, *, use_cache: bool = True, progress: Progress = SILENT) -> VaultIndex:
     """Scan and parse the vault at ``root`` (reusing cached parses of unchanged files)."""
+    with no_gc():
+        return _build(root, use_cache=use_cache, progress=progress)
+
+
+def _build(root: Path, *, use_cache: bool, progress: Progress) -> VaultIndex:
     files = {rel: (st.st_size, st.st_mtime_ns) for rel, st in scan(root)}
     cache_path = root / STATE_DIR / CACHE_FILE
     cache = _load_cache(cache_path) if use_cache else {}
-    fresh: dict[str, tuple[tuple[int, int], ParsedNote | None, Finding | None]] = {}
-    parsed: dict[str, ParsedNote] = {}
-    findings: list[Finding] = []
+    fresh: dict[str, CacheEntry] = {}
     todo = [rel for rel in files if rel.endswith((NOTE_EXT, CANVAS_EXT))]
     progress.start("reading notes", len(todo))
+    missed = []
     for rel in todo:
-        key = files[rel]
         hit = cache.get(rel)
-        note, finding = hit[1:] if hit is not None and hit[0] == key else _parse_file(root, rel)
-        fresh[rel] = (key, note, finding)
-        # A note with broken YAML still has links in its body: both count.
-        if note is not None:
-            parsed[rel] = note
-        if finding is not None:
-            findings.append(finding)
+        if hit is not None and hit[0] == files[rel]:
+            fresh[rel] = hit
+        else:
+            missed.append(rel)
+    progress.advance(len(todo) - len(missed))
+    folder = str(root)
+    for rel in missed:
+        fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0]))
         progress.advance()
     progress.stop()
-    if use_cache and fresh != cache:
-        _save_cache(cache_path, fresh)
+    # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links).
+    if use_cache and (missed or len(fresh) != len(cache)):
+        _save_cache(cache_path, {rel: fresh[rel] for rel in todo})
+    # A note with broken YAML still has links in its body: both count.
+    parsed = {rel: entry[1] for rel in todo if (entry := fresh[rel])[1] is not None}
+    findings = [entry[2] for entry in fresh.values() if entry[2] is not None]
     return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)))
 
 
-def _parse_file(root: Path, rel: str) -> tuple[ParsedNote | None, Finding | None]:
+def _parse_file(root: Path, folder: str, rel: str, size: int) -> tuple[ParsedNote | None, Finding | None]:
     try:
-        text = read_text(root, rel)
+        text = _read(root, folder, rel, size)
     except UnreadableNote as exc:
         return None, exc.finding
     if rel.endswith(CANVAS_EXT):
@@ -98,7 +144,30 @@ def _parse_file(root: Path, rel: str) -> tuple[ParsedNote | None, Finding | None
     return linkparse.parse(text), frontmatter_finding(rel, text)
 
 
-def _load_cache(path: Path) -> dict:
+def _read(root: Path, folder: str, rel: str, size: int) -> str:
+    """``notes.read_text`` with the size the scan just saw: one open and read for a plain note.
+
+    Anything unusual (too large, gone, set aside by a killed run, unreadable) goes
+    the long way, through ``read_text``, which reports it.
+    """
+    limit = vnotes.MAX_NOTE_BYTES
+    if size <= limit:
+        try:
+            with open(os.path.join(folder, rel), "rb") as fh:
+                data = fh.read()  # read(n) would first allocate n bytes
+        except OSError:
+            data = None
+        if data is not None and len(data) <= limit:
+            text = decode(rel, data)
+            frontmatter_guard(rel, text)
+            return text
+    return read_text(root, rel)
+
+
+CacheEntry = tuple[tuple[int, int], ParsedNote | None, Finding | None]
+
+
+def _load_cache(path: Path) -> dict[str, CacheEntry]:
     """The cached parses, or {} (with a warning) for a file this version did not write."""
     try:
         raw = path.read_bytes()
@@ -110,7 +179,7 @@ def _load_cache(path: Path) -> dict:
             raise ValueError("not a vaultkit links cache")
         if doc.get("version") != _CACHE_VERSION:
             return {}  # an older vaultkit's cache: silently rebuilt
-        return {rel: _entry(row) for rel, row in _items(doc.get("notes"))}
+        return _entries(doc)
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
         warnings.warn(
             f"{path.name} in {path.parent.name}/ is corrupt or not vaultkit's ({exc}); "
@@ -120,65 +189,111 @@ def _load_cache(path: Path) -> dict:
         return {}
 
 
-def _items(notes: object) -> list[tuple[str, list]]:
-    if not isinstance(notes, dict):
-        raise ValueError("no notes table")
-    return list(notes.items())
+def _column(table: object, name: str, n: int | None, types: set[type]) -> list:
+    """One column of the cache, checked as a whole: a list (of ``n`` items) whose items are of ``types``.
+
+    Nothing in the file is trusted, and a column is checked at C speed (a set of
+    the item types), not item by item in Python.
+    """
+    col = table.get(name) if isinstance(table, dict) else None
+    if type(col) is not list or (n is not None and len(col) != n) or not set(map(type, col)) <= types:
+        raise ValueError(f"bad column {name!r}")
+    return col
 
 
-def _ints(value: object, n: int) -> tuple:
-    if not isinstance(value, list) or len(value) != n or not all(type(v) is int for v in value):
-        raise ValueError("bad numbers")
-    return tuple(value)
+def _spans(counts: list[int], total: int) -> list[tuple[int, int]]:
+    """(start, end) of each file's run in a flat column, from the number of items each file has."""
+    ends = list(accumulate(counts))
+    if (ends[-1] if ends else 0) != total or (counts and min(counts) < 0):
+        raise ValueError("counts do not add up")
+    return list(zip([0, *ends[:-1]], ends, strict=True)) if ends else []
 
 
-def _strs(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("bad strings")
-    return tuple(value)
-
-
-def _entry(row: object) -> tuple[tuple[int, int], ParsedNote | None, Finding | None]:
-    """One cached file, checked field by field: nothing in the file is trusted."""
-    if not isinstance(row, list) or len(row) != 3:
-        raise ValueError("bad entry")
-    key, note, finding = row
-    parsed = None
-    if note is not None:
-        links, headings, blocks, aliases = note
-        parsed = ParsedNote(tuple(_link(x) for x in links), _strs(headings), _strs(blocks), _strs(aliases))
-    found = None
-    if finding is not None:
-        fpath, line, message = finding
-        if not (isinstance(fpath, str) and type(line) is int and isinstance(message, str)):
-            raise ValueError("bad finding")
-        found = Finding(fpath, line, message)
-    return _ints(key, 2), parsed, found
-
-
-def _link(row: object) -> Link:
-    if type(row) is not list or tuple(map(type, row)) not in _LINK_SHAPES:
-        raise ValueError("bad link")
-    # Checked above; filled without the frozen dataclass's __init__, three times slower for 50,000 links.
-    link = _new(Link)
-    link.__dict__.update(zip(_LINK_FIELDS, row, strict=True))
-    return link
-
-
-def _note_row(note: ParsedNote) -> list:
-    return [[_link_row(x) for x in note.links], list(note.headings), list(note.block_ids), list(note.aliases)]
-
-
-def _save_cache(path: Path, data: dict) -> None:
-    notes = {
-        rel: [
-            list(key),
-            None if note is None else _note_row(note),
-            None if finding is None else [finding.path, finding.line, finding.message],
-        ]
-        for rel, (key, note, finding) in data.items()
+def _entries(doc: dict) -> dict[str, CacheEntry]:
+    """Cached files from the columns of the cache document (see ``_save_cache`` for its layout)."""
+    files = doc["files"]
+    paths = _column(files, "path", None, {str})
+    n = len(paths)
+    sizes, mtimes = _column(files, "size", n, {int}), _column(files, "mtime", n, {int})
+    has_note = _column(files, "parsed", n, {bool})
+    notes = doc["notes"]
+    m = sum(has_note)
+    links = doc["links"]
+    total = len(_column(links, "target", None, {str}))
+    link_spans = _spans(_column(notes, "links", m, {int}), total)
+    columns = [_column(links, name, total, types) for name, types in zip(_LINK_FIELDS, _LINK_TYPES, strict=True)]
+    if not set(columns[0]) <= _LINK_KINDS:
+        raise ValueError("bad link kind")
+    for i, flag in enumerate(_FLAGS):
+        if flag:
+            if not set(columns[i]) <= {0, 1}:
+                raise ValueError(f"bad flag {_LINK_FIELDS[i]!r}")
+            columns[i] = list(map(bool, columns[i]))
+    rows = list(map(_as_link, zip(*columns, strict=True)))
+    lists = []
+    for name in _NOTE_LISTS:
+        flat = _column(doc[name], "items", None, {str})
+        lists.append([tuple(flat[a:b]) for a, b in _spans(_column(doc[name], "counts", m, {int}), len(flat))])
+    parsed = [
+        _tuple_new(ParsedNote, (tuple(rows[a:b]), *rest)) for (a, b), *rest in zip(link_spans, *lists, strict=True)
+    ]
+    findings = doc["findings"]
+    at = _column(findings, "file", None, {int})
+    if at and not 0 <= min(at) <= max(at) < n:
+        raise ValueError("bad finding")
+    lines, messages = _column(findings, "line", len(at), {int}), _column(findings, "message", len(at), {str})
+    found = {i: Finding(paths[i], line, message) for i, line, message in zip(at, lines, messages, strict=True)}
+    notes_of = iter(parsed)
+    return {
+        rel: ((size, mtime), next(notes_of) if has else None, found.get(i))
+        for i, (rel, size, mtime, has) in enumerate(zip(paths, sizes, mtimes, has_note, strict=True))
     }
-    doc = {"format": _CACHE_FORMAT, "version": _CACHE_VERSION, "notes": notes}
+
+
+_tuple_new = tuple.__new__
+
+
+def _save_cache(path: Path, data: dict[str, CacheEntry]) -> None:
+    """Write the parses as columns: a list per field of every file, link and heading, in file order.
+
+    ``files``: path, size, mtime and whether it has a parse; ``notes.links``: how
+    many links each parsed file has (its links follow each other in the
+    ``links`` columns, one per field of :class:`Link`); ``headings``,
+    ``block_ids``, ``aliases``: ``counts`` per parsed file and the flat
+    ``items``; ``findings``: the file (by its index), line and message.
+    """
+    entries = list(data.items())
+    notes = [note for _, (_, note, _) in entries if note is not None]
+    all_links = [link for note in notes for link in note.links]
+    link_columns = [list(c) for c in zip(*all_links, strict=True)] if all_links else [[] for _ in _LINK_FIELDS]
+    for i, flag in enumerate(_FLAGS):
+        if flag:
+            link_columns[i] = list(map(int, link_columns[i]))
+    found = [(i, f) for i, (_, (_, _, f)) in enumerate(entries) if f is not None]
+    doc = {
+        "format": _CACHE_FORMAT,
+        "version": _CACHE_VERSION,
+        "files": {
+            "path": [rel for rel, _ in entries],
+            "size": [key[0] for _, (key, _, _) in entries],
+            "mtime": [key[1] for _, (key, _, _) in entries],
+            "parsed": [note is not None for _, (_, note, _) in entries],
+        },
+        "notes": {"links": [len(note.links) for note in notes]},
+        "links": dict(zip(_LINK_FIELDS, link_columns, strict=True)),
+        **{
+            name: {
+                "counts": [len(getattr(n, name)) for n in notes],
+                "items": [x for n in notes for x in getattr(n, name)],
+            }
+            for name in _NOTE_LISTS
+        },
+        "findings": {
+            "file": [i for i, _ in found],
+            "line": [f.line for _, f in found],
+            "message": [f.message for _, f in found],
+        },
+    }
     try:
         path.parent.mkdir(exist_ok=True)
         write_if_changed(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

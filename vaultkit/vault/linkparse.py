@@ -15,12 +15,10 @@ tested to agree with the mistune path.
 from __future__ import annotations
 
 import bisect
-import inspect
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from vaultkit.vault import frontmatter
@@ -35,15 +33,14 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
 _WIKI = re.compile(WIKI)
 # Anything that makes markdown structure matter for links sends a note to mistune.
-_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
 _DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9\-]+)[ \t]*$", re.M)
 
 
-@dataclass(frozen=True)
-class Link:
-    """One link as written in a note.
+class Link(NamedTuple):
+    """One link as written in a note: a plain tuple with named fields (cheap to make, cache and compare).
 
     ``start``/``end`` span the whole link (with ``!`` and brackets) and
     ``tstart``/``tend`` only its target path, as character offsets into the
@@ -69,8 +66,7 @@ class Link:
     angle: bool = False  # markdown destination written as <...>
 
 
-@dataclass(frozen=True)
-class ParsedNote:
+class ParsedNote(NamedTuple):
     """What the link layer needs of a note: its links, headings and block ids."""
 
     links: tuple[Link, ...]
@@ -79,8 +75,26 @@ class ParsedNote:
     aliases: tuple[str, ...] = ()
 
 
-def split_wiki(inner: str) -> tuple[str, str, str | None, bool]:
-    """Split the text between ``[[`` and ``]]`` into (target, subpath, display, escaped_pipe)."""
+# A Link is filled through tuple.__new__: NamedTuple's generated __new__ is a Python call per link.
+_tuple_new = tuple.__new__
+_NFC = unicodedata.normalize
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else _NFC("NFC", text)  # ASCII is its own NFC form
+
+
+def _wiki_link(
+    raw: str,
+    start: int,
+    line: int = 0,
+    kind: str = "wiki",
+    in_table: bool = False,
+    in_comment: bool = False,
+) -> Link | None:
+    embed = raw[0] == "!"
+    inner_at = start + (3 if embed else 2)
+    inner = raw[(3 if embed else 2) : -2]
     escaped = False
     cut = inner.find("|")
     if cut > 0 and inner[cut - 1] == "\\":
@@ -91,37 +105,19 @@ def split_wiki(inner: str) -> tuple[str, str, str | None, bool]:
     else:
         head, display = inner, None
     hash_at = head.find("#")
-    target, subpath = (head[:hash_at], head[hash_at:]) if hash_at >= 0 else (head, "")
-    return target.strip(), subpath.strip(), display, escaped
-
-
-def _wiki_link(raw: str, start: int, line: int = 0, kind: str = "wiki", **flags: Any) -> Link | None:
-    embed = raw.startswith("!")
-    inner_at = start + (3 if embed else 2)
-    inner = raw[(3 if embed else 2) : -2]
-    target, subpath, display, escaped = split_wiki(inner)
+    if hash_at >= 0:
+        path, subpath = head[:hash_at], head[hash_at:].strip()
+    else:
+        path, subpath = head, ""
+    target = path.strip()
     if not target and not subpath:
         return None
-    head = inner.split("|", 1)[0].removesuffix("\\").split("#", 1)[0]
-    lead = len(head) - len(head.lstrip())
-    tstart = inner_at + lead
-    return Link(
-        kind,
-        embed,
-        start,
-        start + len(raw),
-        tstart,
-        tstart + len(head.strip()),
-        line,
-        unicodedata.normalize("NFC", target),
-        subpath,
-        display,
-        escaped_pipe=escaped,
-        **flags,
-    )
+    tstart = inner_at + len(path) - len(path.lstrip())
+    fields = (kind, embed, start, start + len(raw), tstart, tstart + len(target), line, _nfc(target), subpath)
+    return _tuple_new(Link, (*fields, display, in_table, in_comment, escaped, False))
 
 
-def _md_link(raw: str, start: int, line: int = 0, **flags: Any) -> Link | None:
+def _md_link(raw: str, start: int, line: int = 0, in_table: bool = False, in_comment: bool = False) -> Link | None:
     m = _MD_PARTS.match(raw)
     if not m:
         return None
@@ -142,16 +138,19 @@ def _md_link(raw: str, start: int, line: int = 0, **flags: Any) -> Link | None:
         dstart,
         dstart + len(path),
         line,
-        unicodedata.normalize("NFC", unquote(path)),
+        _nfc(unquote(path)),
         unquote(subpath),
         alt or None,
+        in_table,
+        in_comment,
         angle=angle,
-        **flags,
     )
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> Any:
+    import inspect
+
     import mistune
 
     md = mistune.create_markdown(renderer=None, plugins=["table"])
@@ -253,6 +252,9 @@ class _Spans:
         self.spans = sorted(spans)
         self.starts = [a for a, _ in self.spans]
 
+    def __bool__(self) -> bool:
+        return bool(self.spans)
+
     def __call__(self, pos: int) -> bool:
         i = bisect.bisect_right(self.starts, pos) - 1
         return i >= 0 and pos < self.spans[i][1]
@@ -267,34 +269,51 @@ def parse(text: str) -> ParsedNote:
     """All links, headings and block ids of a note's text (frontmatter included)."""
     fm = frontmatter.find(text)
     body_start = fm.body_start if fm else 0
-    body = text[body_start:]
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    comments = _comment_ranges(body)
+    body = text[body_start:] if body_start else text
     links: list[Link] = []
     if fm is not None and fm.data:
-        links.extend(_frontmatter_links(text, fm, line_starts))
+        links.extend(_frontmatter_links(text, fm))
     found: list[tuple[str, int, str, bool]] = []
     headings: list[str] = []
     code: list[tuple[int, int]] = []
     if "[" in body or "#" in body:
-        scan = _scan_mistune if _NEEDS_PARSER.search(body) else _scan_plain
+        scan = _scan_mistune if _needs_parser(body) else _scan_plain
         found, headings, code = scan(body)
-    in_math = _Spans(_math_ranges(body, code, [(a, a + len(raw)) for _, a, raw, _ in found]) if found else [])
-    in_comments = _Spans(comments)
-    if comments and headings:
+    in_math = (
+        _Spans(_math_ranges(body, code, [(a, a + len(raw)) for _, a, raw, _ in found]))
+        if found and "$" in body
+        else None
+    )
+    in_comments = _Spans(_comment_ranges(body)) if "%%" in body else None
+    if in_comments and headings:
         headings = _outside_comments(body, headings, in_comments)
+    # Lines are counted on from one link to the next (links come in text order): one pass over the text.
+    line = text.count("\n", 0, body_start) + 1
+    counted = 0
     for kind, start, raw, in_table in found:
-        if in_math(start):
+        if in_math and in_math(start):
             continue
-        in_comment = in_comments(start)
-        make = _wiki_link if kind == "vk_wiki" else _md_link
-        # The line is known here: a link is made once (a dataclasses.replace per link was 30% of a cold check).
-        at = body_start + start
-        link = make(raw, at, bisect.bisect_right(line_starts, at), in_table=in_table, in_comment=in_comment)
+        line += body.count("\n", counted, start)
+        counted = start
+        in_comment = bool(in_comments and in_comments(start))
+        if kind == "vk_wiki":
+            link = _wiki_link(raw, body_start + start, line, "wiki", in_table, in_comment)
+        else:
+            link = _md_link(raw, body_start + start, line, in_table, in_comment)
         if link is not None:
             links.append(link)
     block_ids = tuple(m.group(1) for m in _BLOCK_ID.finditer(body)) if "^" in body else ()
-    return ParsedNote(tuple(links), tuple(headings), block_ids, _aliases(fm))
+    return _tuple_new(ParsedNote, (tuple(links), tuple(headings), block_ids, _aliases(fm)))
+
+
+def _needs_parser(body: str) -> bool:
+    """Whether markdown structure can matter for the links of ``body`` (code, HTML, escapes, tables):
+    then mistune reads it; otherwise the plain scan finds the same links (tested)."""
+    if "`" in body or "<" in body or "\\" in body or "~~~" in body:
+        return True
+    if body.startswith(("    ", "\t")) or "\n    " in body or "\n\t" in body:
+        return True
+    return "|" in body and "-" in body and _TABLE_DELIMITER.search(body) is not None
 
 
 def _outside_comments(body: str, headings: list[str], in_comments: _Spans) -> list[str]:
@@ -326,10 +345,14 @@ Scan = tuple[list[tuple[str, int, str, bool]], list[str], list[tuple[int, int]]]
 
 def _scan_plain(body: str) -> Scan:
     """Links and headings of a body with no code in it (so no code spans either)."""
-    found = [
-        ("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False) for m in _PLAIN.finditer(body)
-    ]
-    headings = [h.group(2).strip() for h in _HEADING.finditer(body)]
+    if "](" not in body:  # no markdown link can match: the wiki pattern alone finds the same (faster)
+        found = [("vk_wiki", m.start(), m.group(0), False) for m in _WIKI.finditer(body)]
+    else:
+        found = [
+            ("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False)
+            for m in _PLAIN.finditer(body)
+        ]
+    headings = [h.group(2).strip() for h in _HEADING.finditer(body)] if "#" in body else []
     return found, headings, []
 
 
@@ -354,7 +377,7 @@ def _scan_mistune(body: str) -> Scan:
     return found, headings, code
 
 
-def _frontmatter_links(text: str, fm: frontmatter.Frontmatter, line_starts: list[int]) -> list[Link]:
+def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
     """Wiki-links in quoted property values; unquoted ``[[x]]`` is a YAML list, not a link."""
     strings: list[str] = []
 
@@ -377,7 +400,7 @@ def _frontmatter_links(text: str, fm: frontmatter.Frontmatter, line_starts: list
             if at < 0:
                 continue
             cursor = at + len(m.group(0))
-            link = _wiki_link(m.group(0), at, bisect.bisect_right(line_starts, at), kind="frontmatter")
+            link = _wiki_link(m.group(0), at, text.count("\n", 0, at) + 1, "frontmatter")
             if link is not None:
                 links.append(link)
     return links

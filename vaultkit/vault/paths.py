@@ -18,6 +18,8 @@ CANVAS_EXT = ".canvas"
 
 def fold(path: str) -> str:
     """Key for comparing names the way Obsidian does: NFC and case-insensitive."""
+    if path.isascii():
+        return path.lower()  # ASCII is its own NFC form, and casefold is lower there
     return unicodedata.normalize("NFC", path).casefold()
 
 

@@ -38,11 +38,19 @@ NOWHERE = Resolution(None)
 
 
 class Resolver:
-    """Resolves link targets against a fixed set of vault-relative file paths."""
+    """Resolves link targets against a fixed set of vault-relative file paths.
+
+    Each file's name is folded once, when it is added. A target's resolution
+    is remembered per target (a vault links to the same notes over and over);
+    only a target with several candidates depends on the source's folder.
+    """
 
     def __init__(self, paths: Iterable[str]) -> None:
         self.by_path: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = defaultdict(list)
+        # target as written -> its resolution, or the candidates to choose among by the source's folder
+        self._memo: dict[str, Resolution | tuple[str, ...]] = {}
+        self._markdown: dict[tuple[str, str], Resolution] = {}
         for path in paths:
             self.add(path)
 
@@ -52,36 +60,53 @@ class Resolver:
         if key not in self.by_path:
             self.by_path[key] = path
             self.by_name[key.rsplit("/", 1)[-1]].append(path)
+            if self._memo or self._markdown:
+                self._memo, self._markdown = {}, {}
 
     def exists(self, path: str) -> bool:
         return fold(path) in self.by_path
 
     def resolve(self, target: str, source: str) -> Resolution:
         """Resolve a wiki-link target (no subpath) written in the note ``source``."""
-        target = target.strip().replace("\\", "/")
-        if not target:
-            return Resolution(source)  # [[#Heading]]: the note itself
-        if target.startswith(("./", "../")):
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-            if joined == ".." or joined.startswith("../"):
-                return Resolution(None, outside=True)
-            return Resolution(self._exact(joined))
-        target = target.lstrip("/")
-        exact = self._exact(target)
-        if exact is not None:
-            return Resolution(exact)
-        return self._by_suffix(target, source)
+        hit = self._memo.get(target)
+        if hit is None:
+            norm = target.strip().replace("\\", "/")
+            if not norm:
+                return Resolution(source)  # [[#Heading]]: the note itself
+            if norm.startswith(("./", "../")):
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), norm))
+                if joined == ".." or joined.startswith("../"):
+                    return Resolution(None, outside=True)
+                return Resolution(self._exact(joined))
+            key = fold(norm.lstrip("/"))  # folded once for both lookups
+            exact = self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
+            hit = self._memo[target] = Resolution(exact) if exact is not None else self._pool(key)
+        if type(hit) is Resolution:
+            return hit
+        return self._pick(hit, source)  # type: ignore[arg-type]
 
     def resolve_link(self, link: Any, source: str) -> Resolution:
         """Resolve a parsed link (wiki, markdown, frontmatter or canvas) written in ``source``."""
-        if link.kind == "canvas":
-            return Resolution(self._exact(link.target)) if link.target else NOWHERE
-        if link.kind == "markdown":
+        kind = link.kind
+        if kind == "wiki" or kind == "frontmatter":
+            hit = self._memo.get(link.target)  # the common case, without a call per link
+            return hit if type(hit) is Resolution else self.resolve(link.target, source)
+        if kind == "markdown":
             return self.resolve_markdown(link.target, source)
-        return self.resolve(link.target, source)
+        return Resolution(self._exact(link.target)) if link.target else NOWHERE
 
     def resolve_markdown(self, target: str, source: str) -> Resolution:
         """Resolve a (percent-decoded) markdown destination: relative to the source first."""
+        folder = posixpath.dirname(source)
+        key = (target, folder)
+        hit = self._markdown.get(key)
+        if hit is None:
+            hit = self._resolve_markdown(target, source)
+            if hit.path != source:  # a link to its own note is no answer for the folder's other notes
+                self._markdown[key] = hit
+        return hit
+
+    def _resolve_markdown(self, target: str, source: str) -> Resolution:
         if not target.startswith("/"):
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
             if not joined.startswith("../") and joined != "..":
@@ -98,8 +123,9 @@ class Resolver:
         key = fold(path)
         return self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
 
-    def _by_suffix(self, target: str, source: str) -> Resolution:
-        parts = fold(target).split("/")
+    def _pool(self, key: str) -> Resolution | tuple[str, ...]:
+        """Candidates by name (and trailing folders) for a target (folded) that is no exact path."""
+        parts = key.split("/")
         name = parts[-1]
         pool = self.by_name.get(name, []) + self.by_name.get(name + NOTE_EXT, [])
         if len(parts) > 1:
@@ -109,10 +135,14 @@ class Resolver:
             return NOWHERE
         if len(pool) == 1:
             return Resolution(pool[0])
+        return tuple(pool)
+
+    @staticmethod
+    def _pick(pool: tuple[str, ...], source: str) -> Resolution:
         folder = posixpath.dirname(source)
         local = [p for p in pool if posixpath.dirname(p) == folder]
         if local:
-            return Resolution(sorted(local)[0])
+            return Resolution(min(local))
         shortest = min(len(p) for p in pool)
         best = sorted(p for p in pool if len(p) == shortest)
         return Resolution(best[0], tuple(best) if len(best) > 1 else ())

@@ -1,0 +1,166 @@
+"""The columnar links cache and the memoised resolver (issue 13: links near the read floor)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultkit.vault import index, linkparse
+from vaultkit.vault.linkparse import Link, parse
+from vaultkit.vault.resolve import Resolver
+
+# Every kind of link and flag, a heading, a block id, an alias, a broken frontmatter and a canvas.
+VAULT = {
+    "a.md": '---\nrelated: "[[b]]"\naliases: [ay]\n---\n# Top\n[[b|shown]] ![[pic.png|300]] [t](<b.md#Top>)\n'
+    "| x | y |\n| - | - |\n| [[b\\|z]] | 1 |\n%% [[c]] %%\nend ^blk\n",
+    "b.md": "---\nbroken: [\n---\n[[a#Top]] [[#Top]]\n",
+    "c.md": "",
+    "board.canvas": json.dumps({"nodes": [{"id": "1", "type": "file", "file": "a.md"}]}),
+    "pic.png": b"png",
+}
+
+
+def _cache(root):
+    return root / ".vaultkit" / index.CACHE_FILE
+
+
+def test_cache_round_trip_keeps_every_field(vault):
+    root = vault(VAULT)
+    first = index.build(root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = index.build(root)
+    assert again.parsed == first.parsed and again.findings == first.findings
+    assert first.findings and first.findings[0].path == "b.md"
+    links = again.parsed["a.md"].links
+    assert {lk.kind for lk in links} == {"frontmatter", "wiki", "markdown"}
+    assert any(lk.in_table and lk.escaped_pipe for lk in links) and any(lk.in_comment for lk in links)
+    assert any(lk.angle for lk in links) and any(lk.display is None for lk in links)
+    assert all(type(lk.embed) is bool and type(lk.in_table) is bool for lk in links)
+    assert again.parsed["board.canvas"].links[0].kind == "canvas"
+    assert again.parsed["a.md"].aliases == ("ay",) and again.parsed["a.md"].block_ids == ("blk",)
+
+
+def test_cache_is_columns(vault):
+    root = vault(VAULT)
+    index.build(root)
+    doc = json.loads(_cache(root).read_bytes())
+    assert doc["version"] == index._CACHE_VERSION
+    assert set(doc["links"]) == set(Link._fields)
+    assert len({len(column) for column in doc["links"].values()}) == 1  # one list per field, as long as each other
+
+
+def _corrupt(doc: dict, how: str) -> None:
+    links = doc["links"]
+    if how == "kind":
+        links["kind"][0] = "script"
+    elif how == "flag":
+        links["embed"][0] = 2
+    elif how == "short-column":
+        links["line"].pop()
+    elif how == "counts":
+        doc["notes"]["links"][0] += 1
+    elif how == "negative-count":
+        doc["notes"]["links"][:2] = [doc["notes"]["links"][0] + doc["notes"]["links"][1] + 1, -1]
+    elif how == "finding-file":
+        doc["findings"]["file"][0] = 99
+    elif how == "display-type":
+        links["display"][0] = 3
+    elif how == "mtime-type":
+        doc["files"]["mtime"][0] = 1.5
+    elif how == "missing":
+        del doc["headings"]
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "kind",
+        "flag",
+        "short-column",
+        "counts",
+        "negative-count",
+        "finding-file",
+        "display-type",
+        "mtime-type",
+        "missing",
+    ],
+)
+def test_a_bad_column_is_a_warning_and_a_rebuild(vault, how):
+    root = vault(VAULT)
+    expected = index.build(root, use_cache=False)
+    index.build(root)
+    good = _cache(root).read_bytes()
+    doc = json.loads(good)
+    _corrupt(doc, how)
+    _cache(root).write_text(json.dumps(doc))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = index.build(root)
+    assert any("rebuilding" in str(w.message) for w in caught)
+    assert again.parsed == expected.parsed
+    assert _cache(root).read_bytes() == good
+
+
+def test_an_older_cache_is_rebuilt_silently(vault):
+    root = vault(VAULT)
+    index.build(root)
+    doc = json.loads(_cache(root).read_bytes())
+    doc["version"] = 6
+    _cache(root).write_text(json.dumps(doc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        index.build(root)
+    assert json.loads(_cache(root).read_bytes())["version"] == index._CACHE_VERSION
+
+
+def test_an_unchanged_vault_does_not_rewrite_the_cache(vault):
+    root = vault(VAULT)
+    index.build(root)
+    stamp = _cache(root).stat().st_mtime_ns
+    index.build(root)
+    assert _cache(root).stat().st_mtime_ns == stamp
+    (root / "c.md").unlink()  # a file gone: the cache follows
+    index.build(root)
+    assert "c.md" not in json.loads(_cache(root).read_bytes())["files"]["path"]
+
+
+def test_resolver_forgets_what_it_remembered_when_a_file_is_added():
+    res = Resolver(["x/Note.md"])
+    assert res.resolve("Note", "y/src.md").path == "x/Note.md"
+    res.add("y/Note.md")  # a namesake beside the source now wins
+    assert res.resolve("Note", "y/src.md").path == "y/Note.md"
+    assert res.resolve("Note", "z/src.md").path == "x/Note.md"  # equal lengths elsewhere: ambiguous
+    assert res.resolve("Note", "z/src.md").ambiguous
+
+
+def test_remembered_resolutions_depend_on_the_source_only_where_obsidian_does():
+    res = Resolver(["a/Dup.md", "b/Dup.md", "a/x.md", "b/x.md", "Solo.md"])
+    assert res.resolve("Dup", "a/x.md").path == "a/Dup.md"
+    assert res.resolve("Dup", "b/x.md").path == "b/Dup.md"
+    assert res.resolve("./x", "a/x.md").path == "a/x.md" and res.resolve("./x", "b/x.md").path == "b/x.md"
+    assert res.resolve("", "a/x.md").path == "a/x.md" and res.resolve("", "b/x.md").path == "b/x.md"
+    assert res.resolve_markdown("x.md", "a/src.md").path == "a/x.md"
+    assert res.resolve_markdown("x.md", "b/src.md").path == "b/x.md"
+    assert res.resolve_markdown("", "a/x.md").path == "a/x.md" and res.resolve_markdown("", "b/x.md").path == "b/x.md"
+    assert res.resolve("solo", "a/x.md").path == res.resolve("SOLO", "b/x.md").path == "Solo.md"
+
+
+# The test that sent a note to mistune before _needs_parser replaced it: both must agree.
+_OLD_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab `~<\\\t|:-\n#[]", max_size=30))
+def test_needs_parser_is_the_old_pattern(body):
+    assert linkparse._needs_parser(body) == bool(_OLD_NEEDS_PARSER.search(body))
+
+
+def test_wiki_link_span_covers_a_trailing_backslash():
+    (link,) = parse("[[foo\\]]\n").links
+    assert link.target == "foo\\" and "[[foo\\]]"[link.tstart : link.tend] == "foo\\"
