@@ -8,10 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# Shared helpers live in tests/helpers.py. The names below are re-exported only for the test files that
-# still import them from here (test_rename.py, test_rename_journal.py, test_links_cli.py: their owners
-# switch them to tests.helpers); no new test should.
-from tests.helpers import EXAMPLES, FIXTURES, make_gene_vault, snapshot, write_cohort, write_vault  # noqa: F401
+from tests.helpers import write_vault
 
 # CI explores the same examples every run (a new random counterexample must not block a landing);
 # `HYPOTHESIS_PROFILE=hunt` searches much harder, for a developer to run on purpose.

@@ -7,7 +7,7 @@ import shutil
 
 from click.testing import CliRunner
 
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 from vaultkit.cli import cli
 
 
@@ -188,7 +188,7 @@ def test_huge_note_is_a_finding(vault, monkeypatch):
 
 
 def test_rename_carries_ownership_state(tmp_path):
-    from tests.conftest import make_gene_vault
+    from tests.helpers import make_gene_vault
 
     root = make_gene_vault(tmp_path / "v")
     assert CliRunner().invoke(cli, ["refresh", str(root), "--offline"]).exit_code == 0

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import snapshot, write_vault
+from tests.helpers import snapshot, write_vault
 from vaultkit.cli import cli
 from vaultkit.pipeline.links import links_rename
 from vaultkit.vault import index as vindex

@@ -13,7 +13,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import snapshot, write_vault
+from tests.helpers import snapshot, write_vault
 from vaultkit.cli import cli
 from vaultkit.vault import rename as vrename
 from vaultkit.vault.write import STATE_DIR
