@@ -74,3 +74,19 @@ def test_cli_imports_nothing_heavy_at_startup():
         if isinstance(node, ast.Import | ast.ImportFrom):
             top_level.update(a.name for a in node.names) if isinstance(node, ast.Import) else top_level.add(node.module)
     assert not top_level & {"pandas", "numpy", "matplotlib", "scipy", "requests", "mistune"}
+
+
+def test_no_test_imports_conftest():
+    """pytest loads conftest.py as a plugin; imported again as tests.conftest it is a second module, and plain
+    ``pytest`` from another folder cannot find it. Shared helpers live in tests/helpers.py."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if any(n == "conftest" or n.endswith(".conftest") for n in names):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders
