@@ -180,21 +180,22 @@ def links_check(vault: Path, as_json: bool) -> None:
 
 
 def _print_link_report(report: Any) -> None:
+    lines = []  # one write, not one per finding: a large vault has thousands
     for b in report.broken:
         kind = "embed" if b["embed"] else "link"
         hint = f" (did you mean {b['suggestion']}?)" if "suggestion" in b else ""
         reason = f" ({b['reason']})" if "reason" in b else ""
-        click.echo(f"{b['source']}:{b['line']}: broken {kind} {b['target']!r}{reason}{hint}")
+        lines.append(f"{b['source']}:{b['line']}: broken {kind} {b['target']!r}{reason}{hint}")
     for a in report.ambiguous:
-        click.echo(f"{a['source']}:{a['line']}: ambiguous link {a['target']!r}: {', '.join(a['candidates'])}")
+        lines.append(f"{a['source']}:{a['line']}: ambiguous link {a['target']!r}: {', '.join(a['candidates'])}")
     for m in report.missing_anchors:
-        click.echo(
+        lines.append(
             f"{m['source']}:{m['line']}: {m['target']}{m['anchor']}: no such heading or block in {m['resolved']}"
         )
-    for u in report.unreadable:
-        click.echo(f"{u['path']}:{u['line']}: {u['message']}")
-    for o in report.orphans:
-        click.echo(f"orphan: {o}")
+    lines.extend(f"{u['path']}:{u['line']}: {u['message']}" for u in report.unreadable)
+    lines.extend(f"orphan: {o}" for o in report.orphans)
+    if lines:
+        click.echo("\n".join(lines))
     click.echo(
         f"{report.notes} notes, {report.files} files, {report.links} links: {len(report.broken)} broken, "
         f"{len(report.ambiguous)} ambiguous, {len(report.missing_anchors)} missing anchors, "
