@@ -293,6 +293,13 @@ def select(results: pd.DataFrame, *, fdr: float, top: int) -> pd.DataFrame:
     return out
 
 
+def region_rows(cohort: Cohort) -> dict[tuple[str, str, int, int], int]:
+    """The row of each region of the cohort's matrix, by (gene_id, chrom, start, end) as results name it."""
+    regions = cohort.regions
+    keys = zip(regions["gene_id"], regions["chrom"], regions["start"], regions["end"], strict=True)
+    return {(g, c, int(s), int(e)): i for i, (g, c, s, e) in enumerate(keys)}
+
+
 def exact_stats(
     chosen: pd.DataFrame,
     cohort: Cohort,
@@ -317,18 +324,7 @@ def exact_stats(
 
     if chosen.empty:
         return chosen, 0
-    index = {
-        (g, c, int(s), int(e)): i
-        for i, (g, c, s, e) in enumerate(
-            zip(
-                cohort.regions["gene_id"],
-                cohort.regions["chrom"],
-                cohort.regions["start"],
-                cohort.regions["end"],
-                strict=True,
-            )
-        )
-    }
+    index = region_rows(cohort)
     design = design_matrix(cohort.pheno, list(covariates), list(categorical))
     traits = {t: np.asarray(cohort.pheno[t], dtype=np.float64) for t in set(chosen["trait"])}
     r = np.empty(len(chosen))

@@ -21,7 +21,7 @@ from vaultkit.config import Settings
 from vaultkit.errors import InputError
 from vaultkit.genome.plotnames import format_plot_name
 from vaultkit.genome.regions import Region
-from vaultkit.pipeline.analysis import Cohort, exact_stats, load_cohort, read_results, select
+from vaultkit.pipeline.analysis import Cohort, exact_stats, load_cohort, read_results, region_rows, select
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault.obsidian import load_app_settings
 from vaultkit.vault.write import clean_temp_files, vault_lock, write_if_changed
@@ -120,18 +120,7 @@ def build_jobs(
 
     from vaultkit.plots import PlotData, stats_text
 
-    index = {
-        (g, c, int(s), int(e)): i
-        for i, (g, c, s, e) in enumerate(
-            zip(
-                cohort.regions["gene_id"],
-                cohort.regions["chrom"],
-                cohort.regions["start"],
-                cohort.regions["end"],
-                strict=True,
-            )
-        )
-    }
+    index = region_rows(cohort)
     conds = None
     if condition_column and condition_column in cohort.pheno.columns:
         conds = tuple(cohort.pheno[condition_column].fillna("unknown").astype(str))
