@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import make_gene_vault, snapshot
@@ -205,3 +205,40 @@ def test_a_png_drawn_elsewhere_is_never_redrawn(tmp_path):
     assert result.exit_code == 0, result.output
     assert plot.read_bytes() == foreign
     assert ours.read_bytes() == ours_before
+
+
+# --- edges of vaultkit.exact found by mutants that survived (scripts/mutate.py) ---
+
+
+@settings(deadline=None)  # the first example imports scipy
+@given(st.lists(st.integers(0, 6), min_size=0, max_size=30))
+def test_average_ranks_are_rs_rank(values):
+    from scipy.stats import rankdata
+
+    got = exact.average_ranks(np.array(values, dtype=np.float64))
+    np.testing.assert_array_equal(got, rankdata(values) if values else np.empty(0))
+
+
+def test_untied_looks_at_both_sides_of_the_complete_pairs():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 1.0, 3.0, 2.0])
+    assert exact.untied(a, b)
+    assert not exact.untied(a, np.array([4.0, 1.0, 4.0, 2.0]))  # ties in y only
+    assert not exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), b)  # ties in x only
+    assert exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), np.array([np.nan, 1.0, 3.0, 2.0]))  # tie dropped with its NaN
+
+
+def test_exact_r_of_a_constant_side_is_nan_and_of_a_line_is_one():
+    line = np.arange(5.0)
+    assert math.isnan(exact.exact_r(np.full(5, 2.5), line))
+    assert math.isnan(exact.exact_r(line, np.full(5, 2.5)))
+    assert exact.exact_r(line, 3 * line + 1) == 1.0 and exact.exact_r(line, -line) == -1.0
+    assert exact.exact_r(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 1.0])) == 0.0
+
+
+def test_rows_flat_but_for_rounding_have_no_r_as_in_the_scan():
+    y = np.arange(8.0)
+    for row in (np.full(8, 0.1) * 3, np.array([1.0, 1.0 + 2**-52] * 4), np.array([1e6, 1e6 + 1e-7] * 4)):
+        r, _, _ = stats.correlate(row[None, :], y)
+        assert math.isnan(r[0]) and math.isnan(exact.correlation(row, y)[0]), row
+    tiny = np.array([1e-20, 2e-20] * 4)  # small numbers are not flat: the spread is relative to the mean
+    assert not math.isnan(exact.correlation(tiny, y)[0])
