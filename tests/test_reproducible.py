@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers import make_gene_vault, snapshot
@@ -205,73 +205,3 @@ def test_a_png_drawn_elsewhere_is_never_redrawn(tmp_path):
     assert result.exit_code == 0, result.output
     assert plot.read_bytes() == foreign
     assert ours.read_bytes() == ours_before
-
-
-# --- edges of vaultkit.exact found by mutants that survived (scripts/mutate.py) ---
-
-
-@settings(deadline=None)  # the first example imports scipy
-@given(st.lists(st.integers(0, 6), min_size=0, max_size=30))
-@example([])
-@example([5])
-def test_average_ranks_are_rs_rank(values):
-    from scipy.stats import rankdata
-
-    got = exact.average_ranks(np.array(values, dtype=np.float64))
-    np.testing.assert_array_equal(got, rankdata(values) if values else np.empty(0))
-
-
-def test_untied_looks_at_both_sides_of_the_complete_pairs():
-    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 1.0, 3.0, 2.0])
-    assert exact.untied(a, b)
-    assert not exact.untied(a, np.array([4.0, 1.0, 4.0, 2.0]))  # ties in y only
-    assert not exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), b)  # ties in x only
-    assert exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), np.array([np.nan, 1.0, 3.0, 2.0]))  # tie dropped with its NaN
-
-
-def test_exact_r_of_a_constant_side_is_nan_and_of_a_line_is_one():
-    line = np.arange(5.0)
-    assert math.isnan(exact.exact_r(np.full(5, 2.5), line))
-    assert math.isnan(exact.exact_r(line, np.full(5, 2.5)))
-    assert exact.exact_r(line, 3 * line + 1) == 1.0 and exact.exact_r(line, -line) == -1.0
-    assert exact.exact_r(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 1.0])) == 0.0
-    assert exact.exact_r(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 1.0  # the smallest sums: all 1
-
-
-def correctly_rounded_r(x: list[float], y: list[float]) -> float:
-    """r from exact rational sums, its square root to 60 digits, rounded once to a double."""
-    from decimal import Decimal, getcontext
-
-    fx, fy = [Fraction(v) for v in x], [Fraction(v) for v in y]
-    mx, my = sum(fx) / len(fx), sum(fy) / len(fy)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(fx, fy, strict=True))
-    sxx = sum((a - mx) ** 2 for a in fx)
-    syy = sum((b - my) ** 2 for b in fy)
-    getcontext().prec = 60
-    r2 = Fraction(sxy * sxy) / (sxx * syy)
-    r = (Decimal(r2.numerator) / Decimal(r2.denominator)).sqrt()
-    return float(r) if sxy >= 0 else -float(r)
-
-
-wide = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
-
-
-@settings(deadline=None)
-@given(st.lists(st.tuples(wide, wide), min_size=3, max_size=12))
-@example([(0.0, 0.0), (1.0, 1.0), (2.0, 2.0**-1000)])  # r about 1e-301: the root needs bits for the scale too
-@example([(1.0, 5e-324), (2.0, 0.0), (3.0, 1e300)])
-def test_exact_r_is_correctly_rounded(pairs):
-    x, y = (list(col) for col in zip(*pairs, strict=True))
-    assume(len(set(x)) > 1 and len(set(y)) > 1)
-    assert exact.exact_r(np.array(x), np.array(y)) == correctly_rounded_r(x, y)
-
-
-def test_rows_flat_but_for_rounding_have_no_r_as_in_the_scan():
-    y = np.arange(8.0)
-    for row in (np.full(8, 0.1) * 3, np.array([1.0, 1.0 + 2**-52] * 4), np.array([1e6, 1e6 + 1e-7] * 4)):
-        r, _, _ = stats.correlate(row[None, :], y)
-        assert math.isnan(r[0]) and math.isnan(exact.correlation(row, y)[0]), row
-    # Small numbers are not flat (the spread is relative to the mean), nor a spread of 5e-12 of the mean.
-    for row in (np.array([1e-20, 2e-20] * 4), 1e6 + np.array([0.0, 1e-5] * 4)):
-        r, _, _ = stats.correlate(row[None, :], y)
-        assert not math.isnan(r[0]) and not math.isnan(exact.correlation(row, y)[0]), row
