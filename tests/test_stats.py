@@ -241,7 +241,13 @@ def test_exact_r_is_correctly_rounded(pairs):
 
 def test_rows_flat_but_for_rounding_have_no_r_as_in_the_scan():
     y = np.arange(8.0)
-    for row in (np.full(8, 0.1) * 3, np.array([1.0, 1.0 + 2**-52] * 4), np.array([1e6, 1e6 + 1e-7] * 4)):
+    flat_rows = (
+        np.full(8, 0.1) * 3,
+        np.array([1.0, 1.0 + 2**-52] * 4),
+        np.array([1e6, 1e6 + 1e-7] * 4),
+        1e6 + np.array([0.0, 1e-6] * 4),  # a spread of 5e-13 of the mean: within the 1e-12 the scan allows
+    )
+    for row in flat_rows:
         r, _, _ = correlate(row[None, :], y)
         assert math.isnan(r[0]) and math.isnan(exact.correlation(row, y)[0]), row
     # Small numbers are not flat (the spread is relative to the mean), nor a spread of 5e-12 of the mean.
@@ -297,3 +303,23 @@ def test_progress_counts_every_region_once_per_group_of_traits():
     count = Count()
     correlate(x, y, progress=count)
     assert count.total == 80 and count.done == 80
+
+
+def test_rows_all_too_short_give_nan_without_computing():
+    x = np.array([[1.0, 2.0, np.nan, np.nan], [np.nan, 1.0, 2.0, np.nan]])
+    r, n, p = correlate(x, np.array([1.0, 2.0, 3.0, 4.0]))
+    assert np.isnan(r).all() and np.isnan(p).all() and n.tolist() == [2, 2]
+
+
+def test_categories_become_sorted_dummies_without_the_first_level():
+    from vaultkit.stats import covariate_design
+
+    pheno = pd.DataFrame({"age": [50.0, 61, 70, 45], "site": ["b", "a", "c", None]})
+    design, names = covariate_design(pheno, ["age", "site"], ["site"])
+    assert names == ["age", "site=b", "site=c"]
+    np.testing.assert_array_equal(design, [[50, 1, 0], [61, 0, 0], [70, 0, 1], [45, np.nan, np.nan]])
+    assert covariate_design(pheno, []) == (None, [])
+    with pytest.raises(ValueError, match="declare it categorical"):
+        covariate_design(pheno, ["site"])
+    with pytest.raises(ValueError, match="only one level"):
+        covariate_design(pheno.assign(site="a"), ["site"], ["site"])
