@@ -211,3 +211,23 @@ def test_a_dry_run_takes_no_lock_and_creates_nothing(tmp_path):
         assert list(tmp_path.iterdir()) == []
     with vault_lock(tmp_path):
         assert (tmp_path / ".vaultkit").is_dir()
+
+
+def test_a_file_system_without_locks_is_named_and_other_errors_pass_through(tmp_path, monkeypatch):
+    import errno
+
+    import filelock
+
+    def no_locks(self, *args, **kwargs):
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(filelock.UnixFileLock, "acquire", no_locks)
+    with pytest.raises(VaultError, match="does not support file locks"), vault_lock(tmp_path):
+        pass
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(filelock.UnixFileLock, "acquire", denied)
+    with pytest.raises(PermissionError), vault_lock(tmp_path):
+        pass
