@@ -257,14 +257,22 @@ def test_rows_flat_but_for_rounding_have_no_r_as_in_the_scan():
 
 
 def test_the_scan_gives_rs_partial_correlations():
-    """partial.tsv (lm residuals, pt; ranked first for Spearman, as ppcor): the scan's r and p, both methods."""
+    """partial.tsv (lm residuals, pt; ranked first for Spearman, as ppcor): the scan and the printed numbers alike."""
     ref = pd.read_csv(REFERENCE / "partial.tsv", sep="\t", keep_default_na=False, dtype=str)
     seen = set()
     for row in ref.itertuples(index=False):
-        if "rank_deficient" in row.case:
-            continue  # the scan never sees these: check_design refuses them (test_design.py)
         x, y = _vector(row.x), _vector(row.y)
         z = np.column_stack([_vector(c) for c in row.covariates.split(";")])
+        er, en, k = exact.correlation(x, y, method=row.method, covariates=z)
+        ep = p_values(np.array([er]), np.array([en]), k)[0]
+        assert (en, k) == (int(row.n), int(row.k)), row.case
+        if row.r == "NA":
+            assert np.isnan(er) and np.isnan(ep), row.case
+        else:
+            assert er == pytest.approx(float(row.r), rel=1e-9, abs=1e-12), (row.case, row.method)
+            assert ep == pytest.approx(float(row.p), rel=1e-9), (row.case, row.method)
+        if "rank_deficient" in row.case:
+            continue  # the scan never sees these: check_design refuses them (test_design.py)
         r, n, p = correlate(x[None, :], y, method=row.method, covariates=z)
         assert n[0] == int(row.n), row.case
         if row.r == "NA":
