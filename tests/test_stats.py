@@ -331,3 +331,17 @@ def test_categories_become_sorted_dummies_without_the_first_level():
         covariate_design(pheno, ["site"])
     with pytest.raises(ValueError, match="only one level"):
         covariate_design(pheno.assign(site="a"), ["site"], ["site"])
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_covariates_dependent_on_earlier_ones_are_dropped_whatever_their_units(scale):
+    rng = np.random.default_rng(0)
+    for n in (4, 9, 16):  # a constant column of ones is exactly the intercept here: its residual is exactly 0
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        r, m, k = exact.correlation(x, y, covariates=np.full((n, 1), scale))
+        assert (m, k) == (n, 0) and r == pytest.approx(exact.correlation(x, y)[0], rel=1e-12)
+    age = rng.normal(60, 10, 20)
+    x, y = rng.normal(size=20) + 0.05 * age, rng.normal(size=20)
+    alone = exact.correlation(x, y, covariates=scale * age[:, None])
+    r, n, k = exact.correlation(x, y, covariates=scale * np.column_stack([age, 2 * age + 1]))
+    assert (n, k) == (20, 1) and r == pytest.approx(alone[0], rel=1e-12)
