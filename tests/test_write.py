@@ -231,3 +231,17 @@ def test_a_file_system_without_locks_is_named_and_other_errors_pass_through(tmp_
     monkeypatch.setattr(filelock.UnixFileLock, "acquire", denied)
     with pytest.raises(PermissionError), vault_lock(tmp_path):
         pass
+
+
+def test_where_flock_is_missing_no_soft_lock_is_taken(tmp_path, monkeypatch):
+    # A soft lock (a file whose existence locks) would stay behind after a kill and lock the vault for good.
+    import errno
+
+    fcntl = pytest.importorskip("fcntl")  # Unix only
+
+    def missing(fd, operation):
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", missing)
+    with pytest.raises(VaultError, match="does not support file locks"), vault_lock(tmp_path):
+        pass
