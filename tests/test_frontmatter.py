@@ -36,7 +36,7 @@ def test_note_without_frontmatter_gets_one_and_crlf_kept():
 
 
 def test_broken_yaml_is_never_rewritten():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="broken YAML"):
         frontmatter.update("---\na: [x\n---\n", {"a": 1})
     fm = frontmatter.find("---\nok: 1\nbad: [x\n---\n")
     assert fm.data is None and fm.error_line == 4

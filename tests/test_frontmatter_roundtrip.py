@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from vaultkit.vault import frontmatter
 
 KEYS = ["zeta", "tags", "name", "aliases", "r_sPAP", "symbol", "notes"]
-WORD = st.text("abcxyz", min_size=1, max_size=5)
+WORD = st.text("abcxyz+", min_size=1, max_size=5)  # "+": also a block scalar's keep indicator
 
 # Each style renders a key's lines exactly as a user may write them.
 STYLES = {
@@ -146,6 +146,17 @@ def test_block_scalar_unchanged_is_untouched():
 def test_block_list_with_comments_inside_replaced_whole_trailing_comment_kept():
     before = "tags:\n  - a\n  # inside\n  - b\n# after the list\n\nz: 1\n"
     assert change(before, tags=["a", "b", "gene"]) == "tags:\n  - a\n  - b\n  - gene\n# after the list\n\nz: 1\n"
+
+
+def test_a_plus_in_a_value_is_not_a_keep_indicator():
+    # Only a "|+" or ">+" block scalar keeps the blank lines and comments after it; a "+" in a list item does not.
+    before = "tags:\n  - a+b\n# after the list\n\nz: 1\n"
+    assert change(before, tags=["c"]) == "tags:\n  - c\n# after the list\n\nz: 1\n"
+
+
+@pytest.mark.parametrize("yaml_lines", ["", "# only a comment\n", "\n"])
+def test_keys_added_to_a_frontmatter_without_keys_are_not_indented(yaml_lines):
+    assert change(yaml_lines, a=1, b=["x"]) == yaml_lines + "a: 1\nb:\n  - x\n"
 
 
 def test_new_key_appended_after_trailing_comments():

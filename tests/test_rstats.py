@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import special
 from scipy.stats import rankdata
@@ -217,19 +217,16 @@ def test_spearman_p_nan_and_small_n():
         rstats.spearman_p_many(np.array([0.5]), np.array([10.5]))
 
 
-def test_spearman_many_is_fast():
-    import time
-
+def test_spearman_many_handles_a_million_at_once():
+    """The vectorised p of a million rho (the series at n = 50, the exact table at n = 8) in one call, with
+    the values of one rho at a time. (How long it takes is bench.py's business; tests never time.)"""
     rng = np.random.default_rng(0)
     rho = rng.uniform(-1, 1, 1_000_000)
-    rstats.spearman_p_many(rho[:10], 50)  # warm up
-    start = time.perf_counter()
-    rstats.spearman_p_many(rho, 50)
-    series = time.perf_counter() - start
-    start = time.perf_counter()
-    rstats.spearman_p_many(rho, 8)
-    exact = time.perf_counter() - start
-    assert series < 2.0 and exact < 2.0, (series, exact)  # about 0.3 s and 0.1 s here; slack for CI
+    for n in (50, 8):
+        many = rstats.spearman_p_many(rho, n)
+        some = rng.integers(0, len(rho), 20)
+        assert many.shape == rho.shape and np.isfinite(many).all()
+        assert np.array_equal(many[some], [rstats.spearman_p_many(rho[i : i + 1], n)[0] for i in some])
 
 
 # Properties. rho attainable without ties: 1 - 6 S / (n^3 - n) for an even S.
@@ -398,6 +395,7 @@ _HALF_DF = st.floats(0.5, 3000.0)
 _FRACTION = st.floats(0.02, 0.98)
 
 
+@settings(deadline=None)  # up to thousands of terms near the mean of the distribution
 @given(_HALF_DF, _FRACTION)
 def test_log_beta_tail_is_scipys_betainc_where_that_is_normal(a, fraction):
     x = fraction * a / (a + 0.5)
@@ -407,6 +405,7 @@ def test_log_beta_tail_is_scipys_betainc_where_that_is_normal(a, fraction):
     assert got == pytest.approx(want, rel=1e-11)
 
 
+@settings(deadline=None)
 @given(st.floats(50.0, 3000.0), st.floats(0.05, 0.9))
 def test_log_beta_tail_keeps_the_recurrence_in_the_deep_tail(a, fraction):
     # I_x(a, b) - I_x(a + 1, b) = x^a (1 - x)^b / (a B(a, b)) (Abramowitz & Stegun 26.5.16): it holds below the

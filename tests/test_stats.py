@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats as ss
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
-from vaultkit.stats import correlate, q_values, results_table
+from vaultkit import exact, rstats
+from vaultkit.stats import correlate, p_values, q_values, results_table
 
 
 @pytest.fixture
@@ -48,9 +53,6 @@ def _vector(text: str) -> np.ndarray:
 )
 def test_the_scan_and_the_exact_path_give_rs_cor_test(table, method, estimate):
     """R's cor.test (tests/r/make_reference.R), case by case: the scan and the printed numbers alike."""
-    from vaultkit import exact
-    from vaultkit.stats import p_values
-
     ref = pd.read_csv(REFERENCE / table, sep="\t", keep_default_na=False, dtype=str)
     for row in ref.itertuples(index=False):
         x, y = _vector(row.x), _vector(row.y)
@@ -179,3 +181,167 @@ def test_ranks_equal_scipy_rankdata_with_and_without_ties(seed):
     ranks, untied = _rank_rows(block)
     np.testing.assert_array_equal(ranks, ss.rankdata(block, axis=1))
     np.testing.assert_array_equal(untied, [len(set(row)) == len(row) for row in block])
+
+
+# --- edges of vaultkit.exact (the printed numbers) and the scan, found by mutants that survived (scripts/mutate.py) ---
+
+
+@given(st.lists(st.integers(0, 6), min_size=0, max_size=30))
+@example([])
+@example([5])
+def test_average_ranks_are_rs_rank(values):
+    got = exact.average_ranks(np.array(values, dtype=np.float64))
+    np.testing.assert_array_equal(got, ss.rankdata(values) if values else np.empty(0))
+
+
+def test_untied_looks_at_both_sides_of_the_complete_pairs():
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 1.0, 3.0, 2.0])
+    assert exact.untied(a, b)
+    assert not exact.untied(a, np.array([4.0, 1.0, 4.0, 2.0]))  # ties in y only
+    assert not exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), b)  # ties in x only
+    assert exact.untied(np.array([1.0, 1.0, 3.0, 4.0]), np.array([np.nan, 1.0, 3.0, 2.0]))  # tie dropped with its NaN
+
+
+def test_exact_r_of_a_constant_side_is_nan_and_of_a_line_is_one():
+    line = np.arange(5.0)
+    assert math.isnan(exact.exact_r(np.full(5, 2.5), line))
+    assert math.isnan(exact.exact_r(line, np.full(5, 2.5)))
+    assert exact.exact_r(line, 3 * line + 1) == 1.0 and exact.exact_r(line, -line) == -1.0
+    assert exact.exact_r(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 1.0])) == 0.0
+    assert exact.exact_r(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 1.0  # the smallest sums: all 1
+
+
+def correctly_rounded_r(x: list[float], y: list[float]) -> float:
+    """r from exact rational sums, its square root to 60 digits, rounded once to a double."""
+    from decimal import Decimal, getcontext
+
+    fx, fy = [Fraction(v) for v in x], [Fraction(v) for v in y]
+    mx, my = sum(fx) / len(fx), sum(fy) / len(fy)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(fx, fy, strict=True))
+    sxx = sum((a - mx) ** 2 for a in fx)
+    syy = sum((b - my) ** 2 for b in fy)
+    getcontext().prec = 60
+    r2 = Fraction(sxy * sxy) / (sxx * syy)
+    r = (Decimal(r2.numerator) / Decimal(r2.denominator)).sqrt()
+    return float(r) if sxy >= 0 else -float(r)
+
+
+wide = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(wide, wide), min_size=3, max_size=12))
+@example([(0.0, 0.0), (1.0, 1.0), (2.0, 2.0**-1000)])  # r about 1e-301: the root needs bits for the scale too
+@example([(1.0, 5e-324), (2.0, 0.0), (3.0, 1e300)])
+def test_exact_r_is_correctly_rounded(pairs):
+    x, y = (list(col) for col in zip(*pairs, strict=True))
+    assume(len(set(x)) > 1 and len(set(y)) > 1)
+    assert exact.exact_r(np.array(x), np.array(y)) == correctly_rounded_r(x, y)
+
+
+def test_rows_flat_but_for_rounding_have_no_r_as_in_the_scan():
+    y = np.arange(8.0)
+    flat_rows = (
+        np.full(8, 0.1) * 3,
+        np.array([1.0, 1.0 + 2**-52] * 4),
+        np.array([1e6, 1e6 + 1e-7] * 4),
+        1e6 + np.array([0.0, 1e-6] * 4),  # a spread of 5e-13 of the mean: within the 1e-12 the scan allows
+    )
+    for row in flat_rows:
+        r, _, _ = correlate(row[None, :], y)
+        assert math.isnan(r[0]) and math.isnan(exact.correlation(row, y)[0]), row
+    # Small numbers are not flat (the spread is relative to the mean), nor a spread of 5e-12 of the mean.
+    for row in (np.array([1e-20, 2e-20] * 4), 1e6 + np.array([0.0, 1e-5] * 4)):
+        r, _, _ = correlate(row[None, :], y)
+        assert not math.isnan(r[0]) and not math.isnan(exact.correlation(row, y)[0]), row
+
+
+def test_the_scan_gives_rs_partial_correlations():
+    """partial.tsv (lm residuals, pt; ranked first for Spearman, as ppcor): the scan and the printed numbers alike."""
+    ref = pd.read_csv(REFERENCE / "partial.tsv", sep="\t", keep_default_na=False, dtype=str)
+    seen = set()
+    for row in ref.itertuples(index=False):
+        x, y = _vector(row.x), _vector(row.y)
+        z = np.column_stack([_vector(c) for c in row.covariates.split(";")])
+        er, en, k = exact.correlation(x, y, method=row.method, covariates=z)
+        ep = p_values(np.array([er]), np.array([en]), k)[0]
+        assert (en, k) == (int(row.n), int(row.k)), row.case
+        if row.r == "NA":
+            assert np.isnan(er) and np.isnan(ep), row.case
+        else:
+            assert er == pytest.approx(float(row.r), rel=1e-9, abs=1e-12), (row.case, row.method)
+            assert ep == pytest.approx(float(row.p), rel=1e-9), (row.case, row.method)
+        if "rank_deficient" in row.case:
+            continue  # the scan never sees these: check_design refuses them (test_design.py)
+        r, n, p = correlate(x[None, :], y, method=row.method, covariates=z)
+        assert n[0] == int(row.n), row.case
+        if row.r == "NA":
+            assert np.isnan(r[0]) and np.isnan(p[0]), row.case
+            continue
+        seen.add(row.method)
+        assert r[0] == pytest.approx(float(row.r), rel=1e-9, abs=1e-12), (row.case, row.method)
+        assert p[0] == pytest.approx(float(row.p), rel=1e-9), (row.case, row.method)
+    assert seen == {"pearson", "spearman"}
+
+
+def test_p_values_are_the_t_test_unless_marked_untied_and_nan_below_one_df():
+    r, n = np.array([0.5, 0.5, -0.3, 0.9]), np.array([10, 3, 7, 6])
+    want = [*rstats.cor_p(r[[0]], 8), math.nan, *rstats.cor_p(r[2:], n[2:] - 4.0)]
+    np.testing.assert_array_equal(p_values(r, n, np.array([0, 1, 2, 2])), want)  # n = 3 with k = 1: df = 0
+    np.testing.assert_array_equal(p_values(r, n), rstats.cor_p(r, n - 2.0))  # not untied by default
+    untied = p_values(r, n, 0, True)
+    np.testing.assert_array_equal(untied, rstats.spearman_p_many(r, n))
+
+
+def test_progress_counts_every_region_once_per_group_of_traits():
+    from vaultkit.progress import Progress
+
+    class Count(Progress):
+        def start(self, label, total):
+            self.total, self.done = total, 0
+
+        def advance(self, steps=1):
+            self.done += steps
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 12))
+    x[3, :10] = np.nan  # a row with too few samples: counted, not computed
+    y = rng.normal(size=(12, 2))
+    y[0, 1] = np.nan  # two patterns of missing traits: two groups
+    count = Count()
+    correlate(x, y, progress=count)
+    assert count.total == 80 and count.done == 80
+
+
+def test_rows_all_too_short_give_nan_without_computing():
+    x = np.array([[1.0, 2.0, np.nan, np.nan], [np.nan, 1.0, 2.0, np.nan]])
+    r, n, p = correlate(x, np.array([1.0, 2.0, 3.0, 4.0]))
+    assert np.isnan(r).all() and np.isnan(p).all() and n.tolist() == [2, 2]
+
+
+def test_categories_become_sorted_dummies_without_the_first_level():
+    from vaultkit.stats import covariate_design
+
+    pheno = pd.DataFrame({"age": [50.0, 61, 70, 45], "site": ["b", "a", "c", None]})
+    design, names = covariate_design(pheno, ["age", "site"], ["site"])
+    assert names == ["age", "site=b", "site=c"]
+    np.testing.assert_array_equal(design, [[50, 1, 0], [61, 0, 0], [70, 0, 1], [45, np.nan, np.nan]])
+    assert covariate_design(pheno, []) == (None, [])
+    with pytest.raises(ValueError, match="declare it categorical"):
+        covariate_design(pheno, ["site"])
+    with pytest.raises(ValueError, match="only one level"):
+        covariate_design(pheno.assign(site="a"), ["site"], ["site"])
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_covariates_dependent_on_earlier_ones_are_dropped_whatever_their_units(scale):
+    rng = np.random.default_rng(0)
+    for n in (4, 9, 16):  # a constant column of ones is exactly the intercept here: its residual is exactly 0
+        x, y = rng.normal(size=n), rng.normal(size=n)
+        r, m, k = exact.correlation(x, y, covariates=np.full((n, 1), scale))
+        assert (m, k) == (n, 0) and r == pytest.approx(exact.correlation(x, y)[0], rel=1e-12)
+    age = rng.normal(60, 10, 20)
+    x, y = rng.normal(size=20) + 0.05 * age, rng.normal(size=20)
+    alone = exact.correlation(x, y, covariates=scale * age[:, None])
+    r, n, k = exact.correlation(x, y, covariates=scale * np.column_stack([age, 2 * age + 1]))
+    assert (n, k) == (20, 1) and r == pytest.approx(alone[0], rel=1e-12)
