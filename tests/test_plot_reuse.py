@@ -239,6 +239,7 @@ def test_render_knows_nothing_of_vaultkit():
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork on this platform")
+@pytest.mark.skipif(not render.TEXT_CACHE, reason="this matplotlib has no glyph path to cache: nothing is kept")
 def test_forked_worker_draws_with_its_own_fonts():
     """A forked plot worker must not use the parent's font objects: siblings share their file's read position."""
     import multiprocessing
