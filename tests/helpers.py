@@ -88,3 +88,20 @@ def make_gene_vault(root: Path, *, seed: int = 0, user_notes: bool = False, extr
         shutil.copytree(EXAMPLES / "GeneDump", root / "Genes")
         shutil.copytree(EXAMPLES / "plot_dump", root / "plot_dump")
     return root
+
+
+def correctly_rounded_r(x: list[float], y: list[float]) -> float:
+    """Pearson r from exact rational sums, its square root to 60 digits, rounded once to a double: the
+    reference for vaultkit.exact (test_stats, test_reproducible)."""
+    from decimal import Decimal, getcontext
+    from fractions import Fraction
+
+    fx, fy = [Fraction(v) for v in x], [Fraction(v) for v in y]
+    mx, my = sum(fx) / len(fx), sum(fy) / len(fy)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(fx, fy, strict=True))
+    sxx = sum((a - mx) ** 2 for a in fx)
+    syy = sum((b - my) ** 2 for b in fy)
+    getcontext().prec = 60
+    r2 = Fraction(sxy * sxy) / (sxx * syy)
+    r = (Decimal(r2.numerator) / Decimal(r2.denominator)).sqrt()
+    return float(r) if sxy >= 0 else -float(r)

@@ -13,34 +13,6 @@ from click.testing import CliRunner
 from tests.helpers import make_gene_vault
 from vaultkit import exact
 from vaultkit.cli import cli
-from vaultkit.stats import correlate, p_values
-
-REFERENCE = Path(__file__).parent / "fixtures" / "r_reference"
-
-
-def _vector(text: str) -> np.ndarray:
-    return np.array([np.nan if v == "NA" else float(v) for v in text.split(",")])
-
-
-def test_partial_correlations_equal_r():
-    """lm residuals + cor + pt in R (tests/r/make_reference.R); Spearman ranks x, y and covariates (ppcor)."""
-    ref = pd.read_csv(REFERENCE / "partial.tsv", sep="\t", keep_default_na=False, dtype=str)
-    for row in ref.itertuples(index=False):
-        x, y = _vector(row.x), _vector(row.y)
-        z = np.column_stack([_vector(c) for c in row.covariates.split(";")])
-        er, en, k = exact.correlation(x, y, method=row.method, covariates=z)
-        ep = p_values(np.array([er]), np.array([en]), k)[0]
-        assert (en, k) == (int(row.n), int(row.k)), row.case
-        if row.r == "NA":
-            assert np.isnan(er) and np.isnan(ep), row.case  # R: r and p both NA
-            continue
-        assert er == pytest.approx(float(row.r), rel=1e-9, abs=1e-12), row.case
-        assert ep == pytest.approx(float(row.p), rel=1e-9), row.case
-        if "rank_deficient" in row.case:
-            continue  # the scan never sees these: check_design refuses them (below)
-        r, _, p = correlate(x[None, :], y, method=row.method, covariates=z)
-        assert r[0] == pytest.approx(float(row.r), rel=1e-9, abs=1e-12), row.case
-        assert p[0] == pytest.approx(float(row.p), rel=1e-9), row.case
 
 
 def _cohort(folder: Path, **pheno_columns) -> tuple[Path, Path]:

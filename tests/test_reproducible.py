@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import shutil
-from fractions import Fraction
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.helpers import make_gene_vault, snapshot
+from tests.helpers import correctly_rounded_r, make_gene_vault, snapshot
 from vaultkit import exact, stats
 from vaultkit.genome.plotnames import format_r
 from vaultkit.pipeline import plot as plot_command
@@ -34,27 +33,6 @@ def pairwise_r(x: np.ndarray, y: np.ndarray) -> float:
     return float((xc * yc).sum() / (math.sqrt((xc * xc).sum()) * math.sqrt((yc * yc).sum())))
 
 
-def exact_digits(x: list[float], y: list[float]) -> str:
-    """r to 15 significant digits from exact rational sums (only the final square root is rounded)."""
-    fx, fy = [Fraction(v) for v in x], [Fraction(v) for v in y]
-    mx, my = sum(fx) / len(fx), sum(fy) / len(fy)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(fx, fy, strict=True))
-    sxx = sum((a - mx) ** 2 for a in fx)
-    syy = sum((b - my) ** 2 for b in fy)
-    from decimal import Decimal, getcontext
-
-    getcontext().prec = 60
-    r = (
-        Decimal(sxy.numerator)
-        / Decimal(sxy.denominator)
-        / (
-            (Decimal(sxx.numerator) / Decimal(sxx.denominator)).sqrt()
-            * (Decimal(syy.numerator) / Decimal(syy.denominator)).sqrt()
-        )
-    )
-    return format_r(float(r))
-
-
 # Values on a large offset, so the order of additions shows in the last bits of r.
 OFFSET_X = [1e6 + v for v in (0.954, 0.768, 0.126, 0.827, 0.849, 0.35, 0.511, 0.602, 0.339, 0.622, 0.732, 0.861)]
 OFFSET_Y = [3e5 + v for v in (2.92, 2.82, 2.03, 4.58, 4.48, 0.88, 3.32, 1.68, 1.51, 2.99, 3.8, 2.24)]
@@ -64,7 +42,7 @@ def test_summation_order_shows_in_naive_digits_but_not_in_ours():
     naive = format_r(naive_r(OFFSET_X, OFFSET_Y))
     pairwise = format_r(pairwise_r(np.array(OFFSET_X), np.array(OFFSET_Y)))
     ours = format_r(exact.correlation(np.array(OFFSET_X), np.array(OFFSET_Y))[0])
-    truth = exact_digits(OFFSET_X, OFFSET_Y)
+    truth = format_r(correctly_rounded_r(OFFSET_X, OFFSET_Y))
     assert naive != pairwise  # the data were chosen so that the order of additions shows in the digits
     assert ours == truth == "0.618582838321018"
     # Any order of the samples gives the same bits.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import scipy.stats as ss
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import correctly_rounded_r
 from vaultkit import exact, rstats
 from vaultkit.stats import correlate, p_values, q_values, results_table
 
@@ -209,21 +209,6 @@ def test_exact_r_of_a_constant_side_is_nan_and_of_a_line_is_one():
     assert exact.exact_r(line, 3 * line + 1) == 1.0 and exact.exact_r(line, -line) == -1.0
     assert exact.exact_r(np.array([1.0, 2.0, 3.0]), np.array([1.0, 3.0, 1.0])) == 0.0
     assert exact.exact_r(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 1.0  # the smallest sums: all 1
-
-
-def correctly_rounded_r(x: list[float], y: list[float]) -> float:
-    """r from exact rational sums, its square root to 60 digits, rounded once to a double."""
-    from decimal import Decimal, getcontext
-
-    fx, fy = [Fraction(v) for v in x], [Fraction(v) for v in y]
-    mx, my = sum(fx) / len(fx), sum(fy) / len(fy)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(fx, fy, strict=True))
-    sxx = sum((a - mx) ** 2 for a in fx)
-    syy = sum((b - my) ** 2 for b in fy)
-    getcontext().prec = 60
-    r2 = Fraction(sxy * sxy) / (sxx * syy)
-    r = (Decimal(r2.numerator) / Decimal(r2.denominator)).sqrt()
-    return float(r) if sxy >= 0 else -float(r)
 
 
 wide = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)

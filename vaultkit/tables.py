@@ -468,16 +468,7 @@ def _load(
     sniffed = _sniff(path, data, whole, name)
     keep_text = text(sniffed.header)
     table = _read_text(path, sniffed, keep_text, floats(sniffed.header))
-    loaded = _Loaded(
-        path,
-        table,
-        sniffed.header,
-        list(table.column_names),
-        _text_notes(sniffed),
-        sniffed.delimiter != ",",
-        sniffed.missing_seen,
-    )
-    _numbers_from_text(loaded, keep_text)
+    loaded = _text_loaded(path, sniffed, table, keep_text)
     if comma_note:
         loaded.notes.extend(_comma_note(loaded.decimal_comma))
     return loaded
@@ -1128,11 +1119,8 @@ def _cut(buf: bytes) -> int:
     return 0
 
 
-def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str], hint: set[str]) -> _Loaded:
-    """A chunk of a text table's rows, read as :func:`_load` reads the whole file."""
-    import pyarrow as pa
-
-    table = _read_text(path, sniffed, keep_text, set() if sniffed.no_hint else hint, source=pa.py_buffer(piece))
+def _text_loaded(path: Path, sniffed: _Sniffed, table: pa.Table, keep_text: set[str]) -> _Loaded:
+    """A text table (whole or a chunk) as read, its numeric-looking text columns made numbers."""
     loaded = _Loaded(
         path,
         table,
@@ -1144,6 +1132,14 @@ def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str]
     )
     _numbers_from_text(loaded, keep_text)
     return loaded
+
+
+def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str], hint: set[str]) -> _Loaded:
+    """A chunk of a text table's rows, read as :func:`_load` reads the whole file."""
+    import pyarrow as pa
+
+    table = _read_text(path, sniffed, keep_text, set() if sniffed.no_hint else hint, source=pa.py_buffer(piece))
+    return _text_loaded(path, sniffed, table, keep_text)
 
 
 def _key(regions: pd.DataFrame, pos: int) -> str:
