@@ -92,6 +92,27 @@ def fingerprint(data: PlotData) -> str:
     return h.hexdigest()[:32]
 
 
+def jobs_for(chosen: pd.DataFrame, cohort: Cohort, settings: Settings, symbols: dict[str, str]) -> list[PlotJob]:
+    """The plot jobs of the chosen associations, named, placed and drawn as the vault's settings say
+    (``plot`` and ``refresh`` alike)."""
+    data = settings.data
+    return build_jobs(
+        chosen,
+        cohort,
+        vault=settings.vault,
+        folder=attachments_folder(settings),
+        template=settings.plot_name,
+        build=data.build,
+        feature_label=data.feature_label,
+        units=data.units,
+        condition_column=data.condition_column,
+        symbols=symbols,
+        plot_conditions=data.plot_conditions,
+        condition_panel=data.condition_panel,
+        covariates=tuple(data.covariates),
+    )
+
+
 def build_jobs(
     selected: pd.DataFrame,
     cohort: Cohort,
@@ -366,21 +387,7 @@ def run_plot(
         covariates=list(data.covariates),
         categorical=list(data.categorical),
     )
-    jobs = build_jobs(
-        chosen,
-        cohort,
-        vault=settings.vault,
-        folder=attachments_folder(settings),
-        template=settings.plot_name,
-        build=data.build,
-        feature_label=data.feature_label,
-        units=data.units,
-        condition_column=data.condition_column,
-        symbols=symbols_for(sorted(set(chosen["gene_id"]))),
-        plot_conditions=data.plot_conditions,
-        condition_panel=data.condition_panel,
-        covariates=tuple(data.covariates),
-    )
+    jobs = jobs_for(chosen, cohort, settings, symbols_for(sorted(set(chosen["gene_id"]))))
     if dry_run:
         report = draw(jobs, dry_run=True, redraw=redraw)
     else:

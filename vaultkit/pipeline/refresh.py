@@ -198,9 +198,8 @@ def _refresh(
 ) -> RefreshReport:
     from vaultkit.pipeline.analysis import associate_cohort, exact_stats, load_cohort, select
     from vaultkit.pipeline.fetch import fetch_genes
-    from vaultkit.pipeline.plot import attachments_folder, build_jobs, draw, symbols_for
+    from vaultkit.pipeline.plot import draw, jobs_for, symbols_for
 
-    root = settings.vault
     report = RefreshReport()
     data = settings.data
     cohort = load_cohort(
@@ -245,21 +244,7 @@ def _refresh(
         categorical=list(data.categorical),
         progress=progress,
     )
-    jobs = build_jobs(
-        chosen,
-        cohort,
-        vault=root,
-        folder=attachments_folder(settings),
-        template=settings.plot_name,
-        build=data.build,
-        feature_label=data.feature_label,
-        units=data.units,
-        condition_column=data.condition_column,
-        symbols=symbols,
-        plot_conditions=data.plot_conditions,
-        condition_panel=data.condition_panel,
-        covariates=tuple(data.covariates),
-    )
+    jobs = jobs_for(chosen, cohort, settings, symbols)
     plots = draw(jobs, processes=processes, progress=progress, dry_run=dry_run, redraw=redraw)
     report.drawn, report.kept = plots.drawn, plots.kept
     plot_rel = {j.key: j.rel for j in jobs}
