@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from vaultkit import __version__
+from vaultkit.config import DataSettings
 from vaultkit.errors import VaultkitError
 
 
@@ -280,6 +281,10 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
     return load_settings(vault, **overrides)
 
 
+# associate reads no vault, so no vaultkit.toml; its defaults are the settings' own, declared once in config.
+_DATA_DEFAULTS = DataSettings()
+
+
 @cli.command()
 @click.option(
     "--features",
@@ -297,13 +302,18 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option(
     "--method",
     type=click.Choice(["pearson", "spearman"]),
-    default="spearman",
+    default=_DATA_DEFAULTS.method,
     show_default=True,
     help="Spearman (rank) or Pearson correlation, as R's cor.test.",
 )
 @click.option("--covariates", default="", help="Comma-separated covariate columns (partial correlation).")
 @click.option("--categorical", default="", help="Covariates that are categories (dummy-coded, first level dropped).")
-@click.option("--sample-column", default="sample", show_default=True, help="Sample id column of the phenotypes.")
+@click.option(
+    "--sample-column",
+    default=_DATA_DEFAULTS.sample_column,
+    show_default=True,
+    help="Sample id column of the phenotypes.",
+)
 @click.option(
     "--sample-suffix",
     default="",
@@ -312,14 +322,14 @@ def settings_for(vault: Path, **overrides: Any) -> Any:
 @click.option(
     "--q-method",
     type=click.Choice(["bh", "storey"]),
-    default="bh",
+    default=_DATA_DEFAULTS.q_method,
     show_default=True,
     help="q within each trait: p.adjust(p, 'BH') or qvalue::qvalue(p, lambda).",
 )
 @click.option(
     "--storey-lambda",
     type=click.FloatRange(0, 1, max_open=True),
-    default=0.5,
+    default=_DATA_DEFAULTS.storey_lambda,
     show_default=True,
     help="qvalue's lambda for --q-method storey.",
 )
