@@ -689,7 +689,7 @@ def machine() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     libs = []
-    for name in ("numpy", "scipy", "pandas", "pyarrow", "matplotlib", "mistune"):
+    for name in ("numpy", "scipy", "pandas", "pyarrow", "matplotlib", "markdown_it"):
         try:
             libs.append(f"{name} {version(name)}")
         except PackageNotFoundError:

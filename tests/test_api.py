@@ -393,7 +393,7 @@ def test_the_readme_example_runs(tmp_path, monkeypatch):
 def test_import_and_the_command_line_start_without_heavy_modules():
     code = (
         "import sys, vaultkit, vaultkit.cli; vaultkit.Vault; vaultkit.LinkReport; vaultkit.InputError; "
-        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'scipy', 'requests', 'mistune') "
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'scipy', 'requests', 'markdown_it') "
         "if m in sys.modules))"
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -41,7 +41,7 @@ def test_a_noop_refresh_imports_no_heavy_library(tmp_path):
     code = (
         "import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'refresh', sys.argv[1], '--offline']\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
-        "heavy = sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'requests_cache', 'mistune') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'requests_cache', 'markdown_it') if m in sys.modules)\n"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)

@@ -73,7 +73,7 @@ def test_cli_imports_nothing_heavy_at_startup():
     for node in ast.parse((PKG / "cli.py").read_text()).body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             top_level.update(a.name for a in node.names) if isinstance(node, ast.Import) else top_level.add(node.module)
-    assert not top_level & {"pandas", "numpy", "matplotlib", "scipy", "requests", "mistune"}
+    assert not top_level & {"pandas", "numpy", "matplotlib", "scipy", "requests", "markdown_it"}
 
 
 def test_no_test_imports_conftest():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultkit.vault import linkparse
+from vaultkit.vault import markdown
 from vaultkit.vault.linkparse import parse
 
 
@@ -118,15 +118,23 @@ def test_target_span_is_only_the_path():
     assert spans == ["p.png", "a%20b.md"]
 
 
-_words = st.text(alphabet="abcXYZ é#|![]()`%\n-*_>", max_size=40)
+_words = st.text(alphabet="abcXYZ é#|![]()`%\n-*_> =\t$", max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_words, st.sampled_from(["[[a]]", "![[b.png|3]]", "[c](d.md)", "[[e#f|g]]"])), max_size=8))
-def test_plain_scan_agrees_with_mistune_when_no_code_is_possible(parts):
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            _words, st.sampled_from(["[[a]]", "![[b.png|3]]", "[c](d.md)", "[[e#f|g]]", "\n## H\n", "\n# T #\n"])
+        ),
+        max_size=8,
+    )
+)
+def test_plain_scan_agrees_with_the_parser_when_no_code_is_possible(parts):
     body = "".join(parts)
-    if linkparse._needs_parser(body):
+    if markdown.needs_parser(body):
         return
-    plain, *_ = linkparse._scan_plain(body)
-    full, *_ = linkparse._scan_mistune(body)
-    assert [(k, s, r) for k, s, r, _ in plain] == [(k, s, r) for k, s, r, _ in full]
+    plain = markdown._scan_plain(body)
+    parsed = markdown._scan_parsed(body)
+    assert [(k, s, r) for k, s, r, _ in plain[0]] == [(k, s, r) for k, s, r, _ in parsed[0]]
+    assert plain[1] == parsed[1]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultkit.vault import index, linkparse
+from vaultkit.vault import index, markdown
 from vaultkit.vault.linkparse import Link, parse
 from vaultkit.vault.resolve import Resolver
 
@@ -151,14 +151,14 @@ def test_remembered_resolutions_depend_on_the_source_only_where_obsidian_does():
     assert res.resolve("solo", "a/x.md").path == res.resolve("SOLO", "b/x.md").path == "Solo.md"
 
 
-# The test that sent a note to mistune before _needs_parser replaced it: both must agree.
-_OLD_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}|\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+# The test that sent a note to the parser before needs_parser replaced it: both must agree.
+_OLD_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|^(?: {4}| {0,3}\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="ab `~<\\\t|:-\n#[]", max_size=30))
 def test_needs_parser_is_the_old_pattern(body):
-    assert linkparse._needs_parser(body) == bool(_OLD_NEEDS_PARSER.search(body))
+    assert markdown.needs_parser(body) == bool(_OLD_NEEDS_PARSER.search(body))
 
 
 def test_wiki_link_span_covers_a_trailing_backslash():

@@ -32,6 +32,7 @@ _REFERENCES = re.compile(
 )
 # Headings under which another gene is the expected subject: the author wrote about a partner.
 _PARTNERS = re.compile(r"partner|interact|ligand|receptor|binding|complex|paralog|homolog|ortholog|famil", re.I)
+_TAG = re.compile(r"<[^>\n]{0,500}>")
 _URL = re.compile(r"\]\([^)\n]{0,2000}\)|https?://[^\s<>\]\"'`)]{1,2000}|<[^>\n]{0,500}>")
 _TITLE = re.compile(r"^[A-Z0-9][^.:;,!?<>|\[\]{}*=#\n]{0,58}[^.:;,!?<>|\[\]{}*=#\s]$|^[A-Z]$")
 
@@ -153,7 +154,11 @@ def _judge(run: list[_Part], gene: Gene, lines: Lines, text: str) -> list[Foreig
 
 def _parts(text: str, masked: str, body_start: int) -> list[_Part]:
     """The note body cut at every heading, markdown or title-like plain line, in order."""
-    cuts: list[tuple[int, int, str]] = [(s.start, s.level, s.title) for s in sections.sections(text)]
+    # A pasted page's HTML tags are the page's markup, not the note's: read with them blanked, its
+    # headings are those the page showed (in the note itself, a "<table>" line would make everything
+    # up to the next blank line one raw HTML block, with no headings in it).
+    paste = blank(text, _TAG) if "<" in text else text
+    cuts: list[tuple[int, int, str]] = [(s.start, s.level, s.title) for s in sections.sections(paste)]
     pos = body_start
     for line in masked[body_start:].splitlines(keepends=True):
         raw = text[pos : pos + len(line)].strip()

@@ -1,41 +1,25 @@
-"""Find every link in a note, as Obsidian's link cache would.
+"""Every link in a note, as Obsidian's link cache would list it.
 
-The markdown structure comes from mistune 3 with two inline rules of ours
-(wiki-links/embeds and markdown links that keep their raw text), so links in
-code spans and code blocks are excluded by the parser. mistune's tokens carry
-no positions; each link's span is found by walking the source in token order,
-stepping over code and HTML as they come, so a link inside code is never
-mistaken for the real one after it.
-
-A note with no code, HTML, table or escape at all parses the same with the
-plain pattern scan (``_scan_plain``); that path is taken for speed and is
-tested to agree with the mistune path.
+Where links are comes from the note's one markdown reading (``markdown.read``:
+code, math and tables already told apart); this module reads each link's
+parts (target, subpath, display) and adds the links in frontmatter properties
+and in canvas files.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from vaultkit.vault import frontmatter
+from vaultkit.vault import frontmatter, markdown
+from vaultkit.vault.markdown import DEST, WIKI_PATTERN
 
-WIKI = r"!?\[\[(?:(?!\[\[)[^\n])*?\]\]"
-_DEST = r"(?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
-MDLINK = r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(" + _DEST + r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
 _MD_PARTS = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + _DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((<[^<>\n]*>|" + DEST[3:-1] + r")(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
 )
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
-_WIKI = re.compile(WIKI)
-# Anything that makes markdown structure matter for links sends a note to mistune.
-_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
-_DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9\-]+)[ \t]*$", re.M)
 
 
@@ -147,190 +131,24 @@ def _md_link(raw: str, start: int, line: int = 0, in_table: bool = False, in_com
     )
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> Any:
-    import inspect
-
-    import mistune
-
-    md = mistune.create_markdown(renderer=None, plugins=["table"])
-
-    def wiki(inline: Any, m: re.Match[str], state: Any) -> int:
-        # Empty ones ("[[]]") are consumed too and dropped later, exactly as the plain scan does.
-        state.append_token({"type": "vk_wiki", "raw": m.group(0)})
-        return m.end()
-
-    def md_link(inline: Any, m: re.Match[str], state: Any) -> int | None:
-        state.append_token({"type": "vk_md", "raw": m.group(0)})
-        return m.end()
-
-    # mistune takes a bare "|" line for a table's delimiter row and would then cut "[[a|b]]" on
-    # the line above at its pipe; as in GFM (and Obsidian), every delimiter cell needs dashes.
-    from mistune.plugins import table as gfm
-
-    def strict(parse: Any) -> Any:
-        def run(block: Any, m: re.Match[str], state: Any) -> int | None:
-            cells = state.get_line(m.end()).strip().strip("|").split("|")
-            return parse(block, m, state) if all(_DELIMITER_CELL.fullmatch(c) for c in cells) else None
-
-        return run
-
-    md.block.register("table", gfm.TABLE_PATTERN, strict(gfm.parse_table), before="paragraph")
-    md.block.register("nptable", gfm.NP_TABLE_PATTERN, strict(gfm.parse_nptable), before="paragraph")
-    # mistune skips plain text up to the next character that can start a rule. 3.4 turns that fast
-    # scan off for a rule that does not name its first characters (register's start_chars, new in
-    # 3.4); 3.3 guesses them from the pattern ("!" here, and "[" is the built-in link rule's).
-    takes_start = "start_chars" in inspect.signature(md.inline.register).parameters
-    start: dict[str, Any] = {"start_chars": ("!", "[")} if takes_start else {}
-    md.inline.register("vk_wiki", WIKI, wiki, before="link", **start)
-    md.inline.register("vk_md", MDLINK, md_link, before="link", **start)
-    return md
-
-
-def _walk(tokens: list[dict[str, Any]], out: list[tuple[str, str, bool]], headings: list[str], in_table: bool) -> None:
-    for tok in tokens:
-        kind = tok["type"]
-        if kind in ("vk_wiki", "vk_md"):
-            out.append((kind, tok["raw"], in_table))
-        elif kind in ("codespan", "inline_html"):
-            out.append(("skip", tok.get("raw", ""), in_table))
-        elif kind in ("block_code", "block_html"):
-            for line in tok.get("raw", "").splitlines():
-                if line.strip():
-                    out.append(("skip", line.strip(), in_table))
-        if kind == "heading":
-            headings.append(_plain_text(tok.get("children", [])))
-        children = tok.get("children")
-        if isinstance(children, list):
-            _walk(children, out, headings, in_table or kind.startswith("table"))
-
-
-def _plain_text(tokens: list[dict[str, Any]]) -> str:
-    parts = []
-    for tok in tokens:
-        if ("raw" in tok and tok["type"] in ("text", "codespan")) or tok["type"] == "vk_wiki":
-            parts.append(tok["raw"])
-        elif isinstance(tok.get("children"), list):
-            parts.append(_plain_text(tok["children"]))
-    return "".join(parts).strip()
-
-
-# Obsidian renders $…$ and $$…$$ as math, where no link is a link (obsidian-links.md). Inline math
-# as Pandoc reads it: the opening $ has no space after it, the closing $ none before it and no digit
-# after it ("costs $5 and $6" is no math), and it stays on one line; a backslash escapes a $.
-_BLOCK_MATH = re.compile(r"(?<![\\$])\$\$(?!\$)[\s\S]*?(?<!\\)\$\$")
-_INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])(?:[^$\n\\]|\\.)*?(?<![\s\\$])\$(?![\d$])")
-
-
-def _math_ranges(body: str, code: list[tuple[int, int]], links: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of math in ``body``.
-
-    A $ inside code (``code``: spans of it) or inside a link (``[[a|costs $5]]``)
-    opens and closes nothing; a link stands for a word, so ``$[[x]]$`` is still math.
-    """
-    if "$" not in body:
-        return []
-    chars = list(body)
-
-    def fill(spans: list[tuple[int, int]], with_: str) -> str:
-        for a, b in spans:
-            chars[a:b] = [c if c in "\r\n" else with_ for c in chars[a:b]]
-        return "".join(chars)
-
-    fill(code, " ")
-    masked = fill(links, "x")
-    ranges = [m.span() for m in _BLOCK_MATH.finditer(masked)]
-    if ranges:
-        masked = fill(ranges, " ")
-    return ranges + [m.span() for m in _INLINE_MATH.finditer(masked)]
-
-
-class _Spans:
-    """Membership in disjoint spans by bisection: a note may hold thousands of links and of spans."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = sorted(spans)
-        self.starts = [a for a, _ in self.spans]
-
-    def __bool__(self) -> bool:
-        return bool(self.spans)
-
-    def __call__(self, pos: int) -> bool:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return i >= 0 and pos < self.spans[i][1]
-
-
-def _comment_ranges(text: str) -> list[tuple[int, int]]:
-    marks = [m.start() for m in re.finditer("%%", text)]
-    return [(marks[i], marks[i + 1] + 2) for i in range(0, len(marks) - 1, 2)]
-
-
 def parse(text: str) -> ParsedNote:
     """All links, headings and block ids of a note's text (frontmatter included)."""
-    fm = frontmatter.find(text)
-    body_start = fm.body_start if fm else 0
-    body = text[body_start:] if body_start else text
+    read = markdown.read(text)
+    fm = read.frontmatter
     links: list[Link] = []
     if fm is not None and fm.data:
         links.extend(_frontmatter_links(text, fm))
-    found: list[tuple[str, int, str, bool]] = []
-    headings: list[str] = []
-    code: list[tuple[int, int]] = []
-    if "[" in body or "#" in body:
-        scan = _scan_mistune if _needs_parser(body) else _scan_plain
-        found, headings, code = scan(body)
-    in_math = (
-        _Spans(_math_ranges(body, code, [(a, a + len(raw)) for _, a, raw, _ in found]))
-        if found and "$" in body
-        else None
-    )
-    in_comments = _Spans(_comment_ranges(body)) if "%%" in body else None
-    if in_comments and headings:
-        headings = _outside_comments(body, headings, in_comments)
-    # Lines are counted on from one link to the next (links come in text order): one pass over the text.
-    line = text.count("\n", 0, body_start) + 1
-    counted = 0
-    for kind, start, raw, in_table in found:
-        if in_math and in_math(start):
-            continue
-        line += body.count("\n", counted, start)
-        counted = start
-        in_comment = bool(in_comments and in_comments(start))
-        if kind == "vk_wiki":
-            link = _wiki_link(raw, body_start + start, line, "wiki", in_table, in_comment)
+    for kind, start, raw, line, in_table, in_comment in read.links:
+        if kind == "wiki":
+            link = _wiki_link(raw, start, line, "wiki", in_table, in_comment)
         else:
-            link = _md_link(raw, body_start + start, line, in_table, in_comment)
+            link = _md_link(raw, start, line, in_table, in_comment)
         if link is not None:
             links.append(link)
+    body = text[read.body_start :] if read.body_start else text
     block_ids = tuple(m.group(1) for m in _BLOCK_ID.finditer(body)) if "^" in body else ()
-    return _tuple_new(ParsedNote, (tuple(links), tuple(headings), block_ids, _aliases(fm)))
-
-
-def _needs_parser(body: str) -> bool:
-    """Whether markdown structure can matter for the links of ``body`` (code, HTML, escapes, tables):
-    then mistune reads it; otherwise the plain scan finds the same links (tested)."""
-    if "`" in body or "<" in body or "\\" in body or "~~~" in body:
-        return True
-    if body.startswith(("    ", "\t")) or "\n    " in body or "\n\t" in body:
-        return True
-    return "|" in body and "-" in body and _TABLE_DELIMITER.search(body) is not None
-
-
-def _outside_comments(body: str, headings: list[str], in_comments: _Spans) -> list[str]:
-    """The headings without those written inside ``%%`` comments: Obsidian's outline and heading links
-    do not see them (a heading of the same title outside a comment stays)."""
-    hidden: dict[str, int] = {}
-    for h in _HEADING.finditer(body):
-        if in_comments(h.start()):
-            title = h.group(2).strip()
-            hidden[title] = hidden.get(title, 0) + 1
-    kept = []
-    for title in headings:
-        if hidden.get(title):
-            hidden[title] -= 1
-            continue
-        kept.append(title)
-    return kept
+    headings = tuple(h.title for h in read.headings)
+    return _tuple_new(ParsedNote, (tuple(links), headings, block_ids, _aliases(fm)))
 
 
 def _aliases(fm: frontmatter.Frontmatter | None) -> tuple[str, ...]:
@@ -338,43 +156,6 @@ def _aliases(fm: frontmatter.Frontmatter | None) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     return tuple(str(a) for a in value) if isinstance(value, list) else ()
-
-
-Scan = tuple[list[tuple[str, int, str, bool]], list[str], list[tuple[int, int]]]
-
-
-def _scan_plain(body: str) -> Scan:
-    """Links and headings of a body with no code in it (so no code spans either)."""
-    if "](" not in body:  # no markdown link can match: the wiki pattern alone finds the same (faster)
-        found = [("vk_wiki", m.start(), m.group(0), False) for m in _WIKI.finditer(body)]
-    else:
-        found = [
-            ("vk_wiki" if m.lastgroup == "wiki" else "vk_md", m.start(), m.group(0), False)
-            for m in _PLAIN.finditer(body)
-        ]
-    headings = [h.group(2).strip() for h in _HEADING.finditer(body)] if "#" in body else []
-    return found, headings, []
-
-
-def _scan_mistune(body: str) -> Scan:
-    """Links, headings and the spans of code and HTML, from mistune's tokens."""
-    tokens, _state = _markdown().parse(body)
-    ordered: list[tuple[str, str, bool]] = []
-    headings: list[str] = []
-    _walk(tokens, ordered, headings, False)
-    found = []
-    code = []
-    cursor = 0
-    for kind, raw, in_table in ordered:
-        at = body.find(raw, cursor) if raw else -1
-        if at < 0:
-            continue
-        cursor = at + len(raw)
-        if kind != "skip":
-            found.append((kind, at, raw, in_table))
-        else:
-            code.append((at, cursor))
-    return found, headings, code
 
 
 def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
@@ -395,7 +176,7 @@ def _frontmatter_links(text: str, fm: frontmatter.Frontmatter) -> list[Link]:
     links: list[Link] = []
     cursor = fm.start
     for value in strings:
-        for m in _WIKI.finditer(value):
+        for m in WIKI_PATTERN.finditer(value):
             at = text.find(m.group(0), cursor, fm.end)
             if at < 0:
                 continue

@@ -13,7 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[ \t]*$", re.M | re.S)
+from vaultkit.vault import markdown
+
 _SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</tr\s*>|</table\s*>|\Z)", re.I | re.S)
 _CELL = re.compile(r"<(t[dh])\b[^>]*>(.*?)(?=<t[dh]\b|</t[dh]\s*>|</tr\s*>|\Z)", re.I | re.S)
@@ -51,8 +52,15 @@ def blank(text: str, pattern: re.Pattern[str]) -> str:
 
 
 def without_code(text: str) -> str:
-    """Fenced code blocks blanked out: nothing in code is a fact of the note."""
-    return blank(text, _FENCE)
+    """Code blocks (fenced and indented, as the note's markdown reading finds them) blanked out:
+    nothing in code is a fact of the note. ``text`` is a note's body or a whole note."""
+    spans = markdown.reading(text).code_blocks
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = [c if c == "\n" else " " for c in chars[a:b]]
+    return "".join(chars)
 
 
 def tables(text: str) -> list[Table]:

@@ -11,41 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vaultkit.vault import frontmatter
-
-# CommonMark ATX headings, as Obsidian reads them: up to three spaces of indent, an optional
-# closing run of #s. "#Plots" (no space) is a tag, not a heading.
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
-_INLINE_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->")
-
-
-def _comments_after(line: str, comment: bool, html: bool) -> tuple[bool, bool]:
-    """Whether a ``%%`` or an HTML comment is open after ``line``, given what was open before it."""
-    i = 0
-    while i < len(line):
-        if html:
-            end = line.find("-->", i)
-            if end < 0:
-                return comment, True
-            html, i = False, end + 3
-        elif comment:
-            end = line.find("%%", i)
-            if end < 0:
-                return True, html
-            comment, i = False, end + 2
-        else:
-            pct, lt = line.find("%%", i), line.find("<!--", i)
-            if pct < 0 and lt < 0:
-                break
-            if lt < 0 or 0 <= pct < lt:
-                comment, i = True, pct + 2
-            else:
-                html, i = True, lt + 4
-    return comment, html
+from vaultkit.vault import frontmatter, markdown
 
 
 @dataclass(frozen=True)
@@ -62,39 +28,18 @@ class Section:
 
 @lru_cache(maxsize=64)
 def sections(text: str) -> tuple[Section, ...]:
-    """Every ATX heading outside fenced code, comments and frontmatter, with its section's extent.
+    """Every heading of the note's markdown reading, with its section's extent.
 
-    A ``%%`` or ``<!-- -->`` comment hides what it holds from Obsidian's
-    outline: a ``# Plots`` the user commented out is no section to write into.
-    Lines end at ``\n`` only, as in Obsidian (not at the other breaks
-    ``str.splitlines`` knows). Cached by text: a note is scanned many times
-    while its sections are updated.
+    The headings are those links to ``#Heading`` see (``markdown.read``):
+    ATX headings outside code, HTML, comments and frontmatter. A ``%%`` or
+    ``<!-- -->`` comment hides what it holds from Obsidian's outline: a
+    ``# Plots`` the user commented out is no section to write into. Cached by
+    text: a note is scanned many times while its sections are updated.
     """
-    fm = frontmatter.span(text)
-    pos = fm[2] if fm else 0
-    heads: list[tuple[int, str, int, int]] = []
-    fence: str | None = None
-    comment = html = False
-    for line in _LINE.findall(text, pos):
-        stripped = line.rstrip("\r\n")
-        m = _FENCE.match(stripped)
-        if comment or html:
-            pass
-        elif fence is None and m:
-            fence = m.group(1)[0] * len(m.group(1))
-        elif fence is not None and stripped.strip().startswith(fence) and not stripped.strip().strip(fence[0]):
-            fence = None
-        elif fence is None:
-            h = _HEADING.match(stripped)
-            if h:
-                title = _INLINE_COMMENT.sub("", h.group(2) or "").strip()  # "## sPAP %% mine %%" is sPAP
-                heads.append((len(h.group(1)), title, pos, pos + len(line)))
-        if fence is None:
-            comment, html = _comments_after(stripped, comment, html)
-        pos += len(line)
+    heads = markdown.reading(text).headings
     out = []
     for i, (level, title, start, body_start) in enumerate(heads):
-        end = next((s for lv, _, s, _ in heads[i + 1 :] if lv <= level), len(text))
+        end = next((h.start for h in heads[i + 1 :] if h.level <= level), len(text))
         out.append(Section(level, title, start, body_start, end))
     return tuple(out)
 
@@ -173,7 +118,11 @@ def insert_block(text: str, at: int, block: str) -> str:
     last_line = before.rstrip("\r\n").rsplit("\n", 1)[-1]
     fm = frontmatter.span(text)
     at_top = not before.strip() or (fm is not None and at == fm[2])  # right under the properties is the top
-    if at_top or before.endswith(nl * 2) or (before.endswith(nl) and _HEADING.match(last_line.rstrip("\r"))):
+    if (
+        at_top
+        or before.endswith(nl * 2)
+        or (before.endswith(nl) and markdown.HEADING_LINE.match(last_line.rstrip("\r")))
+    ):
         lead = ""
     elif before.endswith(nl):
         lead = nl

@@ -1,0 +1,125 @@
+"""The one markdown reading: links, sections and adoption see the same structure, at the right offsets."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultkit.vault import markdown, sections
+from vaultkit.vault.linkparse import parse
+
+# Pieces that make markdown structure: code, quotes, lists, tables, comments, math, HTML, line ends.
+_PIECES = [
+    "[[a]]",
+    "![[p.png|300]]",
+    "[t](n%20b.md#h)",
+    "[[e#f|g]]",
+    "\n## Head\n",
+    "\n# Top #\n",
+    "\n```\n[[in fence]]\n# not a heading\n```\n",
+    "`[[code]]`",
+    "``a ` [[b]]``",
+    "\n> quoted [[q]]\n",
+    "\n> # quoted heading\n",
+    "\n- item [[li]]\n",
+    "\n  - nested `c` [[n]]\n",
+    "\n\n    indented [[ind]]\n",
+    "\n| a | b |\n|---|---|\n| [[OSM\\|osm]] | `x` |\n",
+    "%%",
+    "$",
+    "$$",
+    "<span>",
+    "</span>",
+    "\n<div>\n[[html]]\n</div>\n",
+    "\r\n",
+    "\n",
+    " ",
+    "\t",
+    "\\",
+]
+_notes = st.lists(st.one_of(st.sampled_from(_PIECES), st.text(alphabet="ab #-*>|`[]\n", max_size=12)), max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_notes)
+def test_every_link_is_found_where_it_is_written(parts):
+    text = "".join(parts)
+    for found in markdown.read(text).links:
+        assert text[found.start : found.start + len(found.raw)] == found.raw
+    for link in parse(text).links:
+        raw = text[link.start : link.end]
+        assert raw.startswith(("[", "!")) and raw.endswith(("]]", ")"))
+        assert link.start <= link.tstart <= link.tend <= link.end
+        assert text.count("\n", 0, link.start) + 1 == link.line
+
+
+@settings(max_examples=400, deadline=None)
+@given(_notes)
+def test_links_and_sections_see_the_same_headings(parts):
+    text = "".join(parts)
+    assert [s.title for s in sections.sections(text)] == list(parse(text).headings)
+    for s in sections.sections(text):
+        assert markdown.HEADING_LINE.match(text[s.start : s.body_start].rstrip("\r\n"))
+
+
+def test_code_hides_headings_and_links_from_everyone():
+    text = "# Gene\n\n```\n## Plots\n[[x]]\n```\n\n~~~\n## sPAP\n~~~\n\n## Notes\n[[y]]\n"
+    assert [s.title for s in sections.sections(text)] == ["Gene", "Notes"]
+    assert [lk.target for lk in parse(text).links] == ["y"]
+
+
+def test_the_reading_does_not_depend_on_whether_a_note_has_code():
+    # A backtick anywhere sends a note to the parser; headings and links must not change with it.
+    plain = "# A\n> # quoted\n- # listed\nText\n===\n## B ##\n[[x]] and [[y|z]]\n"
+    with_code = plain + "`c`\n"
+    assert markdown.needs_parser(with_code) and not markdown.needs_parser(plain)
+    for text in (plain, with_code):
+        assert [s.title for s in sections.sections(text)] == ["A", "B"]
+        assert parse(text).headings == ("A", "B")
+        assert [lk.target for lk in parse(text).links] == ["x", "y"]
+
+
+def test_offsets_in_quotes_lists_and_crlf_notes_with_code():
+    text = "# T\r\n\r\n> see `[[no]]` and [[a]]\r\n> - item [[b]]\r\n\r\n- x\r\n\r\n    [[c]] `k`\r\n"
+    links = parse(text).links
+    assert [lk.target for lk in links] == ["a", "b", "c"]
+    assert [text[lk.start : lk.end] for lk in links] == ["[[a]]", "[[b]]", "[[c]]"]
+    assert [lk.line for lk in links] == [3, 4, 8]
+
+
+def test_offsets_on_indented_continuation_lines_and_in_closed_headings():
+    for text in ("a `c`\n   [[x]]\n", "- a `c`\n     [[x]]\n", "> a `c`\n>    [[x]]\n", "## `c` [[x]] ##\n"):
+        (link,) = parse(text).links
+        assert text[link.start : link.end] == "[[x]]", text
+
+
+def test_a_link_after_a_code_span_that_spans_lines_keeps_its_place():
+    text = "> a `code\n> [[no]] more` then [[yes]]\n"
+    (link,) = parse(text).links
+    assert text[link.start : link.end] == "[[yes]]"
+
+
+def test_table_links_keep_their_escaped_pipe_and_place():
+    text = "> | a | b |\n> |---|---|\n> | `[[no]]` | [[OSM\\|osm]] |\n"
+    (link,) = parse(text).links
+    assert (link.target, link.display, link.escaped_pipe, link.in_table) == ("OSM", "osm", True, True)
+    assert text[link.start : link.end] == "[[OSM\\|osm]]"
+
+
+def test_comments_hide_headings_from_everyone_but_not_links():
+    text = "# A\n%%\n## Hidden\n[[x]]\n%%\n## Shown `c`\n```\n%%\n```\n## After\n"
+    assert [s.title for s in sections.sections(text)] == ["A", "Shown `c`", "After"]
+    assert parse(text).headings == ("A", "Shown `c`", "After")
+    ((link),) = parse(text).links
+    assert link.in_comment
+
+
+def test_html_blocks_hide_headings_and_links():
+    text = "# A\n<!--\n## Old\n[[x]]\n-->\n<div>\n[[y]]\n</div>\n\n## B\n"
+    assert [s.title for s in sections.sections(text)] == ["A", "B"]
+    assert parse(text).links == ()
+
+
+def test_a_list_continuation_is_not_indented_code():
+    text = "- item\n\n    [[kept]] `c`\n"
+    assert [lk.target for lk in parse(text).links] == ["kept"]
