@@ -1050,8 +1050,8 @@ class FeatureStream:
                 buf = carry + block
                 cut = len(buf) if not block else _cut(buf)
                 if cut:
-                    piece, carry = buf[:cut], buf[cut:]
-                    if len(piece) > 4096 or piece.strip():  # blank lines at the end are no rows
+                    piece, carry = memoryview(buf)[:cut], buf[cut:]  # the piece not copied: Arrow reads it
+                    if len(piece) > 4096 or bytes(piece).strip():  # blank lines at the end are no rows
                         yield _load_piece(self.path, sniffed, piece, keep_text, hint), raw.tell()
                 else:
                     carry = buf
@@ -1151,7 +1151,7 @@ def _text_loaded(path: Path, sniffed: _Sniffed, table: pa.Table, keep_text: set[
     return loaded
 
 
-def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str], hint: set[str]) -> _Loaded:
+def _load_piece(path: Path, sniffed: _Sniffed, piece: memoryview, keep_text: set[str], hint: set[str]) -> _Loaded:
     """A chunk of a text table's rows, read as :func:`_load` reads the whole file."""
     import pyarrow as pa
 
