@@ -33,6 +33,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,17 +103,24 @@ class MissingIdWarning(TableWarning):
 class Features:
     """Per-region values: ``regions`` (gene_id, chrom, start, end) and ``values`` (regions x samples).
 
-    ``samples`` are the sample names with a shared suffix stripped
-    (``id.7000``); ``columns`` are the same columns as the file names them
-    (``id.7000.ATAC``); ``notes`` say what was detected.
+    ``region_table`` holds the regions as read, Arrow columns (text, text,
+    int64, int64); ``regions`` is the same as a DataFrame, made on first use
+    (the streamed association never makes it: a frame per chunk cost more
+    than its correlation). ``samples`` are the sample names with a shared
+    suffix stripped (``id.7000``); ``columns`` are the same columns as the
+    file names them (``id.7000.ATAC``); ``notes`` say what was detected.
     """
 
     path: Path
-    regions: pd.DataFrame
+    region_table: pa.Table
     samples: list[str]
     values: np.ndarray
     columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @cached_property
+    def regions(self) -> pd.DataFrame:
+        return self.region_table.to_pandas()
 
     def column_of(self, sample: str) -> str:
         """The file's name of a sample column (for messages)."""
@@ -345,8 +353,13 @@ def _read_text(
         try:
             table = pcsv.read_csv(
                 path if source is None else pa.BufferReader(source),
+                # A chunk is parsed on one thread: the chunks' reader already runs beside the correlation,
+                # and Arrow's threads on a few MB cost a quarter more CPU for no shorter wait.
                 read_options=pcsv.ReadOptions(
-                    column_names=names, skip_rows=1 if source is None else 0, encoding=encoding
+                    column_names=names,
+                    skip_rows=1 if source is None else 0,
+                    encoding=encoding,
+                    use_threads=source is None,
                 ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=sniffed.delimiter, quote_char='"', double_quote=True, newlines_in_values=multiline
@@ -639,10 +652,9 @@ def _strings(loaded: _Loaded, header_name: str) -> pa.Array:
     return pc.fill_null(pc.utf8_trim_whitespace(col), "")
 
 
-def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> pd.DataFrame:
+def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> dict[str, pa.Array]:
     """gene/chrom/start/end of every id of ``column``; InputError naming the first id that is none."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -670,31 +682,29 @@ def _parse_ids(loaded: _Loaded, column: str, patterns: list[str], hint: str) -> 
         text = ids[pos].as_py()
         what = "an empty id" if not text else f"{text!r} is not a region id"
         raise InputError(f"{loaded.path}: column {column!r}, row {loaded.row(pos)}: {what}; expected {hint}")
-    columns: dict[str, Any] = {}
+    # Each pattern's matches in row order: the rows of every pattern, then put back in the file's order.
+    back = None
+    if parts[0][0] is not None:
+        back = np.empty(n, dtype=np.int64)
+        back[np.concatenate([hit for hit, _ in parts])] = np.arange(n)
+
+    def field_of(name: str) -> pa.Array:
+        if back is None:
+            return parts[0][1].field(name)
+        return pa.concat_arrays([found.field(name) for _, found in parts]).take(pa.array(back))
+
+    columns: dict[str, pa.Array] = {"gene_id": field_of("gene"), "chrom": field_of("chrom")}
     for name in ("start", "end"):
-        out = np.zeros(n, dtype=np.int64)
-        for hit, found in parts:
-            digits = pc.replace_substring(found.field(name), ",", "")
-            try:
-                values = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-            except pa.ArrowInvalid:
-                bad = 0 if hit is None else int(hit[0])
-                raise InputError(
-                    f"{loaded.path}: column {column!r}: a position is too large for a whole number "
-                    f"near row {loaded.row(bad)}"
-                ) from None
-            out[slice(None) if hit is None else hit] = values
-        columns[name] = out
-    for name in ("gene_id", "chrom"):
-        field_name = "gene" if name == "gene_id" else name
-        if parts[0][0] is None:  # one pattern read every id: its Arrow strings, as pandas holds text
-            columns[name] = parts[0][1].field(field_name).to_pandas()
-        else:
-            text = np.full(n, "", dtype=object)
-            for hit, found in parts:
-                text[hit] = found.field(field_name).to_numpy(zero_copy_only=False)
-            columns[name] = text
-    return pd.DataFrame({k: columns[k] for k in ("gene_id", "chrom", "start", "end")})
+        digits = pc.replace_substring(field_of(name), ",", "")
+        try:
+            columns[name] = pc.cast(digits, pa.int64())
+        except pa.ArrowInvalid:
+            bad = next((i for i, d in enumerate(digits.to_pylist()) if int(d) >= 1 << 63), 0)
+            raise InputError(
+                f"{loaded.path}: column {column!r}: a position is too large for a whole number "
+                f"near row {loaded.row(bad)}"
+            ) from None
+    return columns
 
 
 @dataclass
@@ -771,10 +781,11 @@ def _gene_ids(loaded: _Loaded, column: str | None, tally: _Tally) -> pa.Array | 
     return genes
 
 
-def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataFrame, list[str], str]:
+def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pa.Table, list[str], str]:
     """(regions, sample columns, where a region is named: "column 'segment'") by the table's layout."""
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from vaultkit.genome.regions import COLON_ID, DOTTED_ID
 
@@ -782,14 +793,7 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
     layout = _layout(header)
     if layout == "identity":
         notes.append("layout: columns gene_id, chrom, start, end")
-        genes = _gene_ids(loaded, "gene_id", tally)
-        chrom = _strings(loaded, "chrom").to_numpy(zero_copy_only=False)
-        regions = pd.DataFrame(
-            {
-                "gene_id": np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object),
-                "chrom": np.asarray(chrom, dtype=object),
-            }
-        )
+        columns = {"gene_id": _gene_ids(loaded, "gene_id", tally), "chrom": _strings(loaded, "chrom")}
         for c in ("start", "end"):
             col = loaded.table.column(loaded.name_of(c))
             values = col.to_numpy() if _is_numeric(col.type) else None
@@ -804,10 +808,10 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
                     f"{loaded.path}: column {c!r}, row {loaded.row(pos)}: {col[pos].as_py()!r}: "
                     f"expected a whole-number position"
                 )
-            regions[c] = values.astype(np.int64)
-        return regions, [h for h in header if h not in IDENTITY], "columns gene_id, chrom, start, end"
+            columns[c] = pa.array(values.astype(np.int64))
+        return _region_table(columns), [h for h in header if h not in IDENTITY], "columns gene_id, chrom, start, end"
     if layout == "segment":
-        regions = _parse_ids(
+        columns = _parse_ids(
             loaded,
             SEGMENT,
             [_SEGMENT_ID, COLON_ID],
@@ -818,11 +822,11 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
             "layout: a segment column (chrom.start.end)"
             + (" beside a gene_id column" if has_gene else "; no gene_id column, so no gene notes")
         )
-        genes = _gene_ids(loaded, "gene_id" if has_gene else None, tally)
-        regions["gene_id"] = np.asarray(genes.to_numpy(zero_copy_only=False), dtype=object) if has_gene else ""
-        return regions, [h for h in header if h not in (SEGMENT, "gene_id")], f"column {SEGMENT!r}"
+        genes = _gene_ids(loaded, "gene_id", tally) if has_gene else pa.repeat(pa.scalar("", pa.string()), n)
+        columns["gene_id"] = genes
+        return _region_table(columns), [h for h in header if h not in (SEGMENT, "gene_id")], f"column {SEGMENT!r}"
     id_col = header[0]
-    regions = _parse_ids(
+    columns = _parse_ids(
         loaded,
         id_col,
         [DOTTED_ID, COLON_ID],
@@ -831,10 +835,17 @@ def _regions(loaded: _Loaded, notes: list[str], tally: _Tally) -> tuple[pd.DataF
     )
     label = repr(id_col) if id_col else "of R row names"
     notes.append(f"layout: one id column {label} (gene_chrom.start.end or chrom:start-end)")
-    genes = regions["gene_id"].astype(str)
-    if genes.str.contains(".", regex=False).any():
-        regions["gene_id"] = genes.str.replace(_ENSEMBL_VERSION, r"\1", regex=True)
-    return regions, header[1:], f"column {id_col!r}" if id_col else "the row names"
+    genes = columns["gene_id"]
+    if pc.any(pc.match_substring(genes, ".")).as_py():
+        columns["gene_id"] = pc.replace_substring_regex(genes, _ENSEMBL_VERSION, r"\1")
+    return _region_table(columns), header[1:], f"column {id_col!r}" if id_col else "the row names"
+
+
+def _region_table(columns: dict[str, Any]) -> pa.Table:
+    """The regions' Arrow table: gene_id, chrom (text), start, end (int64), in that order."""
+    import pyarrow as pa
+
+    return pa.table({c: columns[c] for c in IDENTITY})
 
 
 def _strip_suffix(path: Path, columns: list[str], sample_suffix: str, notes: list[str]) -> list[str]:
@@ -876,6 +887,7 @@ def _features(
 ) -> Features:
     """The Features of one table (a whole file, or a chunk of one, ``columns`` fixed by the first chunk)."""
     import numpy as np
+    import pyarrow as pa
 
     path = loaded.path
     if loaded.table.num_rows == 0 or len(loaded.header) < 2:
@@ -899,7 +911,7 @@ def _features(
             notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
     samples = _strip_suffix(path, columns, sample_suffix, notes)
     _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
-    backwards = (regions["end"] < regions["start"]).to_numpy()
+    backwards = regions.column("end").to_numpy() < regions.column("start").to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
         raise InputError(
@@ -912,9 +924,16 @@ def _features(
 
     values = np.empty((loaded.table.num_rows, len(columns)), dtype=np.float64, order="F")
     for j, c in enumerate(columns):
-        if not _is_numeric(loaded.table.column(loaded.name_of(c)).type):
+        col = loaded.table.column(loaded.name_of(c))
+        if not _is_numeric(col.type):
             raise _not_numeric(loaded, c, "region", region)
-        values[:, j] = _floats(loaded, c)
+        if col.type != pa.float64():
+            values[:, j] = _floats(loaded, c)
+            continue
+        row = 0
+        for piece in col.chunks:  # Arrow's pieces copied in place: to_numpy would join them first
+            values[row : row + len(piece), j] = piece.to_numpy(zero_copy_only=False)
+            row += len(piece)
     inf = np.isinf(values)
     if inf.any():
         r, c = np.argwhere(inf)[0]  # the first in reading order: by row, then by column
@@ -922,9 +941,9 @@ def _features(
     tally.decimal_comma.update(dict.fromkeys(loaded.decimal_comma))
     tally.missing += sum(loaded.table.column(loaded.name_of(c)).null_count for c in columns)
     tally.missing_seen = tally.missing_seen or loaded.missing_seen
-    tally.regions += len(regions)
+    tally.regions += regions.num_rows
     tally.samples = len(columns)
-    return Features(path, regions.reset_index(drop=True), samples, values, tuple(columns), tuple(notes))
+    return Features(path, regions, samples, values, tuple(columns), tuple(notes))
 
 
 def _twice(path: Path, where: str, key: str, first: int, again: int) -> InputError:
@@ -938,7 +957,9 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
     """Read a feature table: one row per region, one column per sample (see design.md section 5)."""
     stream = FeatureStream(path, sample_suffix=sample_suffix, chunk_bytes=None)
     ((features, _),) = list(stream)
-    return Features(features.path, features.regions, features.samples, features.values, features.columns, stream.notes)
+    return Features(
+        features.path, features.region_table, features.samples, features.values, features.columns, stream.notes
+    )
 
 
 # Text read per chunk. Each chunk costs a fixed ~10 ms of Python and Arrow set-up: at 2 MB that was a
@@ -975,6 +996,8 @@ class FeatureStream:
     def __iter__(self) -> Iterator[tuple[Features, int]]:
         import numpy as np
 
+        from vaultkit.rowhash import hash_rows
+
         tally = _Tally()
         columns: list[str] | None = None
         notes: list[str] = []
@@ -995,7 +1018,7 @@ class FeatureStream:
             columns = list(chunk.columns)
             row0 += loaded.table.num_rows
             del loaded  # the Arrow columns are copied into ``values``: not held while the chunk is used
-            hashes.append(_hash_regions(chunk.regions))
+            hashes.append(hash_rows(chunk.region_table))
             yield chunk, done
         self._no_repeats(np.concatenate(hashes))
         self.notes = (*notes, *tally.notes(header))
@@ -1027,8 +1050,8 @@ class FeatureStream:
                 buf = carry + block
                 cut = len(buf) if not block else _cut(buf)
                 if cut:
-                    piece, carry = buf[:cut], buf[cut:]
-                    if len(piece) > 4096 or piece.strip():  # blank lines at the end are no rows
+                    piece, carry = memoryview(buf)[:cut], buf[cut:]  # the piece not copied: Arrow reads it
+                    if len(piece) > 4096 or bytes(piece).strip():  # blank lines at the end are no rows
                         yield _load_piece(self.path, sniffed, piece, keep_text, hint), raw.tell()
                 else:
                     carry = buf
@@ -1083,18 +1106,12 @@ class FeatureStream:
         out, row0 = {}, 0
         for loaded, _ in self._tables():
             regions, _, where = _regions(loaded, [], _Tally())
-            for pos in sorted(r - row0 for r in rows if row0 <= r < row0 + len(regions)):
+            for pos in sorted(r - row0 for r in rows if row0 <= r < row0 + regions.num_rows):
                 out[row0 + pos] = (_key(regions, pos), where)
-            row0 += len(regions)
+            row0 += regions.num_rows
             if len(out) == len(rows):
                 break
         return out
-
-
-def _hash_regions(regions: pd.DataFrame) -> np.ndarray:
-    import pandas as pd
-
-    return pd.util.hash_pandas_object(regions, index=False).to_numpy()
 
 
 def _header_lines(data: bytes, sniffed: _Sniffed) -> int:
@@ -1134,7 +1151,7 @@ def _text_loaded(path: Path, sniffed: _Sniffed, table: pa.Table, keep_text: set[
     return loaded
 
 
-def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str], hint: set[str]) -> _Loaded:
+def _load_piece(path: Path, sniffed: _Sniffed, piece: memoryview, keep_text: set[str], hint: set[str]) -> _Loaded:
     """A chunk of a text table's rows, read as :func:`_load` reads the whole file."""
     import pyarrow as pa
 
@@ -1142,9 +1159,9 @@ def _load_piece(path: Path, sniffed: _Sniffed, piece: bytes, keep_text: set[str]
     return _text_loaded(path, sniffed, table, keep_text)
 
 
-def _key(regions: pd.DataFrame, pos: int) -> str:
-    row = regions.iloc[pos]
-    return f"{row['gene_id']}_{row['chrom']}.{row['start']}.{row['end']}"
+def _key(regions: pa.Table, pos: int) -> str:
+    gene, chrom, start, end = (regions.column(c)[pos].as_py() for c in IDENTITY)
+    return f"{gene}_{chrom}.{start}.{end}"
 
 
 # ---------------------------------------------------------------- phenotypes

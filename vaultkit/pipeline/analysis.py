@@ -8,7 +8,7 @@ streams it instead, ``pipeline/associate.py``), keep what gets plotted
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from vaultkit.progress import SILENT, Progress
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 RESULT_COLUMNS = ["gene_id", "chrom", "start", "end", "trait", "n", "r", "p", "q", "method"]
 
@@ -111,23 +112,45 @@ def ensembl_ids(regions: pd.DataFrame, known: dict[str, str]) -> pd.DataFrame:
     """Gene symbols in ``gene_id`` replaced by the gene's Ensembl id (HGNC), so plot names and results
     name genes one way; unknown names stay as they are. ``known`` caches the look-ups ("" for none) over
     the chunks of a table."""
-    from vaultkit.genome.genes import gene_table
-
     ids = regions["gene_id"].astype(str)
     others = (ids != "") & ~ids.str.startswith("ENS")  # vectorised: a table has 10^5-10^6 regions
     if not others.any():
         return regions
-    new = sorted(set(ids[others].unique()) - set(known))
+    if not _look_up(ids[others].unique(), known):
+        return regions
+    out = regions.copy()
+    out["gene_id"] = ids.map(lambda g: known.get(g) or g)
+    return out
+
+
+def ensembl_gene_ids(genes: pa.Array, known: dict[str, str]) -> pa.Array:
+    """:func:`ensembl_ids` on an Arrow column of gene ids (a streamed chunk's, which has no DataFrame)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    others = pc.and_(pc.not_equal(genes, ""), pc.invert(pc.starts_with(genes, "ENS")))
+    if not pc.any(others).as_py():
+        return genes
+    symbols = pc.unique(genes.filter(others))
+    if not _look_up(symbols.to_pylist(), known):
+        return genes
+    named = pa.array([known.get(g) or g for g in symbols.to_pylist()], pa.string())
+    found = pc.index_in(genes, value_set=symbols)
+    return pc.if_else(pc.is_valid(found), named.take(found), genes)
+
+
+def _look_up(symbols: Iterable[str], known: dict[str, str]) -> bool:
+    """Each symbol's Ensembl id into ``known`` ("" for none); whether any of these symbols has one."""
+    from vaultkit.genome.genes import gene_table
+
+    symbols = list(symbols)
+    new = sorted(set(symbols) - set(known))
     if new:
         table = gene_table()
         for g in new:
             gene = table.find(g)
             known[g] = gene.ensembl_id if gene is not None and gene.ensembl_id else ""
-    if not any(known.get(g) for g in ids[others].unique()):
-        return regions
-    out = regions.copy()
-    out["gene_id"] = ids.map(lambda g: known.get(g) or g)
-    return out
+    return any(known.get(g) for g in symbols)
 
 
 def check_design(

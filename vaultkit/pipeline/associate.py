@@ -93,13 +93,12 @@ def associate_chunk(chunk: Features, design: Design, known: dict[str, str] | Non
     chrom, start, end, then n0, r0, p0, n1, ... by trait. A pure function of its inputs (``known`` only
     caches HGNC look-ups), so chunks may be computed anywhere, in any order."""
     from vaultkit import stats
-    from vaultkit.pipeline.analysis import ensembl_ids
 
     values = chunk.values
     if len(design.positions) != values.shape[1] or (design.positions != range(values.shape[1])).any():
         values = values[:, design.positions]
     r, n, p = stats.correlate(values, design.ys, method=design.method, covariates=design.covariates)
-    return _part(ensembl_ids(chunk.regions, {} if known is None else known), r, n, p)
+    return _part(chunk.region_table, {} if known is None else known, r, n, p)
 
 
 def write_parts(
@@ -253,15 +252,18 @@ def _parts(
         progress.stop()
 
 
-def _part(regions: Any, r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table:
-    """One chunk's results, wide: the region, then n, r and p of each trait."""
+def _part(regions: pa.Table, known: dict[str, str], r: np.ndarray, n: np.ndarray, p: np.ndarray) -> pa.Table:
+    """One chunk's results, wide: the region (gene symbols named by their Ensembl id), then n, r and p of
+    each trait."""
     import pyarrow as pa
 
+    from vaultkit.pipeline.analysis import ensembl_gene_ids
+
     columns = {
-        "gene_id": pa.array(regions["gene_id"].to_numpy(), pa.string()),
-        "chrom": pa.array(regions["chrom"].to_numpy(), pa.string()),
-        "start": pa.array(regions["start"].to_numpy(), pa.int64()),
-        "end": pa.array(regions["end"].to_numpy(), pa.int64()),
+        "gene_id": ensembl_gene_ids(regions.column("gene_id").combine_chunks(), known),
+        "chrom": regions.column("chrom"),
+        "start": regions.column("start"),
+        "end": regions.column("end"),
     }
     for j in range(r.shape[1]):
         columns[f"n{j}"] = pa.array(n[:, j], pa.int64())
