@@ -133,7 +133,7 @@ def _md_link(raw: str, start: int, line: int = 0, in_table: bool = False, in_com
 
 def parse(text: str) -> ParsedNote:
     """All links, headings and block ids of a note's text (frontmatter included)."""
-    read = markdown.read(text)
+    read = markdown.reading(text)
     fm = read.frontmatter
     links: list[Link] = []
     if fm is not None and fm.data:

@@ -69,9 +69,14 @@ class Reading(NamedTuple):
     code_blocks: tuple[tuple[int, int], ...] = ()  # fenced and indented code, whole lines
 
 
+# Filled through tuple.__new__: a NamedTuple's generated __new__ is a Python call per link.
+_tuple_new = tuple.__new__
+
+
 @lru_cache(maxsize=64)
 def reading(text: str) -> Reading:
-    """``read(text)``, remembered: while a note's sections are updated it is read many times."""
+    """``read(text)``, remembered: links, sections and adoption read the same note in turn, and a note
+    is read many times while its sections are updated."""
     return read(text)
 
 
@@ -109,7 +114,7 @@ def read(text: str) -> Reading:
         line += body.count("\n", counted, start)
         counted = start
         in_comment = bool(in_comments and in_comments(start))
-        links.append(Candidate(kind, body_start + start, raw, line, in_table, in_comment))
+        links.append(_tuple_new(Candidate, (kind, body_start + start, raw, line, in_table, in_comment)))
     code_blocks = tuple((body_start + a, body_start + b) for a, b in blocks)
     return Reading(body_start, tuple(links), headings, fm, code_blocks)
 
