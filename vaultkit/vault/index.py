@@ -32,9 +32,9 @@ from vaultkit.vault.notes import (
     frontmatter_guard,
     read_text,
 )
-from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT, scan
+from vaultkit.vault.paths import CANVAS_EXT, NOTE_EXT, STATE_DIR, listing
 from vaultkit.vault.resolve import Resolution, Resolver
-from vaultkit.vault.write import STATE_DIR, write_if_changed
+from vaultkit.vault.write import write_if_changed
 
 CACHE_FILE = "links.cache"
 # 7: columnar (one list per field); 6: headings inside %% comments are no headings; 5: a $ in a link opens no
@@ -62,6 +62,7 @@ class VaultIndex:
     files: dict[str, tuple[int, int]]  # path -> (size, mtime_ns)
     parsed: dict[str, ParsedNote]
     findings: list[Finding] = field(default_factory=list)
+    unread: bool = False  # a note could not be read (OSError): what is made from this index is not kept
     resolver: Resolver = field(init=False)
 
     def __post_init__(self) -> None:
@@ -99,45 +100,61 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build(root: Path, *, use_cache: bool = True, progress: Progress = SILENT) -> VaultIndex:
-    """Scan and parse the vault at ``root`` (reusing cached parses of unchanged files)."""
+def build(
+    root: Path,
+    *,
+    use_cache: bool = True,
+    progress: Progress = SILENT,
+    files: dict[str, tuple[int, int]] | None = None,
+) -> VaultIndex:
+    """Scan and parse the vault at ``root`` (reusing cached parses of unchanged files).
+
+    ``files``: the vault's ``paths.listing``, when the caller has just made it.
+    """
     with no_gc():
-        return _build(root, use_cache=use_cache, progress=progress)
+        return _build(root, listing(root) if files is None else files, use_cache=use_cache, progress=progress)
 
 
-def _build(root: Path, *, use_cache: bool, progress: Progress) -> VaultIndex:
-    files = {rel: (st.st_size, st.st_mtime_ns) for rel, st in scan(root)}
+def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, progress: Progress) -> VaultIndex:
     cache_path = root / STATE_DIR / CACHE_FILE
-    cache = _load_cache(cache_path) if use_cache else {}
+    cache, written = _load_cache(cache_path) if use_cache else ({}, 0)
     fresh: dict[str, CacheEntry] = {}
     todo = [rel for rel in files if rel.endswith((NOTE_EXT, CANVAS_EXT))]
     progress.start("reading notes", len(todo))
     missed = []
     for rel in todo:
         hit = cache.get(rel)
-        if hit is not None and hit[0] == files[rel]:
+        # A file no older than the cache may have been written again in the same tick of the clock, with
+        # the same size: it is read again (git's "racy" files). Older ones changed would have a newer mtime.
+        if hit is not None and hit[0] == files[rel] and hit[0][1] < written:
             fresh[rel] = hit
         else:
             missed.append(rel)
     progress.advance(len(todo) - len(missed))
     folder = str(root)
+    unread = set()
     for rel in missed:
-        fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0]))
+        fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0], unread))
         progress.advance()
     progress.stop()
     # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links).
     if use_cache and (missed or len(fresh) != len(cache)):
-        _save_cache(cache_path, {rel: fresh[rel] for rel in todo})
+        # A note that could not be read is read again next time: making it readable changes no mtime.
+        _save_cache(cache_path, {rel: fresh[rel] for rel in todo if rel not in unread})
     # A note with broken YAML still has links in its body: both count.
     parsed = {rel: entry[1] for rel in todo if (entry := fresh[rel])[1] is not None}
     findings = [entry[2] for entry in fresh.values() if entry[2] is not None]
-    return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)))
+    return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)), bool(unread))
 
 
-def _parse_file(root: Path, folder: str, rel: str, size: int) -> tuple[ParsedNote | None, Finding | None]:
+def _parse_file(
+    root: Path, folder: str, rel: str, size: int, unread: set[str]
+) -> tuple[ParsedNote | None, Finding | None]:
     try:
         text = _read(root, folder, rel, size)
     except UnreadableNote as exc:
+        if isinstance(exc.__context__, OSError):
+            unread.add(rel)  # not its content: the file system refused it (permissions, a lock)
         return None, exc.finding
     if rel.endswith(CANVAS_EXT):
         return ParsedNote(tuple(linkparse.canvas_links(text)), (), ()), None
@@ -167,26 +184,28 @@ def _read(root: Path, folder: str, rel: str, size: int) -> str:
 CacheEntry = tuple[tuple[int, int], ParsedNote | None, Finding | None]
 
 
-def _load_cache(path: Path) -> dict[str, CacheEntry]:
-    """The cached parses, or {} (with a warning) for a file this version did not write."""
+def _load_cache(path: Path) -> tuple[dict[str, CacheEntry], int]:
+    """The cached parses and the cache file's mtime (ns), or ({}, 0) (with a warning) for a file this version did not write."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            written = os.fstat(fh.fileno()).st_mtime_ns
+            raw = fh.read()
     except OSError:
-        return {}  # no cache yet (or unreadable): build from the notes
+        return {}, 0  # no cache yet (or unreadable): build from the notes
     try:
         doc = json.loads(raw)
         if not isinstance(doc, dict) or doc.get("format") != _CACHE_FORMAT:
             raise ValueError("not a vaultkit links cache")
         if doc.get("version") != _CACHE_VERSION:
-            return {}  # an older vaultkit's cache: silently rebuilt
-        return _entries(doc)
+            return {}, 0  # an older vaultkit's cache: silently rebuilt
+        return _entries(doc), written
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
         warnings.warn(
             f"{path.name} in {path.parent.name}/ is corrupt or not vaultkit's ({exc}); "
             "ignoring it and rebuilding it from the notes",
             stacklevel=2,
         )
-        return {}
+        return {}, 0
 
 
 def _column(table: object, name: str, n: int | None, types: set[type]) -> list:
@@ -296,6 +315,7 @@ def _save_cache(path: Path, data: dict[str, CacheEntry]) -> None:
     }
     try:
         path.parent.mkdir(exist_ok=True)
-        write_if_changed(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        if not write_if_changed(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")):
+            os.utime(path)  # racy files read again, and the same: now older than the cache, so trusted
     except OSError:
         pass  # a read-only vault still gets its check, just without the cache

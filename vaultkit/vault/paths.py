@@ -14,6 +14,7 @@ from vaultkit.names import FORBIDDEN_CHARS
 
 NOTE_EXT = ".md"
 CANVAS_EXT = ".canvas"
+STATE_DIR = ".vaultkit"  # vaultkit's own files: a dot-folder, so outside the vault
 
 
 def fold(path: str) -> str:
@@ -74,6 +75,11 @@ def scan(root: Path, *, asides: bool = True) -> Iterator[tuple[str, os.stat_resu
                     yield rel, entry.stat()
             except OSError:
                 continue
+
+
+def listing(root: Path) -> dict[str, tuple[int, int]]:
+    """Every visible file of the vault (as ``scan`` sees them) with its size and mtime in nanoseconds."""
+    return {rel: (st.st_size, st.st_mtime_ns) for rel, st in scan(root)}
 
 
 def check_name(rel: str) -> None:
