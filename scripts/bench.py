@@ -198,16 +198,17 @@ def _cache_load_vs_rebuild(root: Path, runs: int) -> None:
     """In this process: loading the links cache against rebuilding it (reading and parsing every note, saving)."""
     import statistics
 
-    from vaultkit.vault import index
+    from vaultkit.vault import index, parsecache
 
-    cache = root / ".vaultkit" / index.CACHE_FILE
+    cache = root / ".vaultkit" / parsecache.CACHE_FILE
     load, rebuild = [], []
     for _ in range(runs):
         with index.no_gc():  # as build() loads it
-            seconds, (entries, _) = timed(lambda: index._load_cache(cache))
+            seconds, (entries, _) = timed(lambda: parsecache.load(cache))
         load.append(seconds)
         parse, _ = timed(lambda: index.build(root, use_cache=False))
-        save, _ = timed(lambda e=entries: index._save_cache(cache, e))
+        cache.unlink()  # written afresh, as a rebuild does (an equal file would only be compared)
+        save, _ = timed(lambda e=entries: parsecache.save(cache, e))
         rebuild.append(parse + save)
     ratios = sorted(b / a for a, b in zip(load, rebuild, strict=True))
     print(

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from vaultkit.pipeline.links import links_check
-from vaultkit.vault import index, reportcache
+from vaultkit.vault import index, parsecache, reportcache
 from vaultkit.vault.check import check
 from vaultkit.vault.notes import UnreadableNote
 
@@ -150,4 +150,4 @@ def test_a_damaged_report_is_made_again(vault):
 
 
 def test_the_report_follows_the_parse_cache_version():
-    assert reportcache._VERSION[0] == index._CACHE_VERSION
+    assert reportcache._VERSION[0] == parsecache.VERSION

@@ -30,9 +30,9 @@ from vaultkit.vault.paths import STATE_DIR
 
 REPORT_FILE = "links.report"
 _FORMAT = "vaultkit links report"
-# The parse cache's version (index._CACHE_VERSION, which a test keeps equal) and this file's own: a change
+# The parse cache's version (parsecache.VERSION, which a test keeps equal) and this file's own: a change
 # to what a note parses to changes its reports too.
-_VERSION = (7, 1)
+_VERSION = (8, 1)
 _COUNTS = ("notes", "files", "links")
 _LISTS = {"broken": dict, "ambiguous": dict, "orphans": str, "missing_anchors": dict, "unreadable": dict}
 

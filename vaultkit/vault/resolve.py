@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,16 @@ class Resolver:
         if kind == "markdown":
             return self.resolve_markdown(link.target, source)
         return Resolution(self._exact(link.target)) if link.target else NOWHERE
+
+    def resolve_links(self, links: Sequence[Any], source: str) -> list[Resolution]:
+        """``resolve_link`` of each of a note's links: the remembered targets without a call per link."""
+        memo = self._memo
+        out = []
+        for link in links:
+            kind = link.kind
+            hit = memo.get(link.target) if kind == "wiki" or kind == "frontmatter" else None
+            out.append(hit if type(hit) is Resolution else self.resolve_link(link, source))
+        return out
 
     def resolve_markdown(self, target: str, source: str) -> Resolution:
         """Resolve a (percent-decoded) markdown destination: relative to the source first."""
