@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 
 from click.testing import CliRunner
 
@@ -221,3 +225,20 @@ def test_vault_defaults_to_the_current_folder(vault, monkeypatch):
     assert (root / "a.md").read_text() == "[[LIF2]]\n"
     bad = run("links", "rename", "only-one-arg")
     assert bad.exit_code == 2 and "expected [VAULT] OLD NEW" in bad.output
+
+
+def test_check_of_a_vault_without_frontmatter_loads_no_yaml_and_a_warm_one_no_parser(vault):
+    root = vault({"a.md": "# A\n[[b]] ![[p.png]]\n", "b.md": "[[a#A]]\n", "p.png": b"png"})
+    for name in ("a.md", "b.md", "p.png"):  # written an hour ago: older than the report, which is kept
+        os.utime(root / name, (time.time() - 3600,) * 2)
+    code = (
+        "import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'links', 'check', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in ('yaml', 'vaultkit.vault.linkparse', 'pandas', 'numpy') if m in sys.modules))"
+    )
+    loaded = [
+        subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
+    assert loaded[0].splitlines()[-1] == "['vaultkit.vault.linkparse']"  # cold: parsed, without PyYAML
+    assert loaded[1].splitlines()[-1] == "[]"  # warm: the kept report

@@ -95,9 +95,10 @@ def _anchor_exists(
         return True  # attachments have no anchors to check (PDF pages etc.)
     parts = wanted.get(subpath)
     if parts is None:
-        parts = [p for p in subpath.split("#") if p]
+        written = [p for p in subpath.split("#") if p]
         # A block id is kept as written (with its ^); heading parts as the keys Obsidian compares.
-        parts = wanted[subpath] = tuple(parts if parts and parts[0].startswith("^") else map(_norm_heading, parts))
+        block = bool(written) and written[0].startswith("^")
+        parts = wanted[subpath] = tuple(written if block else map(_norm_heading, written))
     if not parts:
         return True
     if parts[0].startswith("^"):

@@ -109,7 +109,7 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
             missed.append(rel)
     progress.advance(len(todo) - len(missed))
     folder = str(root)
-    unread = set()
+    unread: set[str] = set()
     for rel in missed:
         fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0], unread))
         progress.advance()

@@ -65,7 +65,7 @@ _SCHEMA: list[tuple[str, str, str]] = [
     ("findings", "line", "i"),
     ("findings", "message", "s"),
 ]
-_TEXT_TYPES = {"s": {str}, "n": {str, type(None)}}
+_TEXT_TYPES: dict[str, set[type]] = {"s": {str}, "n": {str, type(None)}}
 _as_link = partial(tuple.__new__, Link)
 _tuple_new = tuple.__new__
 
