@@ -11,6 +11,7 @@ from vaultkit.pipeline.links import links_check
 from vaultkit.vault import index, parsecache, reportcache
 from vaultkit.vault.check import check
 from vaultkit.vault.notes import UnreadableNote
+from vaultkit.vault.paths import listing
 
 VAULT = {
     "a.md": "[[b]] [[b#Top]] ![[pic.png]] [[Gone]]\n",
@@ -151,3 +152,19 @@ def test_a_damaged_report_is_made_again(vault):
 
 def test_the_report_follows_the_parse_cache_version():
     assert reportcache._VERSION[0] == parsecache.VERSION
+
+
+def test_a_change_to_the_link_layers_code_drops_both_caches(vault, monkeypatch):
+    from vaultkit.vault import stamp
+
+    assert "linkparse.py:" in stamp.code_stamp() and "check.py:" in stamp.code_stamp()
+    root = vault(VAULT)
+    _age(root)
+    links_check(root)
+    key = reportcache.fingerprint(listing(root))
+    assert reportcache.load(root, key) is not None and parsecache.load(root / ".vaultkit" / parsecache.CACHE_FILE)[0]
+    edited = stamp.code_stamp() + ";parser.py:1:2"  # as if a module were edited, or another branch checked out
+    monkeypatch.setattr(reportcache, "code_stamp", lambda: edited)
+    monkeypatch.setattr(parsecache, "code_stamp", lambda: edited)
+    assert reportcache.fingerprint(listing(root)) != key
+    assert parsecache.load(root / ".vaultkit" / parsecache.CACHE_FILE) == ({}, 0)

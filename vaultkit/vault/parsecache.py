@@ -1,7 +1,7 @@
 """The links cache: every note's parse, keyed by path, size and mtime, as columns of plain data.
 
-Layout: one line of JSON (format, version, byte order, the size of each
-column), then the columns, one after the other, in the order of ``_SCHEMA``:
+Layout: one line of JSON (format, version, the code that wrote it, byte
+order, the size of each column), then the columns, one after the other, in the order of ``_SCHEMA``:
 numbers as arrays of 64-bit integers (``array``), a link's kind and flags as
 one byte each, text as a JSON list of strings. Numbers are read back at C speed
 and need no type check (an array holds nothing else); a JSON column is
@@ -26,6 +26,7 @@ from typing import Any
 
 from vaultkit.vault.linkparse import Link, ParsedNote
 from vaultkit.vault.notes import Finding
+from vaultkit.vault.stamp import code_stamp
 from vaultkit.vault.write import write_if_changed
 
 CACHE_FILE = "links.cache"
@@ -84,8 +85,8 @@ def load(path: Path) -> tuple[dict[str, CacheEntry], int]:
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("format") != _FORMAT:
             raise ValueError("not a vaultkit links cache")
-        if header.get("version") != VERSION:
-            return {}, 0  # another vaultkit's cache: silently rebuilt
+        if header.get("version") != VERSION or header.get("code") != code_stamp():
+            return {}, 0  # another vaultkit's cache (or another state of its code): silently rebuilt
         return _entries(decode(header, body)), written
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
         warnings.warn(
@@ -134,7 +135,13 @@ def encode(doc: dict[str, dict[str, list[Any]]]) -> bytes:
             blobs.append(bytes(col))
         else:
             blobs.append(json.dumps(col, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
-    header = {"format": _FORMAT, "version": VERSION, "byteorder": sys.byteorder, "sizes": list(map(len, blobs))}
+    header = {
+        "format": _FORMAT,
+        "version": VERSION,
+        "code": code_stamp(),
+        "byteorder": sys.byteorder,
+        "sizes": list(map(len, blobs)),
+    }
     return json.dumps(header).encode() + b"\n" + b"".join(blobs)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from vaultkit import __version__
 from vaultkit.vault.paths import STATE_DIR
+from vaultkit.vault.stamp import code_stamp
 
 REPORT_FILE = "links.report"
 _FORMAT = "vaultkit links report"
@@ -38,8 +39,8 @@ _LISTS = {"broken": dict, "ambiguous": dict, "orphans": str, "missing_anchors": 
 
 
 def fingerprint(files: dict[str, tuple[int, int]]) -> str:
-    """A digest of every file's path, size and mtime, and of what made the report (vaultkit's version)."""
-    digest = hashlib.blake2b(f"{_FORMAT} {_VERSION} {__version__}\n".encode(), digest_size=20)
+    """A digest of every file's path, size and mtime, and of what made the report (vaultkit and its code)."""
+    digest = hashlib.blake2b(f"{_FORMAT} {_VERSION} {__version__} {code_stamp()}\n".encode(), digest_size=20)
     # surrogatepass: a file name that is no valid UTF-8 (os.fsdecode's escapes) still has its own bytes
     listing = "\n".join([f"{rel}\0{size}\0{mtime}" for rel, (size, mtime) in files.items()])
     digest.update(listing.encode("utf-8", "surrogatepass"))
