@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import age
 from vaultkit.vault import index, linkparse, parsecache
 from vaultkit.vault.linkparse import Link, parse
 from vaultkit.vault.resolve import Resolver
@@ -159,6 +160,7 @@ def test_integers_written_in_the_other_byte_order_read_the_same(vault):
 
 def test_an_unchanged_vault_does_not_rewrite_the_cache(vault):
     root = vault(VAULT)
+    age(root)
     index.build(root)
     stamp = _cache(root).stat().st_mtime_ns
     index.build(root)

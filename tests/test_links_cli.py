@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
 
 from click.testing import CliRunner
 
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, age
 from vaultkit.cli import cli
 
 
@@ -229,8 +227,7 @@ def test_vault_defaults_to_the_current_folder(vault, monkeypatch):
 
 def test_check_of_a_vault_without_frontmatter_loads_no_yaml_and_a_warm_one_no_parser(vault):
     root = vault({"a.md": "# A\n[[b]] ![[p.png]]\n", "b.md": "[[a#A]]\n", "p.png": b"png"})
-    for name in ("a.md", "b.md", "p.png"):  # written an hour ago: older than the report, which is kept
-        os.utime(root / name, (time.time() - 3600,) * 2)
+    age(root)  # older than the report, which is kept
     code = (
         "import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'links', 'check', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.helpers import age
 from vaultkit.pipeline.links import links_check
 from vaultkit.vault import index, parsecache, reportcache
 from vaultkit.vault.check import check
@@ -21,14 +22,6 @@ VAULT = {
     "old.png": b"png",
 }
 HOUR = 3600 * 10**9
-
-
-def _age(root, by=HOUR):
-    """Every file of the vault written ``by`` ns ago: older than any report made now, so not racy."""
-    for path in root.rglob("*"):
-        if path.is_file() and ".vaultkit" not in path.parts:
-            st = path.stat()
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - by))
 
 
 def _fresh(root):
@@ -51,7 +44,7 @@ def no_checking(monkeypatch):
 
 def test_an_unchanged_vault_gets_its_report_back_without_reading_a_note(vault, no_checking):
     root = vault(VAULT)
-    _age(root)
+    age(root)
     first = links_check(root).as_json()
     assert first == _fresh(root) and first["broken"] and first["orphans"] == ["old.png"]
     no_checking()
@@ -74,7 +67,7 @@ def test_an_unchanged_vault_gets_its_report_back_without_reading_a_note(vault, n
 )
 def test_any_change_to_a_file_makes_a_new_report(vault, change):
     root = vault(VAULT)
-    _age(root)
+    age(root)
     links_check(root)
     a, b = root / "a.md", root / "b.md"
     if change == "edit":
@@ -105,7 +98,7 @@ def test_any_change_to_a_file_makes_a_new_report(vault, change):
 
 def test_a_file_no_older_than_the_report_keeps_no_report(vault):
     root = vault(VAULT)
-    _age(root)
+    age(root)
     future = time.time_ns() + HOUR
     os.utime(root / "b.md", ns=(future, future))  # as if written in the report's own tick, or later
     first = links_check(root).as_json()
@@ -120,7 +113,7 @@ def test_a_file_no_older_than_the_report_keeps_no_report(vault):
 
 def test_a_note_that_could_not_be_read_is_read_next_time(vault, monkeypatch):
     root = vault(VAULT)
-    _age(root)
+    age(root)
     real = index._read
 
     def refused(root_, folder, rel, size):
@@ -140,7 +133,7 @@ def test_a_note_that_could_not_be_read_is_read_next_time(vault, monkeypatch):
 
 def test_a_damaged_report_is_made_again(vault):
     root = vault(VAULT)
-    _age(root)
+    age(root)
     first = links_check(root).as_json()
     path = root / ".vaultkit" / reportcache.REPORT_FILE
     head, body = path.read_bytes().split(b"\n", 1)
@@ -159,7 +152,7 @@ def test_a_change_to_the_link_layers_code_drops_both_caches(vault, monkeypatch):
 
     assert "linkparse.py:" in stamp.code_stamp() and "check.py:" in stamp.code_stamp()
     root = vault(VAULT)
-    _age(root)
+    age(root)
     links_check(root)
     key = reportcache.fingerprint(listing(root))
     assert reportcache.load(root, key) is not None and parsecache.load(root / ".vaultkit" / parsecache.CACHE_FILE)[0]
