@@ -204,3 +204,20 @@ def test_needs_parser_is_the_old_pattern(body):
 def test_wiki_link_span_covers_a_trailing_backslash():
     (link,) = parse("[[foo\\]]\n").links
     assert link.target == "foo\\" and "[[foo\\]]"[link.tstart : link.tend] == "foo\\"
+
+
+def test_a_few_edited_notes_are_read_again_until_the_cache_is_worth_rewriting(vault):
+    root = vault({f"n{i}.md": f"[[n{i + 1}]]\n" for i in range(100)})
+    age(root)
+    index.build(root)
+    stamp = _cache(root).stat().st_mtime_ns
+    (root / "n1.md").write_text("[[gone]]\n")
+    first = index.build(root)
+    assert first.parsed == index.build(root, use_cache=False).parsed  # seen, though not cached
+    assert _cache(root).stat().st_mtime_ns == stamp  # 1 note of 100: not worth 100 notes' writing
+    (root / "n2.md").write_text("[[gone too]]\n")
+    second = index.build(root)
+    assert second.parsed == index.build(root, use_cache=False).parsed
+    assert _cache(root).stat().st_mtime_ns != stamp  # 2 of 100 > 1/64: rewritten with both
+    entries = parsecache.load(_cache(root))[0]
+    assert entries["n1.md"][1].links[0].target == "gone" and entries["n2.md"][1].links[0].target == "gone too"

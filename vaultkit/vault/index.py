@@ -99,14 +99,17 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
     todo = [rel for rel in files if rel.endswith((NOTE_EXT, CANVAS_EXT))]
     progress.start("reading notes", len(todo))
     missed = []
+    known = 0  # files of the cache still in the vault
     for rel in todo:
         hit = cache.get(rel)
-        # A file no older than the cache may have been written again in the same tick of the clock, with
-        # the same size: it is read again (git's "racy" files). Older ones changed would have a newer mtime.
-        if hit is not None and hit[0] == files[rel] and hit[0][1] < written:
-            fresh[rel] = hit
-        else:
-            missed.append(rel)
+        if hit is not None:
+            known += 1
+            # A file no older than the cache may have been written again in the same tick of the clock, with
+            # the same size: it is read again (git's "racy" files). Older ones changed would have a newer mtime.
+            if hit[0] == files[rel] and hit[0][1] < written:
+                fresh[rel] = hit
+                continue
+        missed.append(rel)
     progress.advance(len(todo) - len(missed))
     folder = str(root)
     unread: set[str] = set()
@@ -114,8 +117,10 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
         fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0], unread))
         progress.advance()
     progress.stop()
-    # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links).
-    if use_cache and (missed or len(fresh) != len(cache)):
+    # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
+    # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are
+    # saved): they are read again next time, until they are 1/64 of the vault; a file gone is dropped at once.
+    if use_cache and (known < len(cache) or (missed and len(missed) * 64 >= len(todo))):
         # A note that could not be read is read again next time: making it readable changes no mtime.
         parsecache.save(cache_path, {rel: fresh[rel] for rel in todo if rel not in unread})
     # A note with broken YAML still has links in its body: both count.
