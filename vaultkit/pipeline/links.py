@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from vaultkit.errors import VaultError
 from vaultkit.progress import SILENT, Progress
-from vaultkit.vault import reportcache
+from vaultkit.vault import reportcache, resolvecache
 from vaultkit.vault.linkreport import LinkReport
 from vaultkit.vault.paths import STATE_DIR, listing
 
@@ -48,7 +48,13 @@ def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
 
     with vindex.no_gc():  # the index is garbage once checked: no collection walks its objects (see no_gc)
         index = vindex.build(root, progress=progress, files=files)
+        same_paths = resolvecache.paths_key(files)
+        found = resolvecache.load(root, same_paths, files)
+        if found is not None:
+            index.resolver.remember(found)
         report = check(index)
+        if found is None or index.resolver.remembered_count != len(found):
+            resolvecache.save(root, same_paths, index.resolver.remembered())
     if not index.unread:
         reportcache.save(root, key, report.as_json(), files)
     return report

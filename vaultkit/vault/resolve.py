@@ -63,6 +63,35 @@ class Resolver:
             if self._memo or self._markdown:
                 self._memo, self._markdown = {}, {}
 
+    def remembered(self) -> dict[str, str | list[str] | None]:
+        """What the wiki-link targets resolved so far point to: a path, None (nowhere) or the candidates.
+
+        A function of the vault's paths alone (a pick among candidates is made per source, later), so it
+        holds for another check of a vault with the same paths (``resolvecache``).
+        """
+        return {
+            target: list(hit) if type(hit) is tuple else hit.path  # type: ignore[union-attr]
+            for target, hit in self._memo.items()
+        }
+
+    @property
+    def remembered_count(self) -> int:
+        """How many targets ``remembered`` would give."""
+        return len(self._memo)
+
+    def remember(self, found: dict[str, str | list[str] | None]) -> None:
+        """Take back what ``remembered`` gave, for a vault with the same paths (every path one of them)."""
+        one: dict[str | None, Resolution] = {None: NOWHERE}
+        memo = self._memo
+        for target, hit in found.items():
+            if isinstance(hit, list):
+                memo[target] = tuple(hit)
+            else:
+                res = one.get(hit)
+                if res is None:
+                    res = one[hit] = Resolution(hit)  # one answer per path, shared by the targets that find it
+                memo[target] = res
+
     def exists(self, path: str) -> bool:
         return fold(path) in self.by_path
 
