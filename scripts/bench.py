@@ -127,7 +127,7 @@ def _figures(name: str, runs: list[tuple[float, float, str]], floor: list[tuple[
 def bench_links(args: argparse.Namespace) -> None:
     """Whole processes, as a user waits for them, interleaved round by round: ``vaultkit links check`` cold
     (no cache), warm (caches in .vaultkit/, nothing changed: the kept report) and warm after one note was
-    edited (the parse cache, every link resolved) against the floor, a process that only reads every note's
+    edited (the parse cache and the targets' kept answers, every link checked) against the floor, a process that only reads every note's
     bytes, and obsidiantools (``connect().gather()``) on the same vault; then the parse cache: loaded
     against rebuilt."""
     import json
@@ -159,7 +159,8 @@ def bench_links(args: argparse.Namespace) -> None:
             shutil.rmtree(root / ".vaultkit", ignore_errors=True)
             rounds["cold"].append(_process(check))
             rounds["warm"].append(_process(check))
-            # The kept report is for an unchanged vault: one note written, and every link is resolved again.
+            # The kept report is for an unchanged vault: one note written, and every link is checked again (from
+            # the parse cache and the targets' kept answers).
             with edited.open("a", encoding="utf-8") as fh:
                 fh.write("One more line.\n")
             rounds["edit"].append(_process(check))
