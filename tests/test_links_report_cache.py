@@ -161,3 +161,12 @@ def test_a_change_to_the_link_layers_code_drops_both_caches(vault, monkeypatch):
     monkeypatch.setattr(parsecache, "code_stamp", lambda: edited)
     assert reportcache.fingerprint(listing(root)) != key
     assert parsecache.load(root / ".vaultkit" / parsecache.CACHE_FILE) == ({}, 0)
+
+
+def test_a_report_with_findings_of_a_notes_content_is_kept(vault, no_checking):
+    root = vault({**VAULT, "bad.md": "---\nbroken: [\n---\n[[b]]\n", "bin.md": b"\x00\x01"})
+    age(root)
+    first = links_check(root).as_json()
+    assert {u["path"] for u in first["unreadable"]} == {"bad.md", "bin.md"} and _kept(root)
+    no_checking()
+    assert links_check(root).as_json() == first

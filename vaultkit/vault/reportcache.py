@@ -10,8 +10,9 @@ A file written in the same tick of the file system's clock as the report
 (``racy``, as git calls it) could be written again within that tick, keeping
 its size and mtime; a report made from such a vault is not kept. Every file
 the fingerprint trusts is older than the report, so any later write gives it
-a newer mtime. A report with a note that could not be read is not kept either:
-making it readable (``chmod``) changes no mtime.
+a newer mtime. A report with a note the file system refused is not kept either:
+making it readable (``chmod``) changes no mtime. (A note that is no UTF-8 or has
+broken YAML is a finding of its content, kept like any other.)
 
 The file is JSON (data, never code): a first line with the format, version
 and fingerprint, then the report as ``links check --json`` prints it. A file
@@ -77,16 +78,16 @@ def _well_formed(doc: Any) -> bool:
 
 
 def save(root: Path, key: str, report: dict[str, Any], files: dict[str, tuple[int, int]]) -> None:
-    """Keep ``report``, made from the vault ``key`` fingerprints, unless a racy file or unreadable note forbids it."""
+    """Keep ``report``, made from the vault ``key`` fingerprints, unless a file is racy.
+
+    The caller keeps no report of a vault with a note the file system refused (``VaultIndex.unread``).
+    """
     from vaultkit.vault.write import write_if_changed
 
     path = root / STATE_DIR / REPORT_FILE
     head = json.dumps({"format": _FORMAT, "version": list(_VERSION), "key": key}).encode()
     body = json.dumps(report, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     try:
-        if report["unreadable"]:
-            path.unlink(missing_ok=True)
-            return
         path.parent.mkdir(exist_ok=True)
         write_if_changed(path, head + b"\n" + body)
         newest = max((mtime for _, mtime in files.values()), default=0)
