@@ -126,8 +126,10 @@ def _figures(name: str, runs: list[tuple[float, float, str]], floor: list[tuple[
 
 def bench_links(args: argparse.Namespace) -> None:
     """Whole processes, as a user waits for them, interleaved round by round: ``vaultkit links check`` cold
-    (no cache) and warm (cache in .vaultkit/) against the floor, a process that only reads every note's bytes,
-    and obsidiantools (``connect().gather()``) on the same vault; then the cache: loaded against rebuilt."""
+    (no cache), warm (caches in .vaultkit/, nothing changed: the kept report) and warm after one note was
+    edited (the parse cache and the targets' kept answers, every link checked) against the floor, a process that only reads every note's
+    bytes, and obsidiantools (``connect().gather()``) on the same vault; then the parse cache: loaded
+    against rebuilt."""
     import json
     import statistics
 
@@ -144,12 +146,24 @@ def bench_links(args: argparse.Namespace) -> None:
         elif args.peer_runs:
             print("obsidiantools not found (pip install -e '.[bench]', or --peer-python PATH); no peer figures")
         check = [sys.executable, "-m", "vaultkit.cli_main", "links", "check", str(root)]
-        rounds: dict[str, list[tuple[float, float, str]]] = {"floor": [], "cold": [], "warm": [], "peer": []}
+        rounds: dict[str, list[tuple[float, float, str]]] = {
+            "floor": [],
+            "cold": [],
+            "warm": [],
+            "edit": [],
+            "peer": [],
+        }
+        edited = next(root.rglob("*.md"))
         for i in range(args.runs):  # interleaved, so drift of the machine's speed hits all alike
             rounds["floor"].append(_process([sys.executable, "-c", READ_NOTES, str(root)]))
             shutil.rmtree(root / ".vaultkit", ignore_errors=True)
             rounds["cold"].append(_process(check))
             rounds["warm"].append(_process(check))
+            # The kept report is for an unchanged vault: one note written, and every link is checked again (from
+            # the parse cache and the targets' kept answers).
+            with edited.open("a", encoding="utf-8") as fh:
+                fh.write("One more line.\n")
+            rounds["edit"].append(_process(check))
             if peer and i < args.peer_runs:  # a minute a run on 10,000 notes: the first rounds only
                 rounds["peer"].append(_process([peer, "-c", PEER, str(root)]))
         floor = rounds["floor"]
@@ -159,6 +173,7 @@ def bench_links(args: argparse.Namespace) -> None:
         )
         print(_figures("vaultkit links check, cold:", rounds["cold"], floor))
         print(_figures("vaultkit links check, warm:", rounds["warm"], floor))
+        print(_figures("  warm, one note edited:", rounds["edit"], floor))
         if rounds["peer"]:
             print(_figures("obsidiantools connect+gather:", rounds["peer"], floor[: len(rounds["peer"])]))
         _cache_load_vs_rebuild(root, args.runs)
@@ -184,16 +199,17 @@ def _cache_load_vs_rebuild(root: Path, runs: int) -> None:
     """In this process: loading the links cache against rebuilding it (reading and parsing every note, saving)."""
     import statistics
 
-    from vaultkit.vault import index
+    from vaultkit.vault import index, parsecache
 
-    cache = root / ".vaultkit" / index.CACHE_FILE
+    cache = root / ".vaultkit" / parsecache.CACHE_FILE
     load, rebuild = [], []
     for _ in range(runs):
         with index.no_gc():  # as build() loads it
-            seconds, entries = timed(lambda: index._load_cache(cache))
+            seconds, (entries, _) = timed(lambda: parsecache.load(cache))
         load.append(seconds)
         parse, _ = timed(lambda: index.build(root, use_cache=False))
-        save, _ = timed(lambda e=entries: index._save_cache(cache, e))
+        cache.unlink()  # written afresh, as a rebuild does (an equal file would only be compared)
+        save, _ = timed(lambda e=entries: parsecache.save(cache, e))
         rebuild.append(parse + save)
     ratios = sorted(b / a for a, b in zip(load, rebuild, strict=True))
     print(

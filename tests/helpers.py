@@ -7,6 +7,7 @@ copy of the module (issue 14).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -22,6 +23,19 @@ def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return root
+
+
+def age(root: Path, seconds: float = 3600) -> None:
+    """Every file of the vault dated ``seconds`` back: older than any cache made now.
+
+    The links caches read again a file no older than themselves (written in the
+    same tick of the file system's clock, it may have changed unseen); a test
+    that expects a cache to be used writes its vault long before.
+    """
+    for path in root.rglob("*"):
+        if path.is_file() and ".vaultkit" not in path.relative_to(root).parts:
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from tests.helpers import FIXTURES, make_gene_vault
 from vaultkit.cli import cli
-from vaultkit.vault import index, notes
+from vaultkit.vault import index, notes, parsecache
 from vaultkit.vault.linkparse import parse
 
 HOSTILE = FIXTURES / "hostile"
@@ -29,7 +29,7 @@ class _Planted:
 
 
 def _cache(root: Path) -> Path:
-    return root / ".vaultkit" / index.CACHE_FILE
+    return root / ".vaultkit" / parsecache.CACHE_FILE
 
 
 def _links(ix: index.VaultIndex) -> list[tuple[str, str]]:
@@ -49,13 +49,19 @@ def test_links_cache_is_data_never_code(vault, tmp_path, planted):
     expected = _links(index.build(root, use_cache=False))
     index.build(root)
     good = _cache(root).read_bytes()
-    assert json.loads(good)["format"] == "vaultkit links cache"
+    head, _, body = good.partition(b"\n")
+    assert json.loads(head)["format"] == "vaultkit links cache"
     marker = tmp_path / "pwned"
     bodies = {
         "pickle": pickle.dumps((2, _Planted(marker))),
         "truncated": good[: len(good) // 2],
         "foreign-json": json.dumps({"some": "other tool"}).encode(),
-        "bad-types": good.replace(b'"wiki"', b"7", 1),
+        # a number among the paths, the columns' sizes adjusted to it
+        "bad-types": json.dumps(
+            {**json.loads(head), "sizes": [size + 2 * (i == 0) for i, size in enumerate(json.loads(head)["sizes"])]}
+        ).encode()
+        + b"\n"
+        + body.replace(b"[", b"[7,", 1),
         "binary": bytes(range(256)) * 4,
         "deep-json": b"[" * 100_000 + b"]" * 100_000,
     }
@@ -66,7 +72,7 @@ def test_links_cache_is_data_never_code(vault, tmp_path, planted):
     assert not marker.exists()
     assert _links(ix) == expected
     assert any("links.cache" in str(w.message) and "rebuilding" in str(w.message) for w in caught)
-    assert _cache(root).read_bytes() == good  # rebuilt as plain JSON
+    assert _cache(root).read_bytes() == good  # rebuilt as it was
 
 
 def test_links_cache_round_trip_is_exact(vault):

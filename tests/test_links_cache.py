@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaultkit.vault import index, markdown
+from tests.helpers import age
+from vaultkit.vault import index, markdown, parsecache
 from vaultkit.vault.linkparse import Link, parse
 from vaultkit.vault.resolve import Resolver
 
@@ -26,7 +27,14 @@ VAULT = {
 
 
 def _cache(root):
-    return root / ".vaultkit" / index.CACHE_FILE
+    return root / ".vaultkit" / parsecache.CACHE_FILE
+
+
+def _read(raw: bytes) -> tuple[dict, dict]:
+    """The header and the columns of a cache file."""
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    return header, parsecache.decode(header, body)
 
 
 def test_cache_round_trip_keeps_every_field(vault):
@@ -49,16 +57,18 @@ def test_cache_round_trip_keeps_every_field(vault):
 def test_cache_is_columns(vault):
     root = vault(VAULT)
     index.build(root)
-    doc = json.loads(_cache(root).read_bytes())
-    assert doc["version"] == index._CACHE_VERSION
+    header, doc = _read(_cache(root).read_bytes())
+    assert header["version"] == parsecache.VERSION
     assert set(doc["links"]) == set(Link._fields)
     assert len({len(column) for column in doc["links"].values()}) == 1  # one list per field, as long as each other
+    assert parsecache.encode(doc) == _cache(root).read_bytes()
 
 
-def _corrupt(doc: dict, how: str) -> None:
+def _corrupt(good: bytes, how: str) -> bytes:
+    header, doc = _read(good)
     links = doc["links"]
     if how == "kind":
-        links["kind"][0] = "script"
+        links["kind"][0] = len(parsecache._KINDS)
     elif how == "flag":
         links["embed"][0] = 2
     elif how == "short-column":
@@ -71,10 +81,20 @@ def _corrupt(doc: dict, how: str) -> None:
         doc["findings"]["file"][0] = 99
     elif how == "display-type":
         links["display"][0] = 3
-    elif how == "mtime-type":
-        doc["files"]["mtime"][0] = 1.5
+    elif how == "path-type":
+        doc["files"]["path"][0] = None
+    raw = parsecache.encode(doc)
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    sizes = header["sizes"]
+    if how == "ragged":  # an integer column that is no whole number of integers
+        sizes[1] -= 1
+        sizes[2] += 1
     elif how == "missing":
-        del doc["headings"]
+        del sizes[-1]
+    elif how == "long":
+        body += b"x"
+    return json.dumps(header).encode() + b"\n" + body
 
 
 @pytest.mark.parametrize(
@@ -87,8 +107,10 @@ def _corrupt(doc: dict, how: str) -> None:
         "negative-count",
         "finding-file",
         "display-type",
-        "mtime-type",
+        "path-type",
+        "ragged",
         "missing",
+        "long",
     ],
 )
 def test_a_bad_column_is_a_warning_and_a_rebuild(vault, how):
@@ -96,9 +118,7 @@ def test_a_bad_column_is_a_warning_and_a_rebuild(vault, how):
     expected = index.build(root, use_cache=False)
     index.build(root)
     good = _cache(root).read_bytes()
-    doc = json.loads(good)
-    _corrupt(doc, how)
-    _cache(root).write_text(json.dumps(doc))
+    _cache(root).write_bytes(_corrupt(good, how))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         again = index.build(root)
@@ -110,24 +130,44 @@ def test_a_bad_column_is_a_warning_and_a_rebuild(vault, how):
 def test_an_older_cache_is_rebuilt_silently(vault):
     root = vault(VAULT)
     index.build(root)
-    doc = json.loads(_cache(root).read_bytes())
-    doc["version"] = 6
-    _cache(root).write_text(json.dumps(doc))
+    head, _, body = _cache(root).read_bytes().partition(b"\n")
+    header = {**json.loads(head), "version": 7}
+    _cache(root).write_bytes(json.dumps(header).encode() + b"\n" + body)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         index.build(root)
-    assert json.loads(_cache(root).read_bytes())["version"] == index._CACHE_VERSION
+    assert _read(_cache(root).read_bytes())[0]["version"] == parsecache.VERSION
+
+
+def test_integers_written_in_the_other_byte_order_read_the_same(vault):
+    root = vault(VAULT)
+    index.build(root)
+    good = _cache(root).read_bytes()
+    entries = parsecache.load(_cache(root))[0]
+    head, _, body = good.partition(b"\n")
+    header = json.loads(head)
+    at, swapped = 0, []
+    for (_, _, kind), size in zip(parsecache._SCHEMA, header["sizes"], strict=True):
+        blob = body[at : at + size]
+        at += size
+        swapped.append(b"".join(blob[i : i + 8][::-1] for i in range(0, size, 8)) if kind == "i" else blob)
+    other = "big" if header["byteorder"] == "little" else "little"
+    _cache(root).write_bytes(json.dumps({**header, "byteorder": other}).encode() + b"\n" + b"".join(swapped))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parsecache.load(_cache(root))[0] == entries
 
 
 def test_an_unchanged_vault_does_not_rewrite_the_cache(vault):
     root = vault(VAULT)
+    age(root)
     index.build(root)
     stamp = _cache(root).stat().st_mtime_ns
     index.build(root)
     assert _cache(root).stat().st_mtime_ns == stamp
     (root / "c.md").unlink()  # a file gone: the cache follows
     index.build(root)
-    assert "c.md" not in json.loads(_cache(root).read_bytes())["files"]["path"]
+    assert "c.md" not in _read(_cache(root).read_bytes())[1]["files"]["path"]
 
 
 def test_resolver_forgets_what_it_remembered_when_a_file_is_added():
@@ -164,3 +204,20 @@ def test_needs_parser_is_the_old_pattern(body):
 def test_wiki_link_span_covers_a_trailing_backslash():
     (link,) = parse("[[foo\\]]\n").links
     assert link.target == "foo\\" and "[[foo\\]]"[link.tstart : link.tend] == "foo\\"
+
+
+def test_a_few_edited_notes_are_read_again_until_the_cache_is_worth_rewriting(vault):
+    root = vault({f"n{i}.md": f"[[n{i + 1}]]\n" for i in range(100)})
+    age(root)
+    index.build(root)
+    stamp = _cache(root).stat().st_mtime_ns
+    (root / "n1.md").write_text("[[gone]]\n")
+    first = index.build(root)
+    assert first.parsed == index.build(root, use_cache=False).parsed  # seen, though not cached
+    assert _cache(root).stat().st_mtime_ns == stamp  # 1 note of 100: not worth 100 notes' writing
+    (root / "n2.md").write_text("[[gone too]]\n")
+    second = index.build(root)
+    assert second.parsed == index.build(root, use_cache=False).parsed
+    assert _cache(root).stat().st_mtime_ns != stamp  # 2 of 100 > 1/64: rewritten with both
+    entries = parsecache.load(_cache(root))[0]
+    assert entries["n1.md"][1].links[0].target == "gone" and entries["n2.md"][1].links[0].target == "gone too"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, age
 from vaultkit.cli import cli
 
 
@@ -221,3 +223,19 @@ def test_vault_defaults_to_the_current_folder(vault, monkeypatch):
     assert (root / "a.md").read_text() == "[[LIF2]]\n"
     bad = run("links", "rename", "only-one-arg")
     assert bad.exit_code == 2 and "expected [VAULT] OLD NEW" in bad.output
+
+
+def test_check_of_a_vault_without_frontmatter_loads_no_yaml_and_a_warm_one_no_parser(vault):
+    root = vault({"a.md": "# A\n[[b]] ![[p.png]]\n", "b.md": "[[a#A]]\n", "p.png": b"png"})
+    age(root)  # older than the report, which is kept
+    code = (
+        "import sys\nfrom vaultkit.cli import main\nsys.argv = ['vaultkit', 'links', 'check', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(sorted(m for m in ('yaml', 'vaultkit.vault.linkparse', 'pandas', 'numpy') if m in sys.modules))"
+    )
+    loaded = [
+        subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
+    assert loaded[0].splitlines()[-1] == "['vaultkit.vault.linkparse']"  # cold: parsed, without PyYAML
+    assert loaded[1].splitlines()[-1] == "[]"  # warm: the kept report

@@ -2,36 +2,62 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultkit.errors import VaultError
 from vaultkit.progress import SILENT, Progress
-from vaultkit.vault import index as vindex
-from vaultkit.vault.check import LinkReport, check
-from vaultkit.vault.linkparse import parse
-from vaultkit.vault.rename import settle_rename
-from vaultkit.vault.write import vault_lock
+from vaultkit.vault import reportcache, resolvecache
+from vaultkit.vault.linkreport import LinkReport
+from vaultkit.vault.paths import STATE_DIR, listing
 
 if TYPE_CHECKING:
     from vaultkit.vault.rename import RenamePlan
 
-# Settings, plot names, pruning and the rename's writing are imported where they are used: ``links check``
-# starts in the time a user waits for it, and needs none of them.
+# The parser, the index, the settings, plot names, pruning and the rename's writing are imported where they
+# are used: ``links check`` starts in the time a user waits for it, and a check of an unchanged vault reads
+# its last report back and needs none of them.
 
 
 def _vault(path: Path) -> Path:
     if not path.is_dir():
         raise VaultError(f"{path}: not a folder; give the path of an Obsidian vault")
-    settle_rename(path)  # a rename a killed run left half done is completed before anything reads the vault
+    # A rename a killed run left half done is completed before anything reads the vault. settle_rename
+    # decides; it is imported only where it may have something to do: a journal (rename.journal.json) or
+    # a temporary dot-file in the state folder.
+    state = path / STATE_DIR
+    if state.is_dir() and any(name.startswith((".", "rename.journal")) for name in os.listdir(state)):
+        from vaultkit.vault.rename import settle_rename
+
+        settle_rename(path)
     return path
 
 
 def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
-    """Check every link of ``vault``."""
+    """Check every link of ``vault`` (or read back the last check's report, if no file changed since)."""
+    root = _vault(vault)
+    files = listing(root)
+    key = reportcache.fingerprint(files)
+    kept = reportcache.load(root, key)
+    if kept is not None:
+        return LinkReport(**kept)
+    from vaultkit.vault import index as vindex
+    from vaultkit.vault.check import check
+
     with vindex.no_gc():  # the index is garbage once checked: no collection walks its objects (see no_gc)
-        return check(vindex.build(_vault(vault), progress=progress))
+        index = vindex.build(root, progress=progress, files=files)
+        same_paths = resolvecache.paths_key(files)
+        found = resolvecache.load(root, same_paths, files)
+        if found is not None:
+            index.resolver.remember(found)
+        report = check(index)
+        if found is None or index.resolver.remembered_count != len(found):
+            resolvecache.save(root, same_paths, index.resolver.remembered())
+    if not index.unread:
+        reportcache.save(root, key, report.as_json(), files)
+    return report
 
 
 def links_resolve(vault: Path, source: str, link_text: str) -> str | None:
@@ -40,6 +66,9 @@ def links_resolve(vault: Path, source: str, link_text: str) -> str | None:
     ``link_text`` is a target (``LIF``, ``Genes/LIF#Plots``) or a whole link
     (``[[LIF|x]]``, ``![[p.png]]``, ``[t](a%20b.md)``).
     """
+    from vaultkit.vault import index as vindex
+    from vaultkit.vault.linkparse import parse
+
     index = vindex.build(_vault(vault))
     src = index.resolver._exact(source.replace("\\", "/").strip("/"))
     if src is None:
@@ -61,7 +90,9 @@ class PruneReport:
 
 def links_rename(vault: Path, old: str, new: str, *, dry_run: bool = False) -> RenamePlan:
     """Rename/move a file or folder and rewrite the links to it (nothing written if ``dry_run``)."""
+    from vaultkit.vault import index as vindex
     from vaultkit.vault.rename import apply_rename, plan_rename
+    from vaultkit.vault.write import vault_lock
 
     root = _vault(vault)
     with vault_lock(root, dry_run=dry_run):
@@ -125,7 +156,9 @@ def links_prune(vault: Path, *, dry_run: bool = False, everything: bool = False)
     """Move orphaned plot images (all orphaned attachments with ``everything``) to ``.trash/``."""
     from vaultkit.config import load_settings
     from vaultkit.genome.plotnames import is_plot_name
+    from vaultkit.vault import index as vindex
     from vaultkit.vault.prune import orphans_to_prune, prune
+    from vaultkit.vault.write import vault_lock
 
     root = _vault(vault)
     with vault_lock(root, dry_run=dry_run):

@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from vaultkit.vault import sections
 from vaultkit.vault.index import VaultIndex
-from vaultkit.vault.linkparse import Link, ParsedNote
+from vaultkit.vault.linkparse import ParsedNote
+from vaultkit.vault.linkreport import LinkReport
 from vaultkit.vault.paths import NOTE_EXT, fold
-
-
-@dataclass
-class LinkReport:
-    """The findings of a link check; ``as_json`` is the contract of ``links check --json``."""
-
-    notes: int
-    files: int
-    links: int
-    broken: list[dict[str, Any]] = field(default_factory=list)
-    ambiguous: list[dict[str, Any]] = field(default_factory=list)
-    orphans: list[str] = field(default_factory=list)
-    missing_anchors: list[dict[str, Any]] = field(default_factory=list)
-    unreadable: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.broken or self.ambiguous or self.unreadable)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "notes": self.notes,
-            "files": self.files,
-            "links": self.links,
-            "broken": self.broken,
-            "ambiguous": self.ambiguous,
-            "orphans": self.orphans,
-            "missing_anchors": self.missing_anchors,
-            "unreadable": self.unreadable,
-        }
-
 
 # What Obsidian opens as an attachment (help.obsidian.md "Accepted file formats"); other files
 # (settings, data tables) are not shown in the vault, so they can never be orphans.
@@ -77,13 +44,13 @@ def check(index: VaultIndex) -> LinkReport:
     report = LinkReport(notes=len(index.notes), files=len(index.files), links=0)
     linked: set[str] = set()
     anchors: dict[str, set[str]] = {}  # a note's heading keys, made once per note that links point into
-    resolve = index.resolver.resolve_link
+    wanted: dict[str, tuple[str, ...]] = {}  # a subpath's heading keys, made once per subpath
+    resolve = index.resolver.resolve_links
     parsed = index.parsed
     for source in sorted(parsed):
         note_links = parsed[source].links
         report.links += len(note_links)
-        for link in note_links:
-            res = resolve(link, source)
+        for link, res in zip(note_links, resolve(note_links, source), strict=True):
             path = res.path
             if path is None:
                 entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
@@ -100,7 +67,7 @@ def check(index: VaultIndex) -> LinkReport:
                 entry = {"source": source, "line": link.line, "target": link.target, "embed": link.embed}
                 if res.ambiguous:
                     report.ambiguous.append({**entry, "candidates": list(res.candidates)})
-                if link.subpath and not _anchor_exists(parsed.get(path), link, anchors, path):
+                if link.subpath and not _anchor_exists(parsed.get(path), link.subpath, anchors, wanted, path):
                     report.missing_anchors.append({**entry, "anchor": link.subpath, "resolved": path})
     report.orphans = sorted(p for p in index.files if is_attachment(p) and p not in linked)
     report.unreadable = [{"path": f.path, "line": f.line, "message": f.message} for f in index.findings]
@@ -121,10 +88,17 @@ def _norm_heading(text: str) -> str:
     return sections.title_key(text)
 
 
-def _anchor_exists(note: ParsedNote | None, link: Link, anchors: dict[str, set[str]], path: str) -> bool:
+def _anchor_exists(
+    note: ParsedNote | None, subpath: str, anchors: dict[str, set[str]], wanted: dict[str, tuple[str, ...]], path: str
+) -> bool:
     if note is None:
         return True  # attachments have no anchors to check (PDF pages etc.)
-    parts = [p for p in link.subpath.split("#") if p]
+    parts = wanted.get(subpath)
+    if parts is None:
+        written = [p for p in subpath.split("#") if p]
+        # A block id is kept as written (with its ^); heading parts as the keys Obsidian compares.
+        block = bool(written) and written[0].startswith("^")
+        parts = wanted[subpath] = tuple(written if block else map(_norm_heading, written))
     if not parts:
         return True
     if parts[0].startswith("^"):
@@ -132,4 +106,4 @@ def _anchor_exists(note: ParsedNote | None, link: Link, anchors: dict[str, set[s
     headings = anchors.get(path)
     if headings is None:
         headings = anchors[path] = {_norm_heading(h) for h in note.headings}
-    return all(_norm_heading(p) in headings for p in parts)
+    return all(p in headings for p in parts)

@@ -26,9 +26,10 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
@@ -51,8 +52,14 @@ class Frontmatter:
     error_line: int | None = None
 
 
-# libyaml's loader when PyYAML was built with it: the pure-Python one is ten times slower.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML is imported where a note has frontmatter: ``links check`` on a vault without any never loads it.
+
+
+def safe_loader() -> type:
+    """libyaml's loader when PyYAML was built with it: the pure-Python one is ten times slower."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def span(text: str) -> tuple[int, int, int] | None:
@@ -69,8 +76,10 @@ def span(text: str) -> tuple[int, int, int] | None:
 @lru_cache(maxsize=256)
 def _parse(yaml_text: str) -> tuple[Any, str | None, int | None]:
     """Parsed YAML (shared between callers: never mutate it), or the error and its line."""
+    import yaml
+
     try:
-        return (yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}), None, None
+        return (yaml.load(yaml_text, Loader=safe_loader()) if yaml_text.strip() else {}), None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -108,6 +117,8 @@ def dump_key(key: str, value: Any) -> str:
 
 
 def _scalar(value: Any) -> str:
+    import yaml
+
     if isinstance(value, str) and not value.isprintable():
         return json.dumps(value, ensure_ascii=False)  # one line: "\n" escaped (JSON strings are YAML)
     out = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**9)
@@ -172,6 +183,8 @@ class _Entry:
 
 def _entries(yaml_text: str) -> dict[Any, _Entry]:
     """Each top-level key's span, from PyYAML's composer marks (the last of duplicate keys wins, as in loading)."""
+    import yaml
+
     root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)  # pure Python: marks index this very str
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
         return {}
@@ -240,6 +253,8 @@ def _splice(yaml_text: str, todo: dict[str, Any], *, in_place: bool, nl: str) ->
 
 def _inline(entry: _Entry, value: Any) -> str | None:
     """The new value's text to put in place of a one-line old value, in the old one's style; None if not one line."""
+    import yaml
+
     node = entry.value
     if node.start_mark.line != node.end_mark.line or node.start_mark.index == node.end_mark.index:
         return None

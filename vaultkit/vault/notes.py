@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from vaultkit.vault import frontmatter
 from vaultkit.vault.paths import aside_of
 
@@ -17,7 +15,6 @@ MAX_FRONTMATTER_CHARS = 1024 * 1024  # Obsidian's Properties are a few lines; a 
 MAX_YAML_DEPTH = 64  # properties are flat or one list deep; PyYAML's constructor recurses per level
 MAX_YAML_ALIASES = 100
 MAX_YAML_NODES = 100_000  # values with every alias expanded: a billion-laughs bomb has 10**9
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -117,8 +114,10 @@ def _check_events(rel: str, yaml_text: str) -> None:
                     f"frontmatter YAML expands to more than {MAX_YAML_NODES} values (an alias bomb?); left untouched",
                 )
 
+    import yaml  # here: a vault with no frontmatter never loads PyYAML
+
     try:
-        for event in yaml.parse(yaml_text, Loader=_Loader):
+        for event in yaml.parse(yaml_text, Loader=frontmatter.safe_loader()):
             if isinstance(event, yaml.CollectionStartEvent):
                 stack.append([event.anchor, 1])
                 if len(stack) > MAX_YAML_DEPTH:

@@ -7,6 +7,7 @@ import os
 import posixpath
 import unicodedata
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from vaultkit.errors import ConfigError, VaultError
@@ -14,6 +15,7 @@ from vaultkit.names import FORBIDDEN_CHARS
 
 NOTE_EXT = ".md"
 CANVAS_EXT = ".canvas"
+STATE_DIR = ".vaultkit"  # vaultkit's own files: a dot-folder, so outside the vault
 
 
 def fold(path: str) -> str:
@@ -24,6 +26,7 @@ def fold(path: str) -> str:
 
 
 ASIDE_SUFFIX = ".vaultkit-aside"
+_name = attrgetter("name")
 
 
 def aside_of(path: Path) -> Path:
@@ -42,38 +45,47 @@ def scan(root: Path, *, asides: bool = True) -> Iterator[tuple[str, os.stat_resu
     once; a loop is cut where it would revisit a folder.
     """
     seen: set[tuple[int, int]] = set()
-    stack = [("", root)]
+    stack: list[tuple[str, str | Path]] = [("", root)]
     while stack:
         prefix, folder = stack.pop()
         try:
-            st = folder.stat()
+            st = os.stat(folder)
         except OSError:
             continue
         if (st.st_dev, st.st_ino) in seen:
             continue
         seen.add((st.st_dev, st.st_ino))
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=_name)
         except OSError:
             continue
-        names = {e.name for e in entries}
+        names = None  # made only for a set-aside note: most folders have none
         for entry in entries:
-            if entry.name.startswith("."):
-                place = entry.name[1 : -len(ASIDE_SUFFIX)]
-                if asides and entry.name.endswith(ASIDE_SUFFIX) and place and place not in names and entry.is_file():
-                    with contextlib.suppress(OSError):
-                        yield prefix + place, entry.stat()
+            name = entry.name
+            if name[0] == ".":
+                if asides and name.endswith(ASIDE_SUFFIX):
+                    place = name[1 : -len(ASIDE_SUFFIX)]
+                    if names is None:
+                        names = {e.name for e in entries}
+                    if place and place not in names and entry.is_file():
+                        with contextlib.suppress(OSError):
+                            yield prefix + place, entry.stat()
                 continue
-            rel = prefix + entry.name
             try:
                 if entry.is_dir():
-                    stack.append((rel + "/", Path(entry.path)))
+                    stack.append((prefix + name + "/", entry.path))
                 elif entry.is_file():
                     # The name as it is on disk (NFD from macOS stays NFD): reads and writes need it;
                     # comparisons go through ``fold``.
-                    yield rel, entry.stat()
+                    yield prefix + name, entry.stat()
             except OSError:
                 continue
+
+
+def listing(root: Path) -> dict[str, tuple[int, int]]:
+    """Every visible file of the vault (as ``scan`` sees them) with its size and mtime in nanoseconds."""
+    return {rel: (st.st_size, st.st_mtime_ns) for rel, st in scan(root)}
 
 
 def check_name(rel: str) -> None:

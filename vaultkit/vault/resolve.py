@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,35 @@ class Resolver:
             if self._memo or self._markdown:
                 self._memo, self._markdown = {}, {}
 
+    def remembered(self) -> dict[str, str | list[str] | None]:
+        """What the wiki-link targets resolved so far point to: a path, None (nowhere) or the candidates.
+
+        A function of the vault's paths alone (a pick among candidates is made per source, later), so it
+        holds for another check of a vault with the same paths (``resolvecache``).
+        """
+        return {
+            target: list(hit) if type(hit) is tuple else hit.path  # type: ignore[union-attr]
+            for target, hit in self._memo.items()
+        }
+
+    @property
+    def remembered_count(self) -> int:
+        """How many targets ``remembered`` would give."""
+        return len(self._memo)
+
+    def remember(self, found: dict[str, str | list[str] | None]) -> None:
+        """Take back what ``remembered`` gave, for a vault with the same paths (every path one of them)."""
+        one: dict[str | None, Resolution] = {None: NOWHERE}
+        memo = self._memo
+        for target, hit in found.items():
+            if isinstance(hit, list):
+                memo[target] = tuple(hit)
+            else:
+                res = one.get(hit)
+                if res is None:
+                    res = one[hit] = Resolution(hit)  # one answer per path, shared by the targets that find it
+                memo[target] = res
+
     def exists(self, path: str) -> bool:
         return fold(path) in self.by_path
 
@@ -94,6 +123,16 @@ class Resolver:
         if kind == "markdown":
             return self.resolve_markdown(link.target, source)
         return Resolution(self._exact(link.target)) if link.target else NOWHERE
+
+    def resolve_links(self, links: Sequence[Any], source: str) -> list[Resolution]:
+        """``resolve_link`` of each of a note's links: the remembered targets without a call per link."""
+        memo = self._memo
+        out = []
+        for link in links:
+            kind = link.kind
+            hit = memo.get(link.target) if kind == "wiki" or kind == "frontmatter" else None
+            out.append(hit if type(hit) is Resolution else self.resolve_link(link, source))
+        return out
 
     def resolve_markdown(self, target: str, source: str) -> Resolution:
         """Resolve a (percent-decoded) markdown destination: relative to the source first."""

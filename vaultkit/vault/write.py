@@ -19,9 +19,8 @@ from types import EllipsisType
 from typing import Any
 
 from vaultkit.errors import VaultError, VaultLockedError
-from vaultkit.vault.paths import ASIDE_SUFFIX, aside_of
+from vaultkit.vault.paths import ASIDE_SUFFIX, STATE_DIR, aside_of
 
-STATE_DIR = ".vaultkit"
 TRASH_DIR = ".trash"
 
 
