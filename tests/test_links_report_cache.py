@@ -150,7 +150,7 @@ def test_the_report_follows_the_parse_cache_version():
 def test_a_change_to_the_link_layers_code_drops_both_caches(vault, monkeypatch):
     from vaultkit.vault import stamp
 
-    assert "linkparse.py:" in stamp.code_stamp() and "check.py:" in stamp.code_stamp()
+    assert all(part in stamp.code_stamp() for part in ("linkparse.py:", "markdown.py:", "check.py:", "markdown_it:"))
     root = vault(VAULT)
     age(root)
     links_check(root)
