@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vaultkit import spearman
 from vaultkit.progress import SILENT, Progress
 
 if TYPE_CHECKING:
@@ -202,6 +203,15 @@ def _dense_r(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of each row of ``block`` with each column of ``ys`` (no missing values), and which
     (row, trait) pairs are Spearman without ties (R's exact null distribution applies)."""
+    if method == "spearman" and covariates is None and block.shape[1] <= spearman.EXACT_N:
+        return spearman.untied_first(block, ys, lambda rows, y: _ranked_r(rows, y, method, covariates))
+    return _ranked_r(block, ys, method, covariates)
+
+
+def _ranked_r(
+    block: np.ndarray, ys: np.ndarray, method: str, covariates: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_dense_r` for any rows: ranks (Spearman), residuals (covariates), then Pearson's r."""
     untied = np.zeros((len(block), ys.shape[1]), dtype=bool)
     if method == "spearman":
         (block, untied_x), (yr, untied_y) = _rank_rows(block), _rank_rows(ys.T)
