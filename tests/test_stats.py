@@ -184,7 +184,9 @@ def test_ranks_equal_scipy_rankdata_with_and_without_ties(seed):
 
 
 @pytest.mark.parametrize("n", [3, 4, 9, 10, 57, 300])
-@pytest.mark.parametrize("kind", ["distinct", "ties", "float32 twins", "signed zeros", "huge", "tiny", "constant"])
+@pytest.mark.parametrize(
+    "kind", ["distinct", "ties", "counts", "float32 twins", "signed zeros", "huge", "tiny", "constant"]
+)
 def test_spearman_from_the_sort_order_is_the_ranked_path_to_the_bit(n, kind):
     # vaultkit.spearman skips the rank array for untied rows: r and the exact-p flags must not move at all.
     from vaultkit.stats import _dense_r, _ranked_r
@@ -193,6 +195,8 @@ def test_spearman_from_the_sort_order_is_the_ranked_path_to_the_bit(n, kind):
     block = rng.normal(size=(400, n))
     if kind == "ties":
         block[::2] = block[::2].round(1)
+    elif kind == "counts":  # ties in most rows: the whole block takes the ranked path
+        block = rng.poisson(3, block.shape).astype(float)
     elif kind == "float32 twins":  # different doubles, one float32
         block[::3, 1] = np.nextafter(block[::3, 0], np.inf)
     elif kind == "signed zeros":

@@ -12,7 +12,8 @@ the last bit.
 Rows are ordered on float32 copies: rounding to float32 keeps the order,
 so a row whose float32 values are all different has the float64 order
 (and no ties). A row where two float32 values meet (a tie, or two values
-closer than float32 tells apart) is left to the general path.
+closer than float32 tells apart) is left to the general path, and so is a
+block where most rows are.
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ def untied_first(block: np.ndarray, ys: np.ndarray, general: General) -> tuple[n
     m, n = block.shape
     with np.errstate(over="ignore"):  # beyond float32's range: infinities, equal, so left to the general path
         keys = block.astype(np.float32)
+    ordered = np.sort(keys, axis=1)
+    clean = ~(ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    del ordered
+    if clean.sum() * 2 < m:  # mostly ties (counts, rounded values): the general path for every row costs less
+        return general(block, ys)
     order = np.argsort(keys, axis=1)
-    keys.sort(axis=1)
-    clean = ~(keys[:, 1:] == keys[:, :-1]).any(axis=1)
     del keys
     yr, untied_y = _rank_rows(ys.T)
     ranked = yr.T
