@@ -123,3 +123,23 @@ def test_html_blocks_hide_headings_and_links():
 def test_a_list_continuation_is_not_indented_code():
     text = "- item\n\n    [[kept]] `c`\n"
     assert [lk.target for lk in parse(text).links] == ["kept"]
+
+
+def test_a_tab_after_spaces_makes_indented_code_too():
+    for text in (" \t[[x]]\n", "a\n\n   \t[[x]]\n"):
+        assert markdown.needs_parser(text)
+        assert parse(text).links == ()
+
+
+def test_a_table_without_other_structure_is_read_as_a_table():
+    table = "| a | b |\n|---|---|\n| [[OSM\\|osm]] | c |\n"
+    plain = "See [[x]] here\n"
+    assert markdown.needs_parser(table) and not markdown.needs_parser(plain)
+    assert [(lk.target, lk.in_table) for lk in parse(table).links] == [("OSM", True)]
+    assert [(lk.target, lk.in_table) for lk in parse(plain).links] == [("x", False)]
+
+
+def test_code_blocks_are_whole_lines_of_the_note_and_leave_html_alone():
+    text = "---\na: 1\n---\n<table><tr><td>LIF</td></tr></table>\n\n```\ncode\n```\n\n    indented\n"
+    blocks = markdown.read(text).code_blocks
+    assert [text[a:b] for a, b in blocks] == ["```\ncode\n```\n", "    indented\n"]

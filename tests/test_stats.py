@@ -183,6 +183,36 @@ def test_ranks_equal_scipy_rankdata_with_and_without_ties(seed):
     np.testing.assert_array_equal(untied, [len(set(row)) == len(row) for row in block])
 
 
+@pytest.mark.parametrize("n", [3, 4, 9, 10, 57, 300])
+@pytest.mark.parametrize(
+    "kind", ["distinct", "ties", "counts", "float32 twins", "signed zeros", "huge", "tiny", "constant"]
+)
+def test_spearman_from_the_sort_order_is_the_ranked_path_to_the_bit(n, kind):
+    # vaultkit.spearman skips the rank array for untied rows: r and the exact-p flags must not move at all.
+    from vaultkit.stats import _dense_r, _ranked_r
+
+    rng = np.random.default_rng(n)
+    block = rng.normal(size=(400, n))
+    if kind == "ties":
+        block[::2] = block[::2].round(1)
+    elif kind == "counts":  # ties in most rows: the whole block takes the ranked path
+        block = rng.poisson(3, block.shape).astype(float)
+    elif kind == "float32 twins":  # different doubles, one float32
+        block[::3, 1] = np.nextafter(block[::3, 0], np.inf)
+    elif kind == "signed zeros":
+        block[:, 0], block[::2, 1] = 0.0, -0.0
+    elif kind == "huge":
+        block *= 1e300
+    elif kind == "tiny":
+        block *= 1e-310
+    elif kind == "constant":
+        block[::4] = 2.5
+    ys = np.column_stack([rng.normal(size=n), rng.normal(size=n).round(0), np.ones(n)])
+    got, want = _dense_r(block, ys, "spearman", None), _ranked_r(block, ys, "spearman", None)
+    np.testing.assert_array_equal(got[0].view(np.uint64), want[0].view(np.uint64))
+    np.testing.assert_array_equal(got[1], want[1])
+
+
 # --- edges of vaultkit.exact (the printed numbers) and the scan, found by mutants that survived (scripts/mutate.py) ---
 
 

@@ -99,6 +99,44 @@ def test_every_format_reads_the_same_in_chunks(tmp_path, variant):
     assert assert_same_as_whole(path) > 3, "the table was not cut"
 
 
+@pytest.mark.parametrize("late", ["padded number", "decimal comma", "cp1252"])
+def test_what_a_later_chunk_finds_applies_to_the_chunks_parsed_beside_it(tmp_path, late):
+    # Pieces are parsed on several threads; one that finds the float hint or the encoding wrong changes how
+    # the pieces after it are read, exactly as one thread reading them in turn would.
+    # The encoding is sniffed from the first 64 kB: a cp1252 byte after them is found by a later chunk.
+    rows, row, chunk = (1500, 1400, 2000) if late == "cp1252" else (120, 90, 200)
+    df = feature_table(rows=rows)
+    if late == "decimal comma":  # whole numbers up to row 90: the float hint holds until then
+        df[df.columns[2:]] = df[df.columns[2:]].round()
+    lines = df.to_csv(sep="\t", index=False, na_rep="NA", float_format="%g").splitlines()
+    cells = lines[row].split("\t")
+    if late == "padded number":
+        cells[3] = f" {cells[3]} "
+    elif late == "decimal comma":
+        cells[3] = "7,5"
+    else:
+        cells[1] = "LIF\u00e9"
+    lines[row] = "\t".join(cells)
+    path = tmp_path / "f.tsv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    try:
+        read_features(path)
+    except InputError as exc:
+        with pytest.raises(InputError) as streamed:
+            chunked(path, chunk)
+        assert str(streamed.value) == str(exc)
+        return
+    if late != "cp1252":
+        assert assert_same_as_whole(path, chunk) > 10
+        return
+    # (The streamed notes miss the encoding a later chunk finds: they come from the first chunk.)
+    whole = read_features(path)
+    regions, values, _, _, n = chunked(path, chunk)
+    pd.testing.assert_frame_equal(regions, whole.regions)
+    assert np.array_equal(values, whole.values, equal_nan=True)
+    assert "LIF\u00e9" in set(regions["gene_id"]) and n > 10
+
+
 def test_a_quoted_cell_with_line_breaks_is_never_cut(tmp_path):
     df = feature_table(rows=40)
     df["gene_id"] = df["gene_id"].where(df.index % 4 != 1, "two\nlines")
