@@ -1015,6 +1015,10 @@ class FeatureStream:
             loaded.row0 = row0
             if columns is None:
                 notes, header = list(loaded.notes), loaded.header
+            else:
+                # The encoding is sniffed from the file's head; a chunk after it may find a byte that is no
+                # UTF-8, and the note goes where a whole read puts it, after the delimiter's.
+                notes[1:1] = [n for n in loaded.notes if n.startswith("encoding:") and n not in notes]
             chunk = _features(
                 loaded,
                 sample_suffix=self.sample_suffix,
