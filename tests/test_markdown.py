@@ -191,3 +191,10 @@ def test_lone_carriage_returns_are_no_indent():
     with_code = plain + "\n`c`\n"
     assert [lk.start for lk in markdown.read(with_code).links] == [4]
     assert markdown.read(with_code).links == markdown.read(plain).links
+
+
+def test_a_comment_mark_in_code_opens_no_comment_in_any_paragraph():
+    # Whether the paragraph with the code span also holds a "[" must not decide what is hidden.
+    for first in ("Write `%%` to hide text.", "Write `%%` to hide [text]."):
+        text = first + "\n\n## Plots\n\nLater, %% a real comment %%\n"
+        assert [s.title for s in sections.sections(text)] == ["Plots"], first

@@ -194,9 +194,10 @@ def _spanned(rule: Any) -> Any:
 
 
 def _inline_where_needed(state: Any) -> None:
-    # Inline structure matters only where a link or math can be: most paragraphs have neither.
+    # Inline structure matters only where a link, math or a comment mark can be: most paragraphs
+    # have none (a "%%" in a code span is no mark, so its code spans are needed too).
     for token in state.tokens:
-        if token.type == "inline" and ("[" in token.content or "$" in token.content):
+        if token.type == "inline" and ("[" in token.content or "$" in token.content or "%%" in token.content):
             token.children = []
             state.md.inline.parse(token.content, state.md, state.env, token.children)
 
