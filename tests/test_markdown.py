@@ -143,3 +143,58 @@ def test_code_blocks_are_whole_lines_of_the_note_and_leave_html_alone():
     text = "---\na: 1\n---\n<table><tr><td>LIF</td></tr></table>\n\n```\ncode\n```\n\n    indented\n"
     blocks = markdown.read(text).code_blocks
     assert [text[a:b] for a, b in blocks] == ["```\ncode\n```\n", "    indented\n"]
+
+
+def test_a_nul_character_moves_no_link_and_stays_in_the_raw_text():
+    # markdown-it turns NUL into U+FFFD; the offsets and raw text must still be the note's own.
+    for text in ("> [[a]]\x00\n`c`\n", "# H [[a]]`\x00\n", "- x `c` [[a\x00b]] [[d]]\n"):
+        assert markdown.needs_parser(text)
+        found = markdown.read(text).links
+        assert found
+        for link in found:
+            assert text[link.start : link.start + len(link.raw)] == link.raw, (text, link)
+        for link in parse(text).links:
+            assert text[link.start : link.end].startswith("[["), (text, link)
+
+
+def test_a_lone_carriage_return_reads_the_same_with_code_or_without():
+    # Obsidian ends lines at "\n" only: a "\r" is a character of the line, whichever path reads it.
+    for plain in ("a\n\r# H\n", "# H\r[[a]]\n", "## Plots ##\r\n", "# H\r"):
+        with_code = plain + "\n`c`\n"
+        assert not markdown.needs_parser(plain) and markdown.needs_parser(with_code)
+        heads = [h[:3] for h in markdown.read(with_code).headings]
+        assert heads == [h[:3] for h in markdown.read(plain).headings], plain
+
+
+def test_a_paragraph_opening_with_a_line_of_unicode_blanks_keeps_its_links_in_place():
+    # markdown-it strips a paragraph's content with str.strip: a first line of only U+00A0 (no blank
+    # line to markdown-it) is dropped from the content, and the lines after it must not move up.
+    for text in ("\xa0\n[[a]] `c`\n", "> \xa0\n> [[a]] `c`\n", "x\n\n\u2003\n\xa0\nsee [[a]] `c`\n"):
+        (link,) = markdown.read(text).links
+        assert text[link.start : link.start + len(link.raw)] == "[[a]]", text
+        assert link.line == text.count("\n", 0, link.start) + 1
+
+
+def test_a_link_reference_definition_reads_the_same_with_code_or_without():
+    # "[a]: dest" is a definition to markdown-it (no text of the note): the plain scan must not see
+    # a link there that a backtick elsewhere in the note would hide.
+    for plain in ("[a]: [[a]]\n", "> [x]:\n> [t](b.md)\n", "see [[c]]\n\n[a]: [[a]]\n"):
+        with_code = plain + "\n`c`\n"
+        assert markdown.needs_parser(with_code)
+        assert markdown.read(plain).links == markdown.read(with_code).links, plain
+
+
+def test_lone_carriage_returns_are_no_indent():
+    # A "\r" not before "\n" is a character of its line to Obsidian, not a blank: four of them do
+    # not make an indented code block of the line.
+    plain = "\r\r\r\r[[a]]\n"
+    with_code = plain + "\n`c`\n"
+    assert [lk.start for lk in markdown.read(with_code).links] == [4]
+    assert markdown.read(with_code).links == markdown.read(plain).links
+
+
+def test_a_comment_mark_in_code_opens_no_comment_in_any_paragraph():
+    # Whether the paragraph with the code span also holds a "[" must not decide what is hidden.
+    for first in ("Write `%%` to hide text.", "Write `%%` to hide [text]."):
+        text = first + "\n\n## Plots\n\nLater, %% a real comment %%\n"
+        assert [s.title for s in sections.sections(text)] == ["Plots"], first

@@ -37,6 +37,7 @@ _HEADINGS = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\
 _INLINE_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->")
 _TAB_INDENT = re.compile(r"^ {1,3}\t", re.M)
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
+_LONE_CR = re.compile(r"\r(?=[^\n])")  # a "\r" ending the text ends its line, as the plain scan reads it
 
 
 class Heading(NamedTuple):
@@ -124,6 +125,8 @@ def needs_parser(body: str) -> bool:
     escapes, tables): then the parser reads it; otherwise the plain scan finds the same (tested)."""
     if "`" in body or "<" in body or "\\" in body or "~~~" in body:
         return True
+    if "]:" in body:  # a link reference definition ("[a]: dest") is no text: its dest is no link
+        return True
     if body.startswith(("    ", "\t")) or "\n    " in body or "\n\t" in body:
         return True
     if "\t" in body and _TAB_INDENT.search(body):  # " \t" reaches column 4 too: indented code
@@ -191,9 +194,10 @@ def _spanned(rule: Any) -> Any:
 
 
 def _inline_where_needed(state: Any) -> None:
-    # Inline structure matters only where a link or math can be: most paragraphs have neither.
+    # Inline structure matters only where a link, math or a comment mark can be: most paragraphs
+    # have none (a "%%" in a code span is no mark, so its code spans are needed too).
     for token in state.tokens:
-        if token.type == "inline" and ("[" in token.content or "$" in token.content):
+        if token.type == "inline" and ("[" in token.content or "$" in token.content or "%%" in token.content):
             token.children = []
             state.md.inline.parse(token.content, state.md, state.env, token.children)
 
@@ -220,8 +224,13 @@ def _parser() -> Any:
 
 def _scan_parsed(body: str) -> Scan:
     """Links, headings and the spans of code and HTML, from markdown-it's tokens and line maps."""
-    # Obsidian ends lines at "\n" only; markdown-it also at a lone "\r". A space keeps every offset.
-    src = body.replace("\r", " ") if "\r" in body else body
+    # Obsidian ends lines at "\n" only; markdown-it also at a lone "\r". A space for the "\r" of a
+    # "\r\n" keeps every offset; a lone one is no blank (four would indent code), so a form feed, a
+    # character markdown-it neither breaks nor indents at, and which str.strip and \s take as Python does.
+    src = _LONE_CR.sub("\x0c", body).replace("\r", " ") if "\r" in body else body
+    # markdown-it turns NUL into U+FFFD in what it reads: done here too, the content of its tokens
+    # stays the text of their lines (one character for one, so offsets hold).
+    src = src.replace("\x00", "\ufffd") if "\x00" in src else src
     starts = [0]
     starts.extend(m.end() for m in re.finditer("\n", src))
     starts.append(len(src) + 1)  # a line after the last one, so that line i ends at starts[i + 1] - 1
@@ -244,7 +253,10 @@ def _scan_parsed(body: str) -> Scan:
                 blocks.append(code[-1])
         elif kind == "heading_open" and token.map:
             at = starts[token.map[0]]
-            h = HEADING_LINE.match(src, at, starts[token.map[0] + 1] - 1)
+            # Matched in the note's own line (where a lone "\r" is no blank), as the plain scan does.
+            end = starts[token.map[0] + 1] - 1
+            end -= body.endswith("\r", at, end)
+            h = HEADING_LINE.match(body, at, end)
             if h is not None:  # not a setext heading, nor one inside a quote or after a list marker
                 heads.append((*_heading(h.group(1), h.group(2)), at, min(len(src), starts[token.map[0] + 1])))
         elif kind == "tr_open" and token.map:
@@ -258,6 +270,8 @@ def _scan_parsed(body: str) -> Scan:
                 _collect(cells, lambda p, at=at: at + p, True, found, code)
         elif kind == "inline" and token.children and not in_table and token.map:
             _collect(token.children, _locator(src, starts, token), False, found, code)
+    if src is not body:  # a link's raw text is the note's, as written ("\r" and NUL included)
+        found = [(kind, at, body[at : at + len(raw)], t) for kind, at, raw, t in found]
     return found, heads, code, blocks
 
 
@@ -285,11 +299,31 @@ def _locator(src: str, starts: list[int], token: Any) -> Any:
     markers) taken off the front, so each content line ends where its source
     line ends, trailing blanks aside.
     """
-    first = token.map[0]
-    offsets: list[int] = []  # where each content line starts, in the content
-    shifts: list[int] = []  # source offset minus content offset, per content line
+    pieces = token.content.split("\n")
+    # The content is stripped with str.strip: leading lines of blanks markdown-it does not call blank
+    # (U+00A0, U+2003, ...) are not in it. The first line that holds every piece in turn is where it starts.
+    last = max(token.map[0], token.map[1] - len(pieces))
+    for first in range(token.map[0], last + 1):
+        offsets, shifts, missed = _shifts(src, starts, first, pieces)
+        if not missed:
+            break
+    else:
+        offsets, shifts, _ = _shifts(src, starts, token.map[0], pieces)
+
+    def where(pos: int) -> int:
+        return pos + shifts[bisect.bisect_right(offsets, pos) - 1]
+
+    return where
+
+
+def _shifts(src: str, starts: list[int], first: int, pieces: list[str]) -> tuple[list[int], list[int], bool]:
+    """Where each content line starts in the content, and source offset minus content offset for it,
+    with the content's first line at source line ``first``; and whether some line did not hold its piece."""
+    offsets: list[int] = []
+    shifts: list[int] = []
     at = 0
-    for k, piece in enumerate(token.content.split("\n")):
+    missed = False
+    for k, piece in enumerate(pieces):
         line_at = starts[first + k]
         line = src[line_at : starts[first + k + 1] - 1]
         lead = len(piece) - len(piece.lstrip())
@@ -299,15 +333,12 @@ def _locator(src: str, starts: list[int], token: Any) -> Any:
             source = line_at + len(tail) - len(core)
         else:  # a heading's closing #s: the title sits inside its line
             found = line.find(core)
+            missed = missed or found < 0
             source = line_at + (found if found >= 0 else 0)
         offsets.append(at)
         shifts.append(source - at - lead)
         at += len(piece) + 1
-
-    def where(pos: int) -> int:
-        return pos + shifts[bisect.bisect_right(offsets, pos) - 1]
-
-    return where
+    return offsets, shifts, missed
 
 
 # Obsidian renders $…$ and $$…$$ as math, where no link is a link (obsidian-links.md). Inline math
