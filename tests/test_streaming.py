@@ -283,6 +283,21 @@ def test_streamed_results_equal_whole_for_any_cut(tmp_path_factory, rows, missin
     )
 
 
+def test_a_repeat_is_found_among_more_than_two_rows_of_one_hash(tmp_path, monkeypatch):
+    # Rows of equal hash are compared all with all: A, then B (same hash, another region), then A again.
+    import numpy as np
+
+    import vaultkit.rowhash
+
+    monkeypatch.setattr(vaultkit.rowhash, "hash_rows", lambda table: np.zeros(table.num_rows, dtype=np.uint64))
+    df = feature_table()
+    df.iloc[40, :2] = df.iloc[3, :2]
+    path = tmp_path / "f.tsv"
+    df.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError, match=r"row 42: region .* appears twice \(rows 5 and 42\)"):
+        chunked(path, 200)
+
+
 def test_a_failed_run_leaves_no_results_and_no_scratch(tmp_path):
     df = feature_table(rows=60, samples=7)
     df.iloc[55, :2] = df.iloc[2, :2]  # found only when the whole table is read

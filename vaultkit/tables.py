@@ -1124,15 +1124,22 @@ class FeatureStream:
         import numpy as np
 
         order = np.argsort(hashes, kind="stable")
-        same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
-        if not len(same):
+        ranked = hashes[order]
+        same = ranked[1:] == ranked[:-1]
+        if not same.any():
             return
-        pairs = sorted((int(order[i + 1]), int(order[i])) for i in same)  # (later row, earlier row)
-        keys = self._keys_at({p for pair in pairs for p in pair})
-        for again, first in pairs:
-            if keys[again][0] == keys[first][0]:  # not merely the same hash
-                where = keys[again][1]
-                raise _twice(self.path, where, keys[again][0], first + 2, again + 2)
+        # Every row that shares its hash with another, compared by its key with all of them: rows A, B, A
+        # of one hash hold a repeat that no two neighbours show.
+        shared = np.zeros(len(order), dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        keys = self._keys_at({int(i) for i in order[shared]})
+        first_at: dict[str, int] = {}
+        for row in sorted(keys):  # reading order: the first repeat is the one reported
+            key, where = keys[row]
+            if key in first_at:
+                raise _twice(self.path, where, key, first_at[key] + 2, row + 2)
+            first_at[key] = row
 
     def _keys_at(self, rows: set[int]) -> dict[int, tuple[str, str]]:
         """Region keys (and where regions are named) of rows at these positions, read again."""

@@ -30,7 +30,7 @@ _VERSION = 1
 def paths_key(files: dict[str, tuple[int, int]]) -> str:
     """A digest of the vault's paths (not their sizes or times) and of the code that resolves them."""
     digest = hashlib.blake2b(f"{_FORMAT} {_VERSION} {code_stamp()}\n".encode(), digest_size=20)
-    digest.update("\n".join(files).encode("utf-8", "surrogatepass"))
+    digest.update("\0".join(files).encode("utf-8", "surrogatepass"))  # "\n" may be in a name; NUL never
     return digest.hexdigest()
 
 
