@@ -192,12 +192,16 @@ def test_remembered_resolutions_depend_on_the_source_only_where_obsidian_does():
 
 
 # The test that sent a note to the parser before needs_parser replaced it: both must agree. "]:" (a link
-# reference definition, which markdown-it reads as no text) was added to both.
-_OLD_NEEDS_PARSER = re.compile(r"`|~~~|<|\\|\]:|^(?: {4}| {0,3}\t)|^\s*\|?\s*:?-+:?\s*\|", re.M)
+# reference definition, which markdown-it reads as no text) was added to both, then four blanks after a
+# quote or list marker (indented code inside them).
+_OLD_NEEDS_PARSER = re.compile(
+    r"`|~~~|<|\\|\]:|^(?: {4}| {0,3}\t)|^\s*\|?\s*:?-+:?\s*\||^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)",
+    re.M,
+)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab `~<\\\t|:-\n#[]", max_size=30))
+@given(st.text(alphabet="ab `~<\\\t|:-\n#[]>*1.", max_size=30))
 def test_needs_parser_is_the_old_pattern(body):
     assert markdown.needs_parser(body) == bool(_OLD_NEEDS_PARSER.search(body))
 

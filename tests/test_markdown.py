@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -198,3 +200,73 @@ def test_a_comment_mark_in_code_opens_no_comment_in_any_paragraph():
     for first in ("Write `%%` to hide text.", "Write `%%` to hide [text]."):
         text = first + "\n\n## Plots\n\nLater, %% a real comment %%\n"
         assert [s.title for s in sections.sections(text)] == ["Plots"], first
+
+
+# Notes whose only structure is code: fences (closed, open, longer, with info), code spans, links
+# beside and inside them, and what makes the fenced scan hand a note to the parser.
+_CODE_PIECES = [
+    "[[a]]",
+    "![[p.png|300]]",
+    "[t](n%20b.md#h)",
+    "[x](a`b)",
+    "[a]( b)",
+    "[[x`y]]",
+    "\n## Head\n",
+    "\n# Top `x` #\n",
+    "\n```\n[[in fence]]\n# not a heading\n```\n",
+    "\n```py\n[[f]]\n",
+    "\n````\n```\n[[x]]\n````\n",
+    "\n  ```\n",
+    "`[[code]]`",
+    "``a ` [[b]]``",
+    "\n> quoted [[q]]\n",
+    "\n- item `c` [[li]]\n",
+    "%%",
+    "$",
+    "`",
+    "``",
+    "```",
+    "](",
+    "\n",
+    "\n\n",
+    " ",
+]
+_code_notes = st.lists(
+    st.one_of(st.sampled_from(_CODE_PIECES), st.text(alphabet="ab #->`[]()!\n", max_size=10)), max_size=16
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_code_notes)
+def test_the_fenced_scan_reads_code_as_the_parser_does(parts):
+    body = "".join(parts)
+    fenced = markdown._scan_fenced(body) if markdown._only_code(body) else None
+    if fenced is None:
+        return
+    found, heads, _, blocks = markdown._scan_parsed(body)
+    assert (fenced[0], fenced[1], fenced[3]) == (found, heads, blocks)
+    with patch.object(markdown, "_only_code", return_value=False):
+        by_parser = markdown.read(body)
+    assert markdown.read(body) == by_parser
+
+
+def test_a_note_with_fences_and_code_spans_is_read_without_the_parser():
+    # The fast path for notes with code: it must stay taken for what most notes with code look like.
+    for body in (
+        "# Gene\n\n```python\nx = [[1]]\n```\n\nSee [[MYC]] and `code` here.\n",
+        "Use `[[x]]` in text.\n```\nunclosed [[y]]\n",
+        "## Plots\n````\n```\n````\n- item `a` [[b]]\n",
+    ):
+        assert markdown.needs_parser(body) and markdown._scan_fenced(body) is not None, body
+
+
+def test_code_the_fenced_scan_cannot_place_goes_to_the_parser():
+    for body in (
+        "- ```\n  [[a]]\n  ```\n",  # a fence inside a list item
+        "> ```\n> [[a]]\n",  # inside a quote
+        "  ```\n[[a]]\n```\n",  # indented
+        "a `code\nacross` [[b]]\n",  # a code span over two lines
+        "[a]( b`) [[L]] `c\n",  # markdown-it's link rule takes the first backtick
+        ">     [[x]] `c`\n",  # indented code inside a quote
+    ):
+        assert not markdown._only_code(body) or markdown._scan_fenced(body) is None, body

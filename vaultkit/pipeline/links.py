@@ -46,7 +46,9 @@ def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
     from vaultkit.vault import index as vindex
     from vaultkit.vault.check import check
 
-    with vindex.no_gc():  # the index is garbage once checked: no collection walks its objects (see no_gc)
+    # The index is garbage once checked: it is dropped inside the pause, so no collection ever walks its
+    # objects (the first one after the pause would walk every object made in it: see no_gc).
+    with vindex.no_gc():
         index = vindex.build(root, progress=progress, files=files)
         same_paths = resolvecache.paths_key(files)
         found = resolvecache.load(root, same_paths, files)
@@ -55,8 +57,9 @@ def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
         report = check(index)
         if found is None or index.resolver.remembered_count != len(found):
             resolvecache.save(root, same_paths, index.resolver.remembered())
-    if not index.unread:
-        reportcache.save(root, key, report.as_json(), files)
+        if not index.unread:
+            reportcache.save(root, key, report.as_json(), files)
+        del index, found
     return report
 
 

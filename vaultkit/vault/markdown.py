@@ -36,6 +36,8 @@ HEADING_LINE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _HEADINGS = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?$", re.M)
 _INLINE_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->")
 _TAB_INDENT = re.compile(r"^ {1,3}\t", re.M)
+# Four blanks after a quote or list marker may be indented code inside them (">     code"): the parser tells.
+_NESTED_INDENT = re.compile(r"^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)", re.M)
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
 _LONE_CR = re.compile(r"\r(?=[^\n])")  # a "\r" ending the text ends its line, as the plain scan reads it
 
@@ -91,7 +93,8 @@ def read(text: str) -> Reading:
     code: list[tuple[int, int]] = []
     blocks: list[tuple[int, int]] = []
     if needs_parser(body):
-        found, heads, code, blocks = _scan_parsed(body)
+        scan = _scan_fenced(body) if _only_code(body) else None
+        found, heads, code, blocks = scan if scan is not None else _scan_parsed(body)
     elif "[" in body or "#" in body:
         found, heads, code, blocks = _scan_plain(body)
     in_comments = _Spans(_comment_ranges(body, code)) if "%%" in body else None
@@ -123,13 +126,25 @@ def read(text: str) -> Reading:
 def needs_parser(body: str) -> bool:
     """Whether markdown structure can matter for the links or headings of ``body`` (code, HTML,
     escapes, tables): then the parser reads it; otherwise the plain scan finds the same (tested)."""
-    if "`" in body or "<" in body or "\\" in body or "~~~" in body:
+    return "`" in body or _needs_more_than_code(body)
+
+
+def _only_code(body: str) -> bool:
+    """Whether backticks are all the structure ``body`` has that the plain scan cannot read: then
+    ``_scan_fenced`` may read it (it says when it cannot)."""
+    return "\r" not in body and "\x00" not in body and not _needs_more_than_code(body)
+
+
+def _needs_more_than_code(body: str) -> bool:
+    if "<" in body or "\\" in body or "~~~" in body:
         return True
     if "]:" in body:  # a link reference definition ("[a]: dest") is no text: its dest is no link
         return True
     if body.startswith(("    ", "\t")) or "\n    " in body or "\n\t" in body:
         return True
     if "\t" in body and _TAB_INDENT.search(body):  # " \t" reaches column 4 too: indented code
+        return True
+    if ("    " in body or "\t" in body) and _NESTED_INDENT.search(body):
         return True
     return "|" in body and "-" in body and _TABLE_DELIMITER.search(body) is not None
 
@@ -161,6 +176,95 @@ def _scan_plain(body: str) -> Scan:
             end = body.find("\n", h.end())
             heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if end < 0 else end + 1))
     return found, heads, [], []
+
+
+_FENCE = re.compile(r"^(`{3,})([^`\n]*)$|^ {1,3}`{3}", re.M)  # an opening fence, or one that may be indented
+_TOKEN = re.compile(f"(?P<tick>`+)|(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
+
+
+def _scan_fenced(body: str) -> Scan | None:
+    """``_scan_parsed``'s links, headings and code of a body whose only markdown structure is code:
+    fences at the start of their line and code spans within one line; None when it holds more than
+    that (a fence indented into a list or quote, a backtick run left open, a link markdown-it would
+    read across a code span), and the parser must read it.
+
+    Markdown-it reads such a body the same way: a fence opened at column 0 is outside every list and
+    quote (nothing there continues one) and interrupts a paragraph; the rest is paragraphs and headings
+    whose inline text is read left to right, a code span, a wiki-link or a markdown link taking the
+    place where it starts.
+    """
+    found: list[tuple[str, int, str, bool]] = []
+    code: Spans = []
+    blocks: Spans = []
+    heads: list[tuple[int, str, int, int]] = []
+    text_from = 0
+    for m in _FENCE.finditer(body):
+        if m.start() < text_from:
+            continue  # a fence line inside a fence already passed
+        if m.group(1) is None:
+            return None  # " ```": a fence inside a list item, or indented at the top: the parser tells
+        if not _scan_text(body, text_from, m.start(), found, code, heads):
+            return None
+        closing = re.compile(r"^ {0,3}`{%d,}[ \t]*$" % len(m.group(1)), re.M)
+        end = closing.search(body, m.end() + 1) if m.end() < len(body) else None
+        text_from = _unclosed_end(body) if end is None else min(len(body), end.end() + 1)
+        code.append((m.start(), text_from))
+        blocks.append(code[-1])
+    if not _scan_text(body, text_from, len(body), found, code, heads):
+        return None
+    return found, heads, code, blocks
+
+
+def _unclosed_end(body: str) -> int:
+    # A fence never closed runs to the end; markdown-it counts no last line of only blanks without a "\n".
+    last = body.rfind("\n") + 1
+    return last if last < len(body) and not body[last:].strip(" \t") else len(body)
+
+
+def _scan_text(
+    body: str,
+    start: int,
+    end: int,
+    found: list[tuple[str, int, str, bool]],
+    code: Spans,
+    heads: list[tuple[int, str, int, int]],
+) -> bool:
+    """Links, code spans and headings of ``body[start:end]``, lines outside code; False if the parser
+    must read them."""
+    pos = start
+    spans_from = len(code)
+    while True:
+        m = _TOKEN.search(body, pos, end)
+        if m is None:
+            break
+        kind = m.lastgroup
+        if kind == "tick":
+            run = m.group(0)
+            close = re.compile(f"(?<!`){run}(?!`)").search(body, m.end(), end)
+            if close is None or "\n" in body[m.end() : close.start()]:
+                return False  # an open run, or a span across lines: where it ends is the parser's to say
+            code.append((m.start(), close.end()))
+            pos = close.end()
+        else:
+            found.append(("wiki" if kind == "wiki" else "markdown", m.start(), m.group(0), False))
+            pos = m.end()
+    if len(code) > spans_from:
+        # markdown-it's own link rule reads more than the markdown-link pattern ("[a]( b)"): such a link
+        # may hide a backtick from a code span. A "](" on a line with code must be inside a span read here.
+        spans = [(a, a + len(raw)) for _, a, raw, _ in found] + code[spans_from:]
+        at = body.find("](", start, end)
+        while at >= 0:
+            line_start = body.rfind("\n", 0, at) + 1
+            line_end = body.find("\n", at)
+            line = body[line_start : len(body) if line_end < 0 else line_end]
+            if "`" in line and not any(a <= at < b for a, b in spans):
+                return False
+            at = body.find("](", at + 2, end)
+    if "#" in body[start:end]:
+        for h in _HEADINGS.finditer(body, start, end):
+            line_end = body.find("\n", h.end())
+            heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if line_end < 0 else line_end + 1))
+    return True
 
 
 def _link_rule(kind: str, pattern: re.Pattern[str]) -> Any:
