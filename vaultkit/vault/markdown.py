@@ -205,7 +205,7 @@ def _scan_fenced(body: str) -> Scan | None:
             return None  # " ```": a fence inside a list item, or indented at the top: the parser tells
         if not _scan_text(body, text_from, m.start(), found, code, heads):
             return None
-        closing = re.compile(r"^ {0,3}`{%d,}[ \t]*$" % len(m.group(1)), re.M)
+        closing = re.compile(r"^ {0,3}`{" + str(len(m.group(1))) + r",}[ \t]*$", re.M)
         end = closing.search(body, m.end() + 1) if m.end() < len(body) else None
         text_from = _unclosed_end(body) if end is None else min(len(body), end.end() + 1)
         code.append((m.start(), text_from))
