@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaultkit.progress import SILENT, Progress
-from vaultkit.vault import linkparse, parsecache
+from vaultkit.vault import forkread, linkparse, parsecache
 from vaultkit.vault import notes as vnotes
 from vaultkit.vault.linkparse import Link, ParsedNote
 from vaultkit.vault.notes import (
@@ -97,7 +97,6 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
     cache, written = parsecache.load(cache_path) if use_cache else ({}, 0)
     fresh: dict[str, CacheEntry] = {}
     todo = [rel for rel in files if rel.endswith((NOTE_EXT, CANVAS_EXT))]
-    progress.start("reading notes", len(todo))
     missed = []
     known = 0  # files of the cache still in the vault
     for rel in todo:
@@ -110,12 +109,33 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
                 fresh[rel] = hit
                 continue
         missed.append(rel)
-    progress.advance(len(todo) - len(missed))
     folder = str(root)
     unread: set[str] = set()
-    for rel in missed:
-        fresh[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0], unread))
-        progress.advance()
+
+    def work(share: list[str], unread: set[str], advance: Callable[[], None] = lambda: None) -> dict[str, CacheEntry]:
+        out = {}
+        for rel in share:
+            out[rel] = (files[rel], *_parse_file(root, folder, rel, files[rel][0], unread))
+            advance()
+        return out
+
+    # Shares of a large vault go to forked children before the progress bar starts its thread.
+    mine, *theirs = forkread.split(missed)
+    children = forkread.Children(theirs, work) if theirs else None
+    progress.start("reading notes", len(todo))
+    progress.advance(len(todo) - len(missed))
+    try:
+        fresh.update(work(mine, unread, progress.advance))
+        for share, entries, bad in children.results() if children else ():
+            if entries is None:
+                entries = work(share, unread, progress.advance)
+            else:
+                unread |= bad
+                progress.advance(len(share))
+            fresh.update(entries)
+    finally:
+        if children:
+            children.stop()
     progress.stop()
     # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
     # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are

@@ -81,20 +81,40 @@ def load(path: Path) -> tuple[dict[str, CacheEntry], int]:
     except OSError:
         return {}, 0  # no cache yet (or unreadable): build from the notes
     try:
-        head, _, body = raw.partition(b"\n")
-        header = json.loads(head)
-        if not isinstance(header, dict) or header.get("format") != _FORMAT:
-            raise ValueError("not a vaultkit links cache")
-        if header.get("version") != VERSION or header.get("code") != code_stamp():
-            return {}, 0  # another vaultkit's cache (or another state of its code): silently rebuilt
-        return _entries(decode(header, body)), written
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        found = loads(raw)
+    except Damaged as exc:
         warnings.warn(
             f"{path.name} in {path.parent.name}/ is corrupt or not vaultkit's ({exc}); "
             "ignoring it and rebuilding it from the notes",
             stacklevel=3,
         )
         return {}, 0
+    return ({}, 0) if found is None else (found, written)
+
+
+class Damaged(ValueError):
+    """Bytes that are not a links cache this version wrote (corrupt, truncated, foreign)."""
+
+
+def loads(raw: bytes) -> dict[str, CacheEntry] | None:
+    """The entries ``dumps`` made into ``raw``; None when another vaultkit (or another state of its code)
+    wrote them. Raises ``Damaged``."""
+    try:
+        head, _, body = raw.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != _FORMAT:
+            raise ValueError("not a vaultkit links cache")
+        if header.get("version") != VERSION or header.get("code") != code_stamp():
+            return None
+        return _entries(decode(header, body))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
+        raise Damaged(str(exc)) from exc
+
+
+def dumps(data: dict[str, CacheEntry]) -> bytes:
+    """``data`` as the bytes of a cache file (see ``save``). Raises OverflowError for a size or mtime
+    beyond 64 bits."""
+    return encode(_doc(data))
 
 
 def decode(header: dict[str, Any], body: bytes) -> dict[str, dict[str, list[Any]]]:
@@ -204,7 +224,7 @@ def save(path: Path, data: dict[str, CacheEntry]) -> None:
     ``items``; ``findings``: the file (by its index), line and message.
     """
     try:
-        raw = encode(_doc(data))
+        raw = dumps(data)
     except OverflowError:
         return  # a size or mtime beyond 64 bits: no cache rather than a wrong one
     try:
