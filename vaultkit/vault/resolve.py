@@ -15,15 +15,16 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkit.vault.paths import NOTE_EXT, fold
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """Where a link points: ``path`` (None if nowhere) and, if ambiguous, all ``candidates``."""
+class Resolution(NamedTuple):
+    """Where a link points: ``path`` (None if nowhere) and, if ambiguous, all ``candidates``.
+
+    A plain tuple with named fields: one is made for every target a vault links to.
+    """
 
     path: str | None
     candidates: tuple[str, ...] = ()
