@@ -10,8 +10,9 @@ from unittest.mock import patch
 
 import pytest
 
+from tests.helpers import age
 from tests.test_links_cache import VAULT
-from vaultkit.vault import forkread, index
+from vaultkit.vault import forkread, index, parsecache
 from vaultkit.vault.notes import UnreadableNote
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="children are forked on Linux only")
@@ -49,7 +50,7 @@ def test_children_give_the_index_one_process_makes(vault, forked, monkeypatch):
     expected = _alone(root)
     sent = []
     real = forkread._decoded
-    monkeypatch.setattr(forkread, "_decoded", lambda raw: sent.append(real(raw)) or sent[-1])
+    monkeypatch.setattr(forkread, "_decoded", lambda head, segment: sent.append(real(head, segment)) or sent[-1])
     got = index.build(root, use_cache=False)
     assert len(forked) == 2  # three shares: this process's and two children's
     assert [set(entries) for entries, _ in sent] == [set(share) for share in forked]  # both were believed
@@ -58,14 +59,24 @@ def test_children_give_the_index_one_process_makes(vault, forked, monkeypatch):
     assert not got.unread
 
 
-def test_the_cache_children_help_build_is_the_one_process_builds(vault, forked, monkeypatch):
+def test_the_cache_children_help_build_holds_what_one_process_puts_in_it(vault, forked, monkeypatch):
     root = vault(NOTES)
+    age(root)
     index.build(root)
-    with_children = (root / ".vaultkit" / "links.cache").read_bytes()
-    (root / ".vaultkit" / "links.cache").unlink()
+    path = root / ".vaultkit" / parsecache.CACHE_FILE
+    with_children = path.read_bytes()
+    # This process's share and each child's, one segment each: the children's bytes are written as they came.
+    assert with_children.count(b'{"format": "vaultkit links cache"') == 3
+    path.unlink()
     monkeypatch.setattr(forkread, "can_fork", lambda: False)
     index.build(root)
-    assert (root / ".vaultkit" / "links.cache").read_bytes() == with_children
+    alone = path.read_bytes()
+    assert alone.count(b'{"format": "vaultkit links cache"') == 1
+    assert parsecache.loads(with_children) == parsecache.loads(alone)
+    path.write_bytes(with_children)
+    forked.clear()
+    again = index.build(root)  # every note a hit in the segmented cache: nothing read, nothing forked
+    assert not forked and again.parsed == _alone(root).parsed and path.read_bytes() == with_children
 
 
 def test_a_failing_child_leaves_its_share_to_this_process(vault, forked, monkeypatch):

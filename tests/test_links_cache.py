@@ -94,7 +94,12 @@ def _corrupt(good: bytes, how: str) -> bytes:
         del sizes[-1]
     elif how == "long":
         body += b"x"
-    return json.dumps(header).encode() + b"\n" + body
+    raw = json.dumps(header).encode() + b"\n" + body
+    if how == "twice":  # two segments holding the same files
+        raw += raw
+    elif how == "cut-segment":  # a second segment cut short
+        raw += raw[: len(raw) // 2]
+    return raw
 
 
 @pytest.mark.parametrize(
@@ -111,6 +116,8 @@ def _corrupt(good: bytes, how: str) -> bytes:
         "ragged",
         "missing",
         "long",
+        "twice",
+        "cut-segment",
     ],
 )
 def test_a_bad_column_is_a_warning_and_a_rebuild(vault, how):

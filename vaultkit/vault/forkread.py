@@ -27,6 +27,7 @@ from vaultkit.vault.parsecache import CacheEntry
 MIN_SHARE = 1500
 MAX_CHILDREN = 7
 
+Result = tuple[list[str], dict[str, CacheEntry] | None, set[str], bytes]
 Work = Callable[[list[str], set[str]], dict[str, CacheEntry]]  # a share, the unreadable ones found -> entries
 
 
@@ -63,18 +64,21 @@ class Children:
 
         self.left = shares[len(self.running) :]
 
-    def results(self) -> Iterator[tuple[list[str], dict[str, CacheEntry] | None, set[str]]]:
-        """Each share with its entries and unreadable notes; None where the child failed."""
+    def results(self) -> Iterator[Result]:
+        """Each share with its entries, unreadable notes and the segment of the links cache they came in;
+        None where the child failed."""
         for share in self.left:
-            yield share, None, set()
+            yield share, None, set(), b""
         while self.running:
             share, pid, fd = self.running.pop(0)
             raw = _drain(fd)
             _, status = os.waitpid(pid, 0)
-            entries, unread = _decoded(raw if status == 0 else b"")
-            if entries is not None and entries.keys() != set(share):
-                entries, unread = None, set()
-            yield share, entries, unread
+            head, _, segment = (raw if status == 0 else b"").partition(b"\n")
+            entries, unread = _decoded(head, segment)
+            if entries is None or entries.keys() != set(share):
+                yield share, None, set(), b""
+            else:
+                yield share, entries, unread, segment
 
     def stop(self) -> None:
         """End the children still running (this process is failing, or was interrupted)."""
@@ -119,11 +123,10 @@ def _drain(fd: int) -> bytes:
         return fh.read()
 
 
-def _decoded(raw: bytes) -> tuple[dict[str, CacheEntry] | None, set[str]]:
-    head, _, body = raw.partition(b"\n")
+def _decoded(head: bytes, segment: bytes) -> tuple[dict[str, CacheEntry] | None, set[str]]:
     try:
         unread = json.loads(head)
-        entries = parsecache.loads(body)
+        entries = parsecache.loads(segment)
     except (ValueError, parsecache.Damaged):
         return None, set()
     if entries is None or not isinstance(unread, list):

@@ -109,8 +109,36 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
                 fresh[rel] = hit
                 continue
         missed.append(rel)
+    progress_total = (len(todo), len(todo) - len(missed))
+    read = _read_notes(root, files, missed, progress, progress_total)
+    fresh.update(read.entries)
+    # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
+    # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are
+    # saved): they are read again next time, until they are 1/64 of the vault; a file gone is dropped at once.
+    if use_cache and (known < len(cache) or (missed and len(missed) * 64 >= len(todo))):
+        # A note that could not be read is read again next time: making it readable changes no mtime.
+        kept = {rel: fresh[rel] for rel in todo if rel not in read.unread and rel not in read.segmented}
+        parsecache.save(cache_path, kept, read.segments)
+    # A note with broken YAML still has links in its body: both count.
+    parsed = {rel: entry[1] for rel in todo if (entry := fresh[rel])[1] is not None}
+    findings = [entry[2] for entry in fresh.values() if entry[2] is not None]
+    return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)), bool(read.unread))
+
+
+@dataclass
+class _Read:
+    entries: dict[str, CacheEntry] = field(default_factory=dict)
+    unread: set[str] = field(default_factory=set)  # notes the file system refused: not cached
+    segments: list[bytes] = field(default_factory=list)  # children's shares, as the cache segments they came in
+    segmented: set[str] = field(default_factory=set)  # the notes in those segments
+
+
+def _read_notes(
+    root: Path, files: dict[str, tuple[int, int]], missed: list[str], progress: Progress, total: tuple[int, int]
+) -> _Read:
+    """Read and parse the notes ``missed`` (here, and in forked children for a large vault)."""
     folder = str(root)
-    unread: set[str] = set()
+    read = _Read()
 
     def work(share: list[str], unread: set[str], advance: Callable[[], None] = lambda: None) -> dict[str, CacheEntry]:
         out = {}
@@ -122,31 +150,25 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
     # Shares of a large vault go to forked children before the progress bar starts its thread.
     mine, *theirs = forkread.split(missed)
     children = forkread.Children(theirs, work) if theirs else None
-    progress.start("reading notes", len(todo))
-    progress.advance(len(todo) - len(missed))
+    progress.start("reading notes", total[0])
+    progress.advance(total[1])
     try:
-        fresh.update(work(mine, unread, progress.advance))
-        for share, entries, bad in children.results() if children else ():
+        read.entries = work(mine, read.unread, progress.advance)
+        for share, entries, bad, segment in children.results() if children else ():
             if entries is None:
-                entries = work(share, unread, progress.advance)
+                entries = work(share, read.unread, progress.advance)
             else:
-                unread |= bad
+                read.unread |= bad
                 progress.advance(len(share))
-            fresh.update(entries)
+                if not bad:  # a segment with a note the file system refused is not kept as it is
+                    read.segments.append(segment)
+                    read.segmented.update(share)
+            read.entries.update(entries)
     finally:
         if children:
             children.stop()
     progress.stop()
-    # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
-    # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are
-    # saved): they are read again next time, until they are 1/64 of the vault; a file gone is dropped at once.
-    if use_cache and (known < len(cache) or (missed and len(missed) * 64 >= len(todo))):
-        # A note that could not be read is read again next time: making it readable changes no mtime.
-        parsecache.save(cache_path, {rel: fresh[rel] for rel in todo if rel not in unread})
-    # A note with broken YAML still has links in its body: both count.
-    parsed = {rel: entry[1] for rel in todo if (entry := fresh[rel])[1] is not None}
-    findings = [entry[2] for entry in fresh.values() if entry[2] is not None]
-    return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)), bool(unread))
+    return read
 
 
 def _parse_file(

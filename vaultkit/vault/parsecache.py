@@ -1,6 +1,6 @@
 """The links cache: every note's parse, keyed by path, size and mtime, as columns of plain data.
 
-Layout: one line of JSON (format, version, the code that wrote it, byte
+Layout: one or more segments, each one line of JSON (format, version, the code that wrote it, byte
 order, the size of each column), then the columns, one after the other, in the order of ``_SCHEMA``:
 numbers as arrays of 64-bit integers (``array``), a link's kind and flags as
 one byte each, text as a JSON list of strings. Numbers are read back at C speed
@@ -30,9 +30,9 @@ from vaultkit.vault.stamp import code_stamp
 from vaultkit.vault.write import write_if_changed
 
 CACHE_FILE = "links.cache"
-# 8: binary columns; 7: columnar JSON (one list per field); 6: headings inside %% comments are no headings;
+# 9: segments (shares parsed in forked children are written as they came); 8: binary columns; 7: columnar JSON (one list per field); 6: headings inside %% comments are no headings;
 # 5: a $ in a link opens no math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
-VERSION = 8
+VERSION = 9
 _FORMAT = "vaultkit links cache"
 
 CacheEntry = tuple[tuple[int, int], ParsedNote | None, Finding | None]
@@ -97,22 +97,36 @@ class Damaged(ValueError):
 
 
 def loads(raw: bytes) -> dict[str, CacheEntry] | None:
-    """The entries ``dumps`` made into ``raw``; None when another vaultkit (or another state of its code)
-    wrote them. Raises ``Damaged``."""
+    """The entries of the segments ``dumps`` made, one after the other, in ``raw``; None when another
+    vaultkit (or another state of its code) wrote them. Raises ``Damaged``."""
+    found: dict[str, CacheEntry] = {}
+    at = 0
     try:
-        head, _, body = raw.partition(b"\n")
-        header = json.loads(head)
-        if not isinstance(header, dict) or header.get("format") != _FORMAT:
-            raise ValueError("not a vaultkit links cache")
-        if header.get("version") != VERSION or header.get("code") != code_stamp():
-            return None
-        return _entries(decode(header, body))
+        while True:
+            nl = raw.find(b"\n", at)
+            header = json.loads(raw[at:nl] if nl >= 0 else raw[at:])
+            if not isinstance(header, dict) or header.get("format") != _FORMAT:
+                raise ValueError("not a vaultkit links cache")
+            if header.get("version") != VERSION or header.get("code") != code_stamp():
+                return None
+            sizes = header.get("sizes")
+            if nl < 0 or type(sizes) is not list or not set(map(type, sizes)) <= {int}:
+                raise ValueError("bad column sizes")
+            at = nl + 1 + sum(sizes)
+            if at > len(raw):
+                raise ValueError("columns do not fill the file")
+            entries = _entries(decode(header, raw[nl + 1 : at]))
+            if not found.keys().isdisjoint(entries):
+                raise ValueError("a file in two segments")
+            found.update(entries)
+            if at == len(raw):
+                return found
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError) as exc:
         raise Damaged(str(exc)) from exc
 
 
 def dumps(data: dict[str, CacheEntry]) -> bytes:
-    """``data`` as the bytes of a cache file (see ``save``). Raises OverflowError for a size or mtime
+    """``data`` as one segment of a cache file (see ``save``). Raises OverflowError for a size or mtime
     beyond 64 bits."""
     return encode(_doc(data))
 
@@ -214,8 +228,11 @@ def _entries(doc: dict[str, dict[str, list[Any]]]) -> dict[str, CacheEntry]:
     }
 
 
-def save(path: Path, data: dict[str, CacheEntry]) -> None:
+def save(path: Path, data: dict[str, CacheEntry], segments: list[bytes] | tuple[()] = ()) -> None:
     """Write the parses as columns: a list per field of every file, link and heading, in file order.
+
+    A cache file is segments one after the other, each a header line and its columns: ``data`` is the
+    first, ``segments`` (what ``dumps`` made of other files, in forked children) follow as they are.
 
     ``files``: path, size, mtime and whether it has a parse; ``notes.links``: how
     many links each parsed file has (its links follow each other in the
@@ -224,7 +241,7 @@ def save(path: Path, data: dict[str, CacheEntry]) -> None:
     ``items``; ``findings``: the file (by its index), line and message.
     """
     try:
-        raw = dumps(data)
+        raw = b"".join([dumps(data), *segments])
     except OverflowError:
         return  # a size or mtime beyond 64 bits: no cache rather than a wrong one
     try:

@@ -34,7 +34,7 @@ REPORT_FILE = "links.report"
 _FORMAT = "vaultkit links report"
 # The parse cache's version (parsecache.VERSION, which a test keeps equal) and this file's own: a change
 # to what a note parses to changes its reports too.
-_VERSION = (8, 1)
+_VERSION = (9, 1)
 _COUNTS = ("notes", "files", "links")
 _LISTS = {"broken": dict, "ambiguous": dict, "orphans": str, "missing_anchors": dict, "unreadable": dict}
 

@@ -70,10 +70,7 @@ class Resolver:
         A function of the vault's paths alone (a pick among candidates is made per source, later), so it
         holds for another check of a vault with the same paths (``resolvecache``).
         """
-        return {
-            target: list(hit) if type(hit) is tuple else hit.path  # type: ignore[union-attr]
-            for target, hit in self._memo.items()
-        }
+        return {target: hit.path if isinstance(hit, Resolution) else list(hit) for target, hit in self._memo.items()}
 
     @property
     def remembered_count(self) -> int:
