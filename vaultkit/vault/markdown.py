@@ -39,6 +39,9 @@ _TAB_INDENT = re.compile(r"^ {1,3}\t", re.M)
 # Four blanks after a quote or list marker may be indented code inside them (">     code"): the parser tells.
 _NESTED_INDENT = re.compile(r"^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)", re.M)
 _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
+# A line with a "|" over a row of dashes: a table's head, even with no "|" in the dashes ("a|\n---") and in
+# a quote or list item ("> a|b\n> -|-").
+_TABLE_HEAD = re.compile(r"\|[^\n]*\n[ \t>]*[|:]?[ \t]*-[-:| \t\r]*$", re.M)
 _LONE_CR = re.compile(r"\r(?=[^\n])")  # a "\r" ending the text ends its line, as the plain scan reads it
 
 
@@ -146,7 +149,9 @@ def _needs_more_than_code(body: str) -> bool:
         return True
     if ("    " in body or "\t" in body) and _NESTED_INDENT.search(body):
         return True
-    return "|" in body and "-" in body and _TABLE_DELIMITER.search(body) is not None
+    if "|" not in body or "-" not in body:
+        return False
+    return _TABLE_DELIMITER.search(body) is not None or _TABLE_HEAD.search(body) is not None
 
 
 Spans = list[tuple[int, int]]
