@@ -137,3 +137,16 @@ def test_no_child_is_forked_beside_another_thread_or_for_a_small_vault(monkeypat
     monkeypatch.setattr(forkread, "can_fork", lambda: True)
     assert len(forkread.split(rels)) == 4 and sorted(r for share in forkread.split(rels) for r in share) == sorted(rels)
     assert forkread.split(rels[: forkread.MIN_SHARE]) == [rels[: forkread.MIN_SHARE]]
+
+
+def test_links_check_reports_the_same_with_children(vault, forked, monkeypatch):
+    from vaultkit.pipeline.links import links_check
+
+    root = vault(NOTES)
+    with_children = links_check(root).as_json()
+    assert len(forked) == 2
+    monkeypatch.setattr(forkread, "can_fork", lambda: False)
+    for kept in (root / ".vaultkit").iterdir():
+        kept.unlink()
+    alone = links_check(root).as_json()
+    assert with_children == alone and alone["broken"] and alone["missing_anchors"] and alone["unreadable"]
