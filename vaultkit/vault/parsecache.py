@@ -30,8 +30,9 @@ from vaultkit.vault.stamp import code_stamp
 from vaultkit.vault.write import write_if_changed
 
 CACHE_FILE = "links.cache"
-# 9: segments (shares parsed in forked children are written as they came); 8: binary columns; 7: columnar JSON (one list per field); 6: headings inside %% comments are no headings;
-# 5: a $ in a link opens no math; 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
+# 9: segments (shares parsed in forked children are written as they came); 8: binary columns; 7: columnar
+# JSON (one list per field); 6: headings inside %% comments are no headings; 5: a $ in a link opens no math;
+# 4: links in math are no links; 3: JSON (2 was a pickle, never read again)
 VERSION = 9
 _FORMAT = "vaultkit links cache"
 
