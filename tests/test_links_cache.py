@@ -201,10 +201,10 @@ def test_remembered_resolutions_depend_on_the_source_only_where_obsidian_does():
 # The test that sent a note to the parser before needs_parser replaced it: both must agree. "]:" (a link
 # reference definition, which markdown-it reads as no text) was added to both, then four blanks after a
 # quote or list marker (indented code inside them), then a "|" line over dashes (a table without pipes in
-# its delimiter row, or in a quote).
+# its delimiter row, or in a quote); the delimiter row is read within its line.
 _OLD_NEEDS_PARSER = re.compile(
-    r"`|~~~|<|\\|\]:|^(?: {4}| {0,3}\t)|^\s*\|?\s*:?-+:?\s*\||^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)"
-    r"|\|[^\n]*\n[ \t>]*[|:]?[ \t]*-[-:| \t\r]*$",
+    r"`|~~~|<|\\|\]:|^(?: {4}| {0,3}\t)|^[^\S\n]*\|?[^\S\n]*:?-+:?[^\S\n]*\||^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)"
+    r"|^[^\n|]*\|[^\n]*\n[ \t>]*[|:]?[ \t]*-[-:| \t\r]*$",
     re.M,
 )
 

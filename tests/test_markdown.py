@@ -281,3 +281,33 @@ def test_a_table_whose_dashes_have_no_pipe_or_sit_in_a_quote_is_a_table_in_every
         assert [lk.in_table for lk in parse(plain).links] == [True], plain
         with_code = plain + "\n`c`\n"
         assert [lk.in_table for lk in parse(with_code).links] == [True], plain
+
+
+def test_long_runs_of_blanks_pipes_and_lines_are_read_in_one_pass():
+    # Notes a hostile or broken tool may write: each of these took minutes when a pattern could try every
+    # split of a run (a heading's blanks before its last word, a table's blanks, "|" or blank lines).
+    for text in (
+        "# a" + " " * 30000 + "b\n",
+        "|-\n" + "\n" * 30000,
+        "|-\n" + "\r" * 30000,
+        "a|\n" + " " * 30000 + "x\n",
+        "-\n" + "|" * 30000 + "\n",
+        "> " + " \t" * 15000 + "[[x]]\n",
+    ):
+        for with_code in (text, text + "\n`c`\n"):
+            markdown.read(with_code)
+            sections.sections(with_code)
+
+
+def test_a_closing_run_is_no_part_of_a_heading_in_any_path():
+    for line, title in (
+        ("## Plots ##", "Plots"),
+        ("## Plots#", "Plots#"),
+        ("# # #", "#"),
+        ("# ###", "###"),
+        ("## a ## b", "a ## b"),
+        ("## sPAP %% mine %% ##", "sPAP"),
+        ("#\tx \t#\t ", "x"),
+    ):
+        for text in (line + "\n", line + "\r\n", line + "\n`c`\n"):
+            assert [h.title for h in markdown.read(text).headings] == [title], (text, title)

@@ -32,16 +32,21 @@ _MDLINK = re.compile(MDLINK)
 _PLAIN = re.compile(f"(?P<wiki>{WIKI})|(?P<md>{MDLINK})")
 # CommonMark ATX headings: up to three spaces of indent, an optional closing run of #s.
 # "#Plots" (no space) is a tag, not a heading.
-HEADING_LINE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_HEADINGS = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?$", re.M)
+# The title group holds the closing run too ("## Plots ##"): ``_heading`` takes it off. A pattern that
+# matched it as well (an optional run after a lazy title) took time quadratic in a run of blanks.
+HEADING_LINE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
+_HEADINGS = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?\r?$", re.M)
 _INLINE_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->")
 _TAB_INDENT = re.compile(r"^ {1,3}\t", re.M)
 # Four blanks after a quote or list marker may be indented code inside them (">     code"): the parser tells.
 _NESTED_INDENT = re.compile(r"^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)", re.M)
-_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*\|", re.M)
+# Patterns over a whole note stay within a line ([^\S\n], not \s; anchored at a line's start) and never
+# give back a run of blanks (possessive *+): one that could run on from any position over the rest of the
+# text, or try every split of a run, takes time quadratic in a note of blank lines, "|" or blanks.
+_TABLE_DELIMITER = re.compile(r"^[^\S\n]*+\|?[^\S\n]*+:?-+:?[^\S\n]*+\|", re.M)
 # A line with a "|" over a row of dashes: a table's head, even with no "|" in the dashes ("a|\n---") and in
 # a quote or list item ("> a|b\n> -|-").
-_TABLE_HEAD = re.compile(r"\|[^\n]*\n[ \t>]*[|:]?[ \t]*-[-:| \t\r]*$", re.M)
+_TABLE_HEAD = re.compile(r"^[^\n|]*+\|[^\n]*+\n[ \t>]*+[|:]?[ \t]*+-[-:| \t\r]*+$", re.M)
 _LONE_CR = re.compile(r"\r(?=[^\n])")  # a "\r" ending the text ends its line, as the plain scan reads it
 
 
@@ -162,8 +167,18 @@ Scan = tuple[list[tuple[str, int, str, bool]], list[tuple[int, str, int, int]], 
 
 def _heading(level: str, title: str | None) -> tuple[int, str]:
     # "## sPAP %% mine %%" is sPAP: a comment in a heading is no part of its title.
-    title = title or ""
+    title = _without_closing(title or "")
     return len(level), (_INLINE_COMMENT.sub("", title) if "%%" in title or "<!--" in title else title).strip()
+
+
+def _without_closing(title: str) -> str:
+    """A heading's text without its closing run: blanks, then #s, then blanks, at the end ("Plots ##")."""
+    text = title.rstrip(" \t")
+    if text.endswith("#"):
+        before = text.rstrip("#")
+        if before[-1:] in (" ", "\t"):
+            return before.rstrip(" \t")
+    return text
 
 
 def _scan_plain(body: str) -> Scan:
