@@ -11,7 +11,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from vaultkit.progress import SILENT, Progress
@@ -41,9 +41,10 @@ class VaultIndex:
     findings: list[Finding] = field(default_factory=list)
     unread: bool = False  # a note could not be read (OSError): what is made from this index is not kept
     resolver: Resolver = field(init=False)
+    prebuilt: InitVar[Resolver | None] = None  # a resolver of these files, made while children were reading
 
-    def __post_init__(self) -> None:
-        self.resolver = Resolver(self.files)
+    def __post_init__(self, prebuilt: Resolver | None) -> None:
+        self.resolver = prebuilt if prebuilt is not None else Resolver(self.files)
 
     @property
     def notes(self) -> list[str]:
@@ -122,7 +123,8 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
     # A note with broken YAML still has links in its body: both count.
     parsed = {rel: entry[1] for rel in todo if (entry := fresh[rel])[1] is not None}
     findings = [entry[2] for entry in fresh.values() if entry[2] is not None]
-    return VaultIndex(root, files, parsed, sorted(findings, key=lambda f: (f.path, f.line)), bool(read.unread))
+    findings.sort(key=lambda f: (f.path, f.line))
+    return VaultIndex(root, files, parsed, findings, bool(read.unread), read.resolver)
 
 
 @dataclass
@@ -131,6 +133,7 @@ class _Read:
     unread: set[str] = field(default_factory=set)  # notes the file system refused: not cached
     segments: list[bytes] = field(default_factory=list)  # children's shares, as the cache segments they came in
     segmented: set[str] = field(default_factory=set)  # the notes in those segments
+    resolver: Resolver | None = None  # made, and told this process's links, while the children read
 
 
 def _read_notes(
@@ -157,6 +160,11 @@ def _read_notes(
     progress.advance(total[1])
     try:
         read.entries = work(mine, read.unread, progress.advance)
+        if children:
+            # The children usually need a little longer (their start, sending): the time goes to work the
+            # index needs next, which does not wait for them: the resolver, and where this share's links point.
+            read.resolver = Resolver(files)
+            read.resolver.warm((rel, entry[1].links) for rel, entry in read.entries.items() if entry[1] is not None)
         for share, entries, bad, segment in children.results() if children else ():
             if entries is None:
                 entries = work(share, read.unread, progress.advance)

@@ -52,6 +52,7 @@ class Resolver:
         # target as written -> its resolution, or the candidates to choose among by the source's folder
         self._memo: dict[str, Resolution | tuple[str, ...]] = {}
         self._markdown: dict[tuple[str, str], Resolution] = {}
+        self._answers: dict[str, Resolution] = {}
         for path in paths:
             self.add(path)
 
@@ -107,7 +108,7 @@ class Resolver:
                 return Resolution(self._exact(joined))
             key = fold(norm.lstrip("/"))  # folded once for both lookups
             exact = self.by_path.get(key) or self.by_path.get(key + NOTE_EXT)
-            hit = self._memo[target] = Resolution(exact) if exact is not None else self._pool(key)
+            hit = self._memo[target] = self._found(exact) if exact is not None else self._pool(key)
         if type(hit) is Resolution:
             return hit
         return self._pick(hit, source)  # type: ignore[arg-type]
@@ -128,9 +129,17 @@ class Resolver:
         out = []
         for link in links:
             kind = link.kind
-            hit = memo.get(link.target) if kind == "wiki" or kind == "frontmatter" else None
-            out.append(hit if type(hit) is Resolution else self.resolve_link(link, source))
+            if kind == "wiki" or kind == "frontmatter":
+                hit = memo.get(link.target)
+                out.append(hit if type(hit) is Resolution else self.resolve(link.target, source))
+            else:
+                out.append(self.resolve_link(link, source))
         return out
+
+    def warm(self, notes: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Look up where the links of these (source, links) point, ahead of the calls that will ask."""
+        for source, links in notes:
+            self.resolve_links(links, source)
 
     def resolve_markdown(self, target: str, source: str) -> Resolution:
         """Resolve a (percent-decoded) markdown destination: relative to the source first."""
@@ -171,8 +180,15 @@ class Resolver:
         if not pool:
             return NOWHERE
         if len(pool) == 1:
-            return Resolution(pool[0])
+            return self._found(pool[0])
         return tuple(pool)
+
+    def _found(self, path: str) -> Resolution:
+        """The one answer "it is ``path``", shared by every target that finds that file."""
+        hit = self._answers.get(path)
+        if hit is None:
+            hit = self._answers[path] = Resolution(path)
+        return hit
 
     @staticmethod
     def _pick(pool: tuple[str, ...], source: str) -> Resolution:
