@@ -65,7 +65,8 @@ def test_the_cache_children_help_build_holds_what_one_process_puts_in_it(vault, 
     index.build(root)
     path = root / ".vaultkit" / parsecache.CACHE_FILE
     with_children = path.read_bytes()
-    # This process's share and each child's, one segment each: the children's bytes are written as they came.
+    # This process's share and each child's, one segment each (made while the others read; the children's
+    # bytes written as they came).
     assert with_children.count(b'{"format": "vaultkit links cache"') == 3
     path.unlink()
     monkeypatch.setattr(forkread, "can_fork", lambda: False)

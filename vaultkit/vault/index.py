@@ -7,6 +7,7 @@ back from the cache.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterator
@@ -111,7 +112,7 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
                 continue
         missed.append(rel)
     progress_total = (len(todo), len(todo) - len(missed))
-    read = _read_notes(root, files, missed, progress, progress_total)
+    read = _read_notes(root, files, missed, progress, progress_total, use_cache)
     fresh.update(read.entries)
     # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
     # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are
@@ -137,9 +138,15 @@ class _Read:
 
 
 def _read_notes(
-    root: Path, files: dict[str, tuple[int, int]], missed: list[str], progress: Progress, total: tuple[int, int]
+    root: Path,
+    files: dict[str, tuple[int, int]],
+    missed: list[str],
+    progress: Progress,
+    total: tuple[int, int],
+    keep: bool,
 ) -> _Read:
-    """Read and parse the notes ``missed`` (here, and in forked children for a large vault)."""
+    """Read and parse the notes ``missed`` (here, and in forked children for a large vault); ``keep``: they
+    go into the links cache."""
     folder = str(root)
     read = _Read()
 
@@ -161,10 +168,15 @@ def _read_notes(
     try:
         read.entries = work(mine, read.unread, progress.advance)
         if children:
-            # The children usually need a little longer (their start, sending): the time goes to work the
-            # index needs next, which does not wait for them: the resolver, and where this share's links point.
+            # The children usually need a little longer (their start, sending): the time goes to work that
+            # does not wait for them: the resolver, where this share's links point, this share's cache segment.
             read.resolver = Resolver(files)
             read.resolver.warm((rel, entry[1].links) for rel, entry in read.entries.items() if entry[1] is not None)
+            if keep:
+                own = {rel: entry for rel, entry in read.entries.items() if rel not in read.unread}
+                with contextlib.suppress(OverflowError):  # a size beyond 64 bits: left to save, which keeps none
+                    read.segments.append(parsecache.dumps(own))
+                    read.segmented.update(own)
         for share, entries, bad, segment in children.results() if children else ():
             if entries is None:
                 entries = work(share, read.unread, progress.advance)

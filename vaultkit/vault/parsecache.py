@@ -242,7 +242,7 @@ def save(path: Path, data: dict[str, CacheEntry], segments: list[bytes] | tuple[
     ``items``; ``findings``: the file (by its index), line and message.
     """
     try:
-        raw = b"".join([dumps(data), *segments])
+        raw = b"".join([dumps(data), *segments] if data or not segments else segments)
     except OverflowError:
         return  # a size or mtime beyond 64 bits: no cache rather than a wrong one
     try:
