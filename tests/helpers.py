@@ -119,3 +119,23 @@ def correctly_rounded_r(x: list[float], y: list[float]) -> float:
     r2 = Fraction(sxy * sxy) / (sxx * syy)
     r = (Decimal(r2.numerator) / Decimal(r2.denominator)).sqrt()
     return float(r) if sxy >= 0 else -float(r)
+
+
+def refuse_reading(monkeypatch, which):
+    """Notes for which ``which(rel)`` is true cannot be read (the file system refuses them, as a missing
+    permission would); returns the real reader, to put back as ``index._read`` ("chmod +r")."""
+    from vaultkit.vault import index
+    from vaultkit.vault.notes import UnreadableNote
+
+    real = index._read
+
+    def refused(root, folder, rel, size):
+        if which(rel):
+            try:
+                raise PermissionError(13, "Permission denied")
+            except OSError:
+                raise UnreadableNote(index.Finding(rel, 1, "cannot read: Permission denied")) from None
+        return real(root, folder, rel, size)
+
+    monkeypatch.setattr(index, "_read", refused)
+    return real

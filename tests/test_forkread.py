@@ -10,10 +10,9 @@ from unittest.mock import patch
 
 import pytest
 
-from tests.helpers import age
+from tests.helpers import age, refuse_reading
 from tests.test_links_cache import VAULT
 from vaultkit.vault import forkread, index, parsecache
-from vaultkit.vault.notes import UnreadableNote
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="children are forked on Linux only")
 
@@ -105,17 +104,8 @@ def test_a_child_sending_damaged_bytes_is_not_believed(vault, forked, monkeypatc
 
 def test_a_note_a_child_could_not_read_is_still_unread(vault, forked, monkeypatch):
     root = vault(NOTES)
-    real = index._read
-
-    def refused(root_, folder, rel, size):
-        if rel.startswith(("3/", "4/")):  # shares are interleaved: some of these fall to each child
-            try:
-                raise PermissionError(13, "Permission denied")
-            except OSError:
-                raise UnreadableNote(index.Finding(rel, 1, "cannot read: Permission denied")) from None
-        return real(root_, folder, rel, size)
-
-    monkeypatch.setattr(index, "_read", refused)
+    # Shares are interleaved: some of these fall to each child.
+    real = refuse_reading(monkeypatch, lambda rel: rel.startswith(("3/", "4/")))
     got = index.build(root)
     assert got.unread and {f.path for f in got.findings} >= {f"3/{n}" for n in VAULT if n.endswith(".md")}
     # A note that could not be read is not cached: it is read again, here or in a child, next time.

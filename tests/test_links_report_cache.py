@@ -7,11 +7,10 @@ import time
 
 import pytest
 
-from tests.helpers import age
+from tests.helpers import age, refuse_reading
 from vaultkit.pipeline.links import links_check
 from vaultkit.vault import index, parsecache, reportcache
 from vaultkit.vault.check import check
-from vaultkit.vault.notes import UnreadableNote
 from vaultkit.vault.paths import listing
 
 VAULT = {
@@ -114,17 +113,7 @@ def test_a_file_no_older_than_the_report_keeps_no_report(vault):
 def test_a_note_that_could_not_be_read_is_read_next_time(vault, monkeypatch):
     root = vault(VAULT)
     age(root)
-    real = index._read
-
-    def refused(root_, folder, rel, size):
-        if rel == "b.md":
-            try:
-                raise PermissionError(13, "Permission denied")
-            except OSError:
-                raise UnreadableNote(index.Finding(rel, 1, "cannot read: Permission denied")) from None
-        return real(root_, folder, rel, size)
-
-    monkeypatch.setattr(index, "_read", refused)
+    real = refuse_reading(monkeypatch, lambda rel: rel == "b.md")
     assert links_check(root).as_json()["unreadable"]
     assert not _kept(root)
     monkeypatch.setattr(index, "_read", real)  # chmod +r: no mtime changes
