@@ -887,9 +887,16 @@ def _no_twins(path: Path, ids: list[str], where: Callable[[int, int], str]) -> N
 
 
 def _features(
-    loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list[str], columns: list[str] | None = None
+    loaded: _Loaded,
+    *,
+    sample_suffix: str,
+    tally: _Tally,
+    notes: list[str],
+    columns: list[str] | None = None,
+    samples: list[str] | None = None,
 ) -> Features:
-    """The Features of one table (a whole file, or a chunk of one, ``columns`` fixed by the first chunk)."""
+    """The Features of one table (a whole file, or a chunk of one, ``columns`` and their ``samples`` fixed by
+    the first chunk)."""
     import numpy as np
     import pyarrow as pa
 
@@ -913,8 +920,11 @@ def _features(
         if dropped:
             columns = [c for c in columns if c not in dropped]
             notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
-    samples = _strip_suffix(path, columns, sample_suffix, notes)
-    _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
+    if samples is None:
+        samples = _strip_suffix(path, columns, sample_suffix, notes)
+        _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
+    else:
+        samples = list(samples)  # each chunk its own list, as when they were found again for each
     backwards = regions.column("end").to_numpy() < regions.column("start").to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
@@ -927,17 +937,18 @@ def _features(
         return _key(regions, pos)
 
     values = np.empty((loaded.table.num_rows, len(columns)), dtype=np.float64, order="F")
-    for j, c in enumerate(columns):
-        col = loaded.table.column(loaded.name_of(c))
-        if not _is_numeric(col.type):
-            raise _not_numeric(loaded, c, "region", region)
-        if col.type != pa.float64():
-            values[:, j] = _floats(loaded, c)
-            continue
-        row = 0
-        for piece in col.chunks:  # Arrow's pieces copied in place: to_numpy would join them first
-            values[row : row + len(piece), j] = piece.to_numpy(zero_copy_only=False)
-            row += len(piece)
+    if not _copy_floats(loaded, columns, values):
+        for j, c in enumerate(columns):
+            col = loaded.table.column(loaded.name_of(c))
+            if not _is_numeric(col.type):
+                raise _not_numeric(loaded, c, "region", region)
+            if col.type != pa.float64():
+                values[:, j] = _floats(loaded, c)
+                continue
+            row = 0
+            for piece in col.chunks:  # Arrow's pieces copied in place: to_numpy would join them first
+                values[row : row + len(piece), j] = piece.to_numpy(zero_copy_only=False)
+                row += len(piece)
     inf = np.isinf(values)
     if inf.any():
         r, c = np.argwhere(inf)[0]  # the first in reading order: by row, then by column
@@ -948,6 +959,26 @@ def _features(
     tally.regions += regions.num_rows
     tally.samples = len(columns)
     return Features(path, regions, samples, values, tuple(columns), tuple(notes))
+
+
+def _copy_floats(loaded: _Loaded, columns: list[str], values: np.ndarray) -> bool:
+    """Sample columns that are all float64 copied into ``values`` (column-major) by Arrow, a batch at a time;
+    False (``values`` left to the caller) for other types, or a pyarrow without ``to_tensor(null_to_nan=)``.
+    One call per batch, not one per column and batch: the Python of a hundred columns cost twice the copy."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = loaded.table.select([loaded.name_of(c) for c in columns])
+    if any(t != pa.float64() for t in table.schema.types):
+        return False
+    row = 0
+    try:
+        for batch in table.to_batches():
+            values[row : row + batch.num_rows] = np.asarray(batch.to_tensor(null_to_nan=True, row_major=False))
+            row += batch.num_rows
+    except (AttributeError, TypeError, pa.ArrowException):  # pyarrow before 15: the per-column copy
+        return False
+    return True
 
 
 def _twice(path: Path, where: str, key: str, first: int, again: int) -> InputError:
@@ -1008,6 +1039,7 @@ class FeatureStream:
 
         tally = _Tally()
         columns: list[str] | None = None
+        samples: list[str] | None = None
         notes: list[str] = []
         header: list[str] = []
         hashes = []
@@ -1026,8 +1058,9 @@ class FeatureStream:
                 tally=tally,
                 notes=notes if columns is None else [],
                 columns=columns,
+                samples=samples,
             )
-            columns = list(chunk.columns)
+            columns, samples = list(chunk.columns), chunk.samples
             row0 += loaded.table.num_rows
             del loaded  # the Arrow columns are copied into ``values``: not held while the chunk is used
             hashes.append(hash_rows(chunk.region_table))
