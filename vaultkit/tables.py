@@ -1109,9 +1109,8 @@ class FeatureStream:
         if not gz:
             yield from self._mapped_pieces(head_lines)
             return
-        opener = gzip.open if gz else open
-        with opener(self.path, "rb") as fh:
-            raw = fh.fileobj if gz else fh  # progress counts the file's bytes, compressed or not
+        with gzip.open(self.path, "rb") as fh:
+            raw = fh.fileobj  # progress counts the file's bytes, compressed
             for _ in range(head_lines):
                 fh.readline()
             carry = b""
