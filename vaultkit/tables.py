@@ -468,7 +468,6 @@ def _load(
     ``comma_note``: say in ``notes`` which columns had a decimal comma (a caller reading chunks says it
     once for all)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.exists():
@@ -477,6 +476,8 @@ def _load(
     gz = name.endswith(".gz")
     name = name.removesuffix(".gz")
     if name.endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq  # here only: a text table does without its import (and pyarrow.fs's)
+
         try:
             return _parquet_loaded(path, pq.read_table(path), text)
         except (pa.ArrowException, OSError) as exc:
