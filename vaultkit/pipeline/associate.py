@@ -18,10 +18,12 @@ whatever the number of samples.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,10 +192,11 @@ def run_associate(
     # The feature table is read from now on, while pandas and scipy import (a GIL-free Arrow parse beside
     # half a second of imports); a bad phenotype table still fails first, and stops the reader.
     with _ReadAhead(stream) as chunks:
-        pheno = read_phenotypes(
-            phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
-        )
-        from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
+        with _no_gc():
+            pheno = read_phenotypes(
+                phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
+            )
+            from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
 
         rows = write_parts(
             _parts(
@@ -213,6 +216,24 @@ def run_associate(
         *mapped_notes(found),
     )
     return rows, notes
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while pandas and scipy are imported (as vaultkit.vault.index
+    pauses it while an index is made).
+
+    The imports make a few hundred thousand objects, and each of the hundred collections they trigger walks
+    those made so far: 70 ms of the half second of imports that the first chunk waits for. Once resumed, one
+    collection walks them (about half of that).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _parts(
