@@ -149,6 +149,35 @@ def test_cut_ends_a_chunk_only_at_a_line_end_outside_quotes(buf):
         assert buf[end - 1 : end] == b"\n" and buf.count(b'"', 0, end) % 2 == 0
 
 
+def test_float_columns_copied_at_once_equal_the_copy_column_by_column(tmp_path, monkeypatch):
+    import vaultkit.tables as tables
+
+    path = tmp_path / "f.tsv"
+    feature_table(rows=300, missing=0.2).to_csv(path, sep="\t", index=False, na_rep="NA")
+    at_once = read_features(path).values
+    monkeypatch.setattr(tables, "_copy_floats", lambda *a: False)
+    one_by_one = read_features(path).values
+    assert at_once.flags.f_contiguous and np.isnan(at_once).any()
+    np.testing.assert_array_equal(at_once, one_by_one)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.sampled_from(["1.5\t2", "", "  ", '"a\nb"\t1', '"q"\t3', "7.25" * 40]), max_size=30),
+    st.sampled_from(["", "\n", "\n\n"]),
+    st.integers(1, 300),
+)
+def test_a_mapped_file_is_cut_where_a_read_one_is(tmp_path, lines, end, chunk_bytes):
+    # An uncompressed table is cut on a memory map, a compressed one on reads: the same pieces either way.
+    text = "\n".join(["region\tS1", *lines]) + end
+    plain, packed = tmp_path / "f.tsv", tmp_path / "f.tsv.gz"
+    plain.write_text(text)
+    packed.write_bytes(gzip.compress(text.encode()))
+    mapped = [bytes(p) for p, _ in FeatureStream(plain, chunk_bytes=chunk_bytes)._pieces(1, gz=False)]
+    read = [bytes(p) for p, _ in FeatureStream(packed, chunk_bytes=chunk_bytes)._pieces(1, gz=True)]
+    assert mapped == read
+
+
 @pytest.mark.parametrize(
     ("row", "cell", "expected"),
     [

@@ -82,6 +82,7 @@ def correlate(
     method: str = "pearson",
     covariates: np.ndarray | None = None,
     progress: Progress = SILENT,
+    workers: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """r, n and two-sided p of each row of ``x`` (regions x samples) with ``y``.
 
@@ -91,7 +92,8 @@ def correlate(
     residualised first (partial correlation, df = n - 2 - k). Spearman ranks
     within the complete observations. Rows with df < 1 or no variance give NaN
     r and p. Each block of rows is centred (or ranked, or residualised) once
-    for all traits that share its complete samples.
+    for all traits that share its complete samples. ``workers``: threads computing the blocks (None: one
+    per core; 1: the calling thread alone), which changes no result.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -140,12 +142,15 @@ def correlate(
     # numpy's sorts and BLAS release the GIL: threads rank and multiply blocks on every core. BLAS itself
     # gets one thread: its products here are thin (samples x traits), and OpenBLAS's idle threads spin
     # between calls, which cost as much CPU as the whole association did on two cores.
-    with (
-        _blas().limit(limits=1, user_api="blas"),
-        ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1) or 1) as pool,
-    ):
-        for done in pool.map(lambda task: block_task(*task), tasks):
-            progress.advance(done)
+    threads = min(len(tasks), (os.cpu_count() or 1) if workers is None else workers)
+    with _blas().limit(limits=1, user_api="blas"):
+        if threads < 2:
+            for task in tasks:
+                progress.advance(block_task(*task))
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for done in pool.map(lambda task: block_task(*task), tasks):
+                    progress.advance(done)
     progress.stop()
     r = np.clip(r, -1.0, 1.0)
     r[n - 2 - k < 1] = np.nan

@@ -30,6 +30,7 @@ import copy
 import csv
 import gzip
 import io
+import mmap
 import os
 import re
 import warnings
@@ -467,7 +468,6 @@ def _load(
     ``comma_note``: say in ``notes`` which columns had a decimal comma (a caller reading chunks says it
     once for all)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     path = Path(path)
     if not path.exists():
@@ -476,6 +476,8 @@ def _load(
     gz = name.endswith(".gz")
     name = name.removesuffix(".gz")
     if name.endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq  # here only: a text table does without its import (and pyarrow.fs's)
+
         try:
             return _parquet_loaded(path, pq.read_table(path), text)
         except (pa.ArrowException, OSError) as exc:
@@ -886,9 +888,16 @@ def _no_twins(path: Path, ids: list[str], where: Callable[[int, int], str]) -> N
 
 
 def _features(
-    loaded: _Loaded, *, sample_suffix: str, tally: _Tally, notes: list[str], columns: list[str] | None = None
+    loaded: _Loaded,
+    *,
+    sample_suffix: str,
+    tally: _Tally,
+    notes: list[str],
+    columns: list[str] | None = None,
+    samples: list[str] | None = None,
 ) -> Features:
-    """The Features of one table (a whole file, or a chunk of one, ``columns`` fixed by the first chunk)."""
+    """The Features of one table (a whole file, or a chunk of one, ``columns`` and their ``samples`` fixed by
+    the first chunk)."""
     import numpy as np
     import pyarrow as pa
 
@@ -912,8 +921,11 @@ def _features(
         if dropped:
             columns = [c for c in columns if c not in dropped]
             notes.append(f"{len(dropped)} unnamed empty column(s) left out (a delimiter at the end of the lines)")
-    samples = _strip_suffix(path, columns, sample_suffix, notes)
-    _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
+    if samples is None:
+        samples = _strip_suffix(path, columns, sample_suffix, notes)
+        _no_twins(path, samples, lambda i, j: f"sample columns {columns[i]!r} and {columns[j]!r}")
+    else:
+        samples = list(samples)  # each chunk its own list, as when they were found again for each
     backwards = regions.column("end").to_numpy() < regions.column("start").to_numpy()
     if backwards.any():
         pos = int(np.flatnonzero(backwards)[0])
@@ -926,17 +938,18 @@ def _features(
         return _key(regions, pos)
 
     values = np.empty((loaded.table.num_rows, len(columns)), dtype=np.float64, order="F")
-    for j, c in enumerate(columns):
-        col = loaded.table.column(loaded.name_of(c))
-        if not _is_numeric(col.type):
-            raise _not_numeric(loaded, c, "region", region)
-        if col.type != pa.float64():
-            values[:, j] = _floats(loaded, c)
-            continue
-        row = 0
-        for piece in col.chunks:  # Arrow's pieces copied in place: to_numpy would join them first
-            values[row : row + len(piece), j] = piece.to_numpy(zero_copy_only=False)
-            row += len(piece)
+    if not _copy_floats(loaded, columns, values):
+        for j, c in enumerate(columns):
+            col = loaded.table.column(loaded.name_of(c))
+            if not _is_numeric(col.type):
+                raise _not_numeric(loaded, c, "region", region)
+            if col.type != pa.float64():
+                values[:, j] = _floats(loaded, c)
+                continue
+            row = 0
+            for piece in col.chunks:  # Arrow's pieces copied in place: to_numpy would join them first
+                values[row : row + len(piece), j] = piece.to_numpy(zero_copy_only=False)
+                row += len(piece)
     inf = np.isinf(values)
     if inf.any():
         r, c = np.argwhere(inf)[0]  # the first in reading order: by row, then by column
@@ -947,6 +960,26 @@ def _features(
     tally.regions += regions.num_rows
     tally.samples = len(columns)
     return Features(path, regions, samples, values, tuple(columns), tuple(notes))
+
+
+def _copy_floats(loaded: _Loaded, columns: list[str], values: np.ndarray) -> bool:
+    """Sample columns that are all float64 copied into ``values`` (column-major) by Arrow, a batch at a time;
+    False (``values`` left to the caller) for other types, or a pyarrow without ``to_tensor(null_to_nan=)``.
+    One call per batch, not one per column and batch: the Python of a hundred columns cost twice the copy."""
+    import numpy as np
+    import pyarrow as pa
+
+    table = loaded.table.select([loaded.name_of(c) for c in columns])
+    if any(t != pa.float64() for t in table.schema.types):
+        return False
+    row = 0
+    try:
+        for batch in table.to_batches():
+            values[row : row + batch.num_rows] = np.asarray(batch.to_tensor(null_to_nan=True, row_major=False))
+            row += batch.num_rows
+    except (AttributeError, TypeError, pa.ArrowException):  # pyarrow before 15: the per-column copy
+        return False
+    return True
 
 
 def _twice(path: Path, where: str, key: str, first: int, again: int) -> InputError:
@@ -1007,6 +1040,7 @@ class FeatureStream:
 
         tally = _Tally()
         columns: list[str] | None = None
+        samples: list[str] | None = None
         notes: list[str] = []
         header: list[str] = []
         hashes = []
@@ -1025,8 +1059,9 @@ class FeatureStream:
                 tally=tally,
                 notes=notes if columns is None else [],
                 columns=columns,
+                samples=samples,
             )
-            columns = list(chunk.columns)
+            columns, samples = list(chunk.columns), chunk.samples
             row0 += loaded.table.num_rows
             del loaded  # the Arrow columns are copied into ``values``: not held while the chunk is used
             hashes.append(hash_rows(chunk.region_table))
@@ -1072,9 +1107,11 @@ class FeatureStream:
 
     def _pieces(self, head_lines: int, gz: bool) -> Iterator[tuple[memoryview, int]]:
         """The text after the header in pieces of whole lines, with how much of the file is read."""
-        opener = gzip.open if gz else open
-        with opener(self.path, "rb") as fh:
-            raw = fh.fileobj if gz else fh  # progress counts the file's bytes, compressed or not
+        if not gz:
+            yield from self._mapped_pieces(head_lines)
+            return
+        with gzip.open(self.path, "rb") as fh:
+            raw = fh.fileobj  # progress counts the file's bytes, compressed
             for _ in range(head_lines):
                 fh.readline()
             carry = b""
@@ -1089,6 +1126,39 @@ class FeatureStream:
                 else:
                     carry = buf
                 if not block:
+                    return
+
+    def _mapped_pieces(self, head_lines: int) -> Iterator[tuple[memoryview, int]]:
+        """:meth:`_pieces` of an uncompressed file, each a view of the file mapped in memory: the text is not
+        copied (two copies of each 4 MB, read then joined to the previous line's end, cost a tenth of the
+        parse, in the reader's thread), and a piece's pages are let go with the piece."""
+        with open(self.path, "rb") as fh:
+            for _ in range(head_lines):
+                fh.readline()
+            start = stop = fh.tell()
+            size = os.fstat(fh.fileno()).st_size
+            # Cut where _pieces cuts a file it reads: at the last line end before each multiple of chunk_bytes
+            # (a piece holds the lines its read completed), the rest once the file is read.
+            while True:
+                final = stop >= size
+                stop = min(size, stop + self.chunk_bytes)
+                if start == stop:
+                    return
+                base = start - start % mmap.ALLOCATIONGRANULARITY
+                window = mmap.mmap(fh.fileno(), stop - base, offset=base, access=mmap.ACCESS_READ)
+                lo, hi = start - base, stop - base
+                if final:
+                    cut = hi - lo
+                elif window.find(b'"', lo, hi) < 0:
+                    cut = max(window.rfind(b"\n", lo, hi) + 1 - lo, 0)
+                else:
+                    cut = _cut(window[lo:hi])  # quoted cells (rare in feature tables): on a copy
+                if cut:
+                    piece = memoryview(window)[lo : lo + cut]
+                    if len(piece) > 4096 or bytes(piece).strip():  # blank lines at the end are no rows
+                        yield piece, stop
+                    start += cut
+                if final:
                     return
 
     def _parquet_rows(self) -> int:

@@ -18,10 +18,12 @@ whatever the number of samples.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,7 +99,9 @@ def associate_chunk(chunk: Features, design: Design, known: dict[str, str] | Non
     values = chunk.values
     if len(design.positions) != values.shape[1] or (design.positions != range(values.shape[1])).any():
         values = values[:, design.positions]
-    r, n, p = stats.correlate(values, design.ys, method=design.method, covariates=design.covariates)
+    # One thread: the streamed table is parsed on the other cores meanwhile, and a pool per chunk only
+    # added threads contending for them (and for the GIL) for no shorter run.
+    r, n, p = stats.correlate(values, design.ys, method=design.method, covariates=design.covariates, workers=1)
     return _part(chunk.region_table, {} if known is None else known, r, n, p)
 
 
@@ -133,24 +137,24 @@ def write_parts(
 
 def _q_values(p_values: list[list[np.ndarray]], q_method: str, storey_lambda: float) -> list[np.ndarray]:
     """q of each trait from its p-values (the lists are emptied as they are used)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
     from vaultkit import stats
 
-    q_all = []
-    for j in range(len(p_values)):
+    def one(j: int) -> np.ndarray:
+        p = np.concatenate(p_values[j]) if p_values[j] else np.empty(0)
+        p_values[j] = []
         try:
-            q_all.append(
-                stats.q_values(
-                    np.concatenate(p_values[j]) if p_values[j] else np.empty(0),
-                    method=q_method,
-                    storey_lambda=storey_lambda,
-                )
-            )
+            return stats.q_values(p, method=q_method, storey_lambda=storey_lambda)
         except ValueError as exc:
             raise InputError(f'q_method = "storey": {exc}; choose another storey_lambda or q_method = "bh"') from None
-        p_values[j] = []
-    return q_all
+
+    # Traits on threads: the sort of each trait's p (numpy releases the GIL) is most of the time, and nothing
+    # else runs while q is computed.
+    with ThreadPoolExecutor(max_workers=min(len(p_values), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(one, range(len(p_values))))
 
 
 def run_associate(
@@ -188,10 +192,11 @@ def run_associate(
     # The feature table is read from now on, while pandas and scipy import (a GIL-free Arrow parse beside
     # half a second of imports); a bad phenotype table still fails first, and stops the reader.
     with _ReadAhead(stream) as chunks:
-        pheno = read_phenotypes(
-            phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
-        )
-        from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
+        with _no_gc():
+            pheno = read_phenotypes(
+                phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
+            )
+            from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
 
         rows = write_parts(
             _parts(
@@ -211,6 +216,24 @@ def run_associate(
         *mapped_notes(found),
     )
     return rows, notes
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while pandas and scipy are imported (as vaultkit.vault.index
+    pauses it while an index is made).
+
+    The imports make a few hundred thousand objects, and each of the hundred collections they trigger walks
+    those made so far: 70 ms of the half second of imports that the first chunk waits for. Once resumed, one
+    collection walks them (about half of that).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _parts(
