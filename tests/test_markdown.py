@@ -293,6 +293,8 @@ def test_long_runs_of_blanks_pipes_and_lines_are_read_in_one_pass():
         "a|\n" + " " * 30000 + "x\n",
         "-\n" + "|" * 30000 + "\n",
         "> " + " \t" * 15000 + "[[x]]\n",
+        "](`" * 30000,  # a "](" beside code on one long line: each checked against the spans it may be in
+        "`a` ](" * 20000,
     ):
         for with_code in (text, text + "\n`c`\n"):
             markdown.read(with_code)

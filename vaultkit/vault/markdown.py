@@ -268,22 +268,31 @@ def _scan_text(
         else:
             found.append(("wiki" if kind == "wiki" else "markdown", m.start(), m.group(0), False))
             pos = m.end()
-    if len(code) > spans_from:
-        # markdown-it's own link rule reads more than the markdown-link pattern ("[a]( b)"): such a link
-        # may hide a backtick from a code span. A "](" on a line with code must be inside a span read here.
-        spans = [(a, a + len(raw)) for _, a, raw, _ in found] + code[spans_from:]
-        at = body.find("](", start, end)
-        while at >= 0:
-            line_start = body.rfind("\n", 0, at) + 1
-            line_end = body.find("\n", at)
-            line = body[line_start : len(body) if line_end < 0 else line_end]
-            if "`" in line and not any(a <= at < b for a, b in spans):
-                return False
-            at = body.find("](", at + 2, end)
+    if len(code) > spans_from and body.find("](", start, end) >= 0 and not _explained(body, start, end, found, code):
+        return False
     if "#" in body[start:end]:
         for h in _HEADINGS.finditer(body, start, end):
             line_end = body.find("\n", h.end())
             heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if line_end < 0 else line_end + 1))
+    return True
+
+
+def _explained(body: str, start: int, end: int, found: list[tuple[str, int, str, bool]], code: Spans) -> bool:
+    """Whether every "](" on a line with code in ``body[start:end]`` lies in a link or code span read here.
+
+    markdown-it's own link rule reads more than the markdown-link pattern ("[a]( b)"), and such a link may
+    hide a backtick from a code span: where one could be, the parser reads the note.
+    """
+    spans = _Spans([(a, a + len(raw)) for _, a, raw, _ in found] + code)
+    at = start
+    for line in body[start:end].split("\n"):
+        if "`" in line and "](" in line:
+            cut = line.find("](")
+            while cut >= 0:
+                if not spans(at + cut):
+                    return False
+                cut = line.find("](", cut + 2)
+        at += len(line) + 1
     return True
 
 
