@@ -18,17 +18,16 @@ whatever the number of samples.
 
 from __future__ import annotations
 
-import gc
 import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vaultkit.errors import InputError
+from vaultkit.gcpause import no_gc
 from vaultkit.progress import SILENT, Progress
 
 if TYPE_CHECKING:
@@ -192,7 +191,9 @@ def run_associate(
     # The feature table is read from now on, while pandas and scipy import (a GIL-free Arrow parse beside
     # half a second of imports); a bad phenotype table still fails first, and stops the reader.
     with _ReadAhead(stream) as chunks:
-        with _no_gc():
+        # Collections paused while pandas and scipy import (a few hundred thousand objects): each of the
+        # hundred the imports triggered walked those made so far, 70 ms before the first chunk; one, after.
+        with no_gc():
             pheno = read_phenotypes(
                 phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
             )
@@ -216,24 +217,6 @@ def run_associate(
         *mapped_notes(found),
     )
     return rows, notes
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while pandas and scipy are imported (as vaultkit.vault.index
-    pauses it while an index is made).
-
-    The imports make a few hundred thousand objects, and each of the hundred collections they trigger walks
-    those made so far: 70 ms of the half second of imports that the first chunk waits for. Once resumed, one
-    collection walks them (about half of that).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _parts(

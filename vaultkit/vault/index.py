@@ -8,13 +8,12 @@ back from the cache.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
+from vaultkit import gcpause
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import forkread, linkparse, parsecache
 from vaultkit.vault import notes as vnotes
@@ -60,23 +59,11 @@ class VaultIndex:
         return [(src, link, self.resolve(link, src)) for src in sorted(self.parsed) for link in self.parsed[src].links]
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while the index is made.
-
-    Reading a vault makes hundreds of thousands of small tuples and no cycles;
-    each of Python's collections on the way walks every object made so far (a
-    third of a warm check's time on 10,000 notes). A caller that goes on working
-    on the index (``links check``) keeps it paused until the index is dropped:
-    the first collection after the pause walks every object made in it.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+# Reading a vault makes hundreds of thousands of small tuples and no cycles: the collector is paused while
+# the index is made (a third of a warm check's time on 10,000 notes went to collections). A caller that goes
+# on working on the index (``links check``) keeps it paused until the index is dropped: the first collection
+# after the pause walks every object made in it.
+no_gc = gcpause.no_gc
 
 
 def build(
