@@ -80,22 +80,30 @@ print(json.dumps({"links": links, "missing": sorted(vault.nonexistent_notes)}))
 """
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of every measured process (run in ``REPO``): this checkout's vaultkit, wherever the
+    bench is started from (``python -m`` and ``-c`` put the working folder first, so it is REPO too), run
+    from compiled bytecode as it is once installed (a shell that says not to write it would make every run
+    compile vaultkit's sources again)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _process(cmd: list[str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system) and stdout of one whole process."""
-    import os
     import resource
     import subprocess
 
-    # This checkout's vaultkit, wherever the bench is started from (python -m puts the working folder first).
-    repo = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
-    # Modules run from their compiled bytecode, as they do once installed (a shell that says not to write
-    # it would make every run compile vaultkit's sources again).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False, cwd=repo, env=env
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=False, cwd=REPO, env=_child_env()
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -203,12 +211,13 @@ def _cache_load_vs_rebuild(root: Path, runs: int) -> None:
     """In this process: loading the links cache against rebuilding it (reading and parsing every note, saving)."""
     import statistics
 
+    from vaultkit import gcpause
     from vaultkit.vault import index, parsecache
 
     cache = root / ".vaultkit" / parsecache.CACHE_FILE
     load, rebuild = [], []
     for _ in range(runs):
-        with index.no_gc():  # as build() loads it
+        with gcpause.no_gc():  # as build() loads it
             seconds, (entries, _) = timed(lambda: parsecache.load(cache))
         load.append(seconds)
         parse, _ = timed(lambda: index.build(root, use_cache=False))
@@ -270,7 +279,9 @@ def _whole_process(args: list[str]) -> tuple[float, int]:
     import subprocess
 
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", MEASURED, *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURED, *args], capture_output=True, text=True, check=True, cwd=REPO, env=_child_env()
+    )
     wall = time.perf_counter() - t0
     kb = int(out.stderr.rsplit("maxrss_kb", 1)[1].split()[0])
     return wall, kb // 1024
@@ -629,7 +640,9 @@ def _process_seconds(cmd: list[str], runs: int) -> list[float]:
     out = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, env=_child_env()
+        )
         out.append(time.perf_counter() - t0)
     return out
 

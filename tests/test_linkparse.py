@@ -121,20 +121,27 @@ def test_target_span_is_only_the_path():
 _words = st.text(alphabet="abcXYZ é#|![]()`%\n-*_> =\t$", max_size=40)
 
 
-@settings(max_examples=500, deadline=None)
+# Pieces that make structure the plain scan must notice or leave to the parser: tables (with and without
+# pipes in the dashes, in a quote), quotes and list items with four blanks after the marker (indented code).
+_STRUCTURE = ["a|\n---\n", "| x | y |\n|---|---|\n", "> a|b\n> -|-\n", ">     ", "-     ", "\n    ", "\n> ", "\n- "]
+
+
+@settings(max_examples=800, deadline=None)
 @given(
     st.lists(
         st.one_of(
-            _words, st.sampled_from(["[[a]]", "![[b.png|3]]", "[c](d.md)", "[[e#f|g]]", "\n## H\n", "\n# T #\n"])
+            _words,
+            st.sampled_from(["[[a]]", "![[b.png|3]]", "[c](d.md)", "[[e#f|g]]", "\n## H\n", "\n# T #\n", *_STRUCTURE]),
         ),
         max_size=8,
     )
 )
 def test_plain_scan_agrees_with_the_parser_when_no_code_is_possible(parts):
+    # Links with their place and whether they are in a table (a rename escapes their "|" there), headings.
     body = "".join(parts)
     if markdown.needs_parser(body):
         return
     plain = markdown._scan_plain(body)
     parsed = markdown._scan_parsed(body)
-    assert [(k, s, r) for k, s, r, _ in plain[0]] == [(k, s, r) for k, s, r, _ in parsed[0]]
+    assert plain[0] == parsed[0]
     assert plain[1] == parsed[1]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import warnings
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tests.helpers import age
-from vaultkit.vault import index, markdown, parsecache
+from vaultkit.vault import index, parsecache
 from vaultkit.vault.linkparse import Link, parse
 from vaultkit.vault.resolve import Resolver
 
@@ -196,23 +193,6 @@ def test_remembered_resolutions_depend_on_the_source_only_where_obsidian_does():
     assert res.resolve_markdown("x.md", "b/src.md").path == "b/x.md"
     assert res.resolve_markdown("", "a/x.md").path == "a/x.md" and res.resolve_markdown("", "b/x.md").path == "b/x.md"
     assert res.resolve("solo", "a/x.md").path == res.resolve("SOLO", "b/x.md").path == "Solo.md"
-
-
-# The test that sent a note to the parser before needs_parser replaced it: both must agree. "]:" (a link
-# reference definition, which markdown-it reads as no text) was added to both, then four blanks after a
-# quote or list marker (indented code inside them), then a "|" line over dashes (a table without pipes in
-# its delimiter row, or in a quote); the delimiter row is read within its line.
-_OLD_NEEDS_PARSER = re.compile(
-    r"`|~~~|<|\\|\]:|^(?: {4}| {0,3}\t)|^[^\S\n]*\|?[^\S\n]*:?-+:?[^\S\n]*\||^ {0,3}(?:>|[-*+]|\d{1,9}[.)])[ \t>*+\-.)\d]*?(?: {4}|\t)"
-    r"|^[^\n|]*\|[^\n]*\n[ \t>]*[|:]?[ \t]*-[-:| \t\r]*$",
-    re.M,
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab `~<\\\t|:-\n#[]>*1.", max_size=30))
-def test_needs_parser_is_the_old_pattern(body):
-    assert markdown.needs_parser(body) == bool(_OLD_NEEDS_PARSER.search(body))
 
 
 def test_wiki_link_span_covers_a_trailing_backslash():

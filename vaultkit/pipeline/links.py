@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultkit.errors import VaultError
+from vaultkit.gcpause import no_gc
 from vaultkit.progress import SILENT, Progress
 from vaultkit.vault import reportcache, resolvecache
 from vaultkit.vault.linkreport import LinkReport
@@ -47,8 +48,8 @@ def links_check(vault: Path, *, progress: Progress = SILENT) -> LinkReport:
     from vaultkit.vault.check import check
 
     # The index is garbage once checked: it is dropped inside the pause, so no collection ever walks its
-    # objects (the first one after the pause would walk every object made in it: see no_gc).
-    with vindex.no_gc():
+    # objects (the first one after the pause would walk every object made in it).
+    with no_gc():
         index = vindex.build(root, progress=progress, files=files)
         same_paths = resolvecache.paths_key(files)
         found = resolvecache.load(root, same_paths, files)

@@ -61,7 +61,6 @@ class Children:
                 self.running.append((share, *_fork(share, work)))
         except OSError:
             pass  # no more processes (a limit): the shares not started are parsed here
-
         self.left = shares[len(self.running) :]
 
     def results(self) -> Iterator[Result]:
@@ -127,7 +126,7 @@ def _decoded(head: bytes, segment: bytes) -> tuple[dict[str, CacheEntry] | None,
     try:
         unread = json.loads(head)
         entries = parsecache.loads(segment)
-    except (ValueError, parsecache.Damaged):
+    except ValueError:  # parsecache.Damaged among them
         return None, set()
     if entries is None or not isinstance(unread, list):
         return None, set()

@@ -59,13 +59,6 @@ class VaultIndex:
         return [(src, link, self.resolve(link, src)) for src in sorted(self.parsed) for link in self.parsed[src].links]
 
 
-# Reading a vault makes hundreds of thousands of small tuples and no cycles: the collector is paused while
-# the index is made (a third of a warm check's time on 10,000 notes went to collections). A caller that goes
-# on working on the index (``links check``) keeps it paused until the index is dropped: the first collection
-# after the pause walks every object made in it.
-no_gc = gcpause.no_gc
-
-
 def build(
     root: Path,
     *,
@@ -77,7 +70,9 @@ def build(
 
     ``files``: the vault's ``paths.listing``, when the caller has just made it.
     """
-    with no_gc():
+    # Reading a vault makes hundreds of thousands of small tuples and no cycles: the collector is paused
+    # while the index is made (a third of a warm check's time on 10,000 notes went to collections).
+    with gcpause.no_gc():
         return _build(root, listing(root) if files is None else files, use_cache=use_cache, progress=progress)
 
 
@@ -98,13 +93,13 @@ def _build(root: Path, files: dict[str, tuple[int, int]], *, use_cache: bool, pr
                 fresh[rel] = hit
                 continue
         missed.append(rel)
-    progress_total = (len(todo), len(todo) - len(missed))
-    read = _read_notes(root, files, missed, progress, progress_total, use_cache)
-    fresh.update(read.entries)
     # Every file a hit and none gone: the cache is what it was (no need to compare 50,000 links). A few notes
     # read anew cost less than rewriting the whole cache (a note is read and parsed in the time ~5 are
     # saved): they are read again next time, until they are 1/64 of the vault; a file gone is dropped at once.
-    if use_cache and (known < len(cache) or (missed and len(missed) * 64 >= len(todo))):
+    keep = use_cache and (known < len(cache) or (bool(missed) and len(missed) * 64 >= len(todo)))
+    read = _read_notes(root, files, missed, progress, total=len(todo), keep=keep)
+    fresh.update(read.entries)
+    if keep:
         # A note that could not be read is read again next time: making it readable changes no mtime.
         kept = {rel: fresh[rel] for rel in todo if rel not in read.unread and rel not in read.segmented}
         parsecache.save(cache_path, kept, read.segments)
@@ -129,11 +124,12 @@ def _read_notes(
     files: dict[str, tuple[int, int]],
     missed: list[str],
     progress: Progress,
-    total: tuple[int, int],
+    *,
+    total: int,
     keep: bool,
 ) -> _Read:
-    """Read and parse the notes ``missed`` (here, and in forked children for a large vault); ``keep``: they
-    go into the links cache."""
+    """Read and parse the notes ``missed`` of the ``total`` to read (here, and in forked children for a large
+    vault); ``keep``: the links cache is written after."""
     folder = str(root)
     read = _Read()
 
@@ -150,8 +146,8 @@ def _read_notes(
     # Shares of a large vault go to forked children before the progress bar starts its thread.
     mine, *theirs = forkread.split(missed)
     children = forkread.Children(theirs, work) if theirs else None
-    progress.start("reading notes", total[0])
-    progress.advance(total[1])
+    progress.start("reading notes", total)
+    progress.advance(total - len(missed))
     try:
         read.entries = work(mine, read.unread, progress.advance)
         if children:

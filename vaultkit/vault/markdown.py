@@ -190,12 +190,18 @@ def _scan_plain(body: str) -> Scan:
             ("wiki" if m.lastgroup == "wiki" else "markdown", m.start(), m.group(0), False)
             for m in _PLAIN.finditer(body)
         ]
-    heads = []
-    if "#" in body:
-        for h in _HEADINGS.finditer(body):
-            end = body.find("\n", h.end())
-            heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if end < 0 else end + 1))
+    heads: list[tuple[int, str, int, int]] = []
+    _line_headings(body, 0, len(body), heads)
     return found, heads, [], []
+
+
+def _line_headings(body: str, start: int, end: int, heads: list[tuple[int, str, int, int]]) -> None:
+    """The ATX headings of ``body[start:end]`` read line by line (no code there), added to ``heads``."""
+    if body.find("#", start, end) < 0:
+        return
+    for h in _HEADINGS.finditer(body, start, end):
+        line_end = body.find("\n", h.end())
+        heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if line_end < 0 else line_end + 1))
 
 
 _FENCE = re.compile(r"^(`{3,})([^`\n]*)$|^ {1,3}`{3}", re.M)  # an opening fence, or one that may be indented
@@ -270,10 +276,7 @@ def _scan_text(
             pos = m.end()
     if len(code) > spans_from and body.find("](", start, end) >= 0 and not _explained(body, start, end, found, code):
         return False
-    if "#" in body[start:end]:
-        for h in _HEADINGS.finditer(body, start, end):
-            line_end = body.find("\n", h.end())
-            heads.append((*_heading(h.group(1), h.group(2)), h.start(), len(body) if line_end < 0 else line_end + 1))
+    _line_headings(body, start, end, heads)
     return True
 
 

@@ -80,16 +80,12 @@ class Resolver:
 
     def remember(self, found: dict[str, str | list[str] | None]) -> None:
         """Take back what ``remembered`` gave, for a vault with the same paths (every path one of them)."""
-        one: dict[str | None, Resolution] = {None: NOWHERE}
         memo = self._memo
         for target, hit in found.items():
             if isinstance(hit, list):
                 memo[target] = tuple(hit)
             else:
-                res = one.get(hit)
-                if res is None:
-                    res = one[hit] = Resolution(hit)  # one answer per path, shared by the targets that find it
-                memo[target] = res
+                memo[target] = NOWHERE if hit is None else self._found(hit)
 
     def exists(self, path: str) -> bool:
         return fold(path) in self.by_path
