@@ -35,15 +35,9 @@ def untied_first(block: np.ndarray, ys: np.ndarray, general: General) -> tuple[n
     from vaultkit.stats import _rank_rows
 
     m, n = block.shape
-    with np.errstate(over="ignore"):  # beyond float32's range: infinities, equal, so left to the general path
-        keys = block.astype(np.float32)
-    ordered = np.sort(keys, axis=1)
-    clean = ~(ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
-    del ordered
+    order, clean = _sort_order(block)
     if clean.sum() * 2 < m:  # mostly ties (counts, rounded values): the general path for every row costs less
         return general(block, ys)
-    order = np.argsort(keys, axis=1)
-    del keys
     yr, untied_y = _rank_rows(ys.T)
     ranked = yr.T
     yc = ranked - ranked.mean(axis=0)
@@ -60,3 +54,30 @@ def untied_first(block: np.ndarray, ys: np.ndarray, general: General) -> tuple[n
         rest = ~clean
         out[rest], untied[rest] = general(block[rest], ys)
     return out, untied
+
+
+def _sort_order(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The columns of each row of ``block`` in increasing order of their float32 values, and which rows
+    have no two float32 values equal.
+
+    One sort of 64-bit keys, not a sort to find ties and an argsort: each key
+    holds the float32 value's bits, mapped so that unsigned order is the
+    floats' order, above its column. Ties are neighbours whose high halves are
+    equal: their keys differ by less than n, any others by more than 2^32 - n.
+    """
+    m, n = block.shape
+    keys = np.empty((m, n), dtype=np.float32)  # row-major whatever the block: the sort reads rows
+    with np.errstate(over="ignore"):  # beyond float32's range: infinities, equal, so ties
+        np.add(block, 0.0, out=keys, casting="same_kind")  # -0.0 + 0.0 is +0.0: the two zeros one key
+    bits = keys.view(np.int32)
+    bits ^= (bits >> 31) & 0x7FFFFFFF  # negative floats: magnitude bits flipped, so signed order is their order
+    bits ^= np.int32(-(1 << 31))  # and the sign bit, so unsigned order is
+    packed = bits.view(np.uint32).astype(np.uint64)
+    del keys, bits
+    packed <<= np.uint64(32)
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort(axis=1)
+    clean = ~((packed[:, 1:] - packed[:, :-1]) < np.uint64(1 << 31)).any(axis=1)
+    packed &= np.uint64(0xFFFFFFFF)
+    order = packed.view(np.intp) if np.dtype(np.intp).itemsize == 8 else packed.astype(np.intp)
+    return order, clean
