@@ -339,6 +339,20 @@ def test_bh_is_p_adjust(name: str):
     _assert_like_r(q, np.array([_num(r["bh"]) for r in rows]), [f"{name}[{r['i']}]" for r in rows])
 
 
+@given(
+    st.lists(st.sampled_from([1e-300, 0.001, 0.01, 0.2, 0.5, 1.0, math.nan]), min_size=1, max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_bh_and_storey_do_not_depend_on_the_order_of_equal_p(values, rnd):
+    # The step-up sorts p without keeping the order of equal values: permuting the input must permute the
+    # output, to the bit, however many p are equal.
+    p = np.array(values)
+    perm = np.array(rnd.sample(range(len(p)), len(p)))
+    np.testing.assert_array_equal(rstats.bh(p[perm]), rstats.bh(p)[perm])
+    if np.nanmax(p, initial=0.0) >= 0.5:
+        np.testing.assert_array_equal(rstats.storey_q(p[perm])[0], rstats.storey_q(p)[0][perm])
+
+
 @pytest.mark.parametrize("setting", sorted(LAMBDAS))
 @pytest.mark.parametrize("name", sorted(VECTORS))
 def test_storey_q_is_qvalue(name: str, setting: str):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from vaultkit.errors import InputError
 from vaultkit.pipeline.analysis import associate_cohort, load_cohort, write_results
-from vaultkit.pipeline.associate import _ReadAhead, run_associate
+from vaultkit.pipeline.associate import READ_AHEAD, _ReadAhead, run_associate
 from vaultkit.progress import Progress
 from vaultkit.tables import FeatureStream, _cut, read_features, read_table
 
@@ -405,7 +405,8 @@ def test_read_ahead_raises_the_readers_error_and_stops_when_left():
         if x == 3:
             break
     time.sleep(0.3)
-    assert len(produced) < 10 and threading.active_count() <= before
+    # Taken 0..3, READ_AHEAD waiting, one more made and held at the full queue: nothing after it.
+    assert len(produced) <= 4 + READ_AHEAD + 1 and threading.active_count() <= before
 
 
 def test_the_feature_table_is_read_while_the_phenotypes_are_and_a_bad_phenotype_table_stops_it(tmp_path, monkeypatch):
@@ -433,3 +434,34 @@ def test_the_feature_table_is_read_while_the_phenotypes_are_and_a_bad_phenotype_
         run_associate(features=features, phenotypes=pheno, traits=["sPAP"], out=tmp_path / "r.tsv", chunk_bytes=300)
     assert threading.active_count() == before  # the reader stopped with the error
     assert not (tmp_path / "r.tsv").exists()
+
+
+@pytest.mark.parametrize(("workers", "ahead"), [(1, 3), (2, 0), (2, 5)])
+def test_map_ahead_keeps_the_order_and_bounds_what_is_in_flight(workers, ahead):
+    from vaultkit.ahead import map_ahead
+
+    started, ran_on, lock = [], set(), threading.Lock()
+
+    def double(x):
+        with lock:
+            started.append(x)
+            ran_on.add(threading.get_ident())
+        return 2 * x
+
+    in_flight = max(workers, ahead)
+    got = []
+    for item, future in map_ahead(double, range(12), workers=workers, ahead=ahead):
+        time.sleep(0.005)  # room for the threads to run as far ahead as they may
+        with lock:
+            assert len(started) <= item + in_flight  # the held item and those after it, no more
+        got.append((item, future.result()))
+    assert got == [(i, 2 * i) for i in range(12)]
+    assert threading.get_ident() not in ran_on  # parsed beside the consumer, not in its thread
+
+
+def test_map_ahead_with_one_item_in_flight_runs_in_the_consumers_thread():
+    from vaultkit.ahead import map_ahead
+
+    ran_on = set()
+    out = [f.result() for _, f in map_ahead(lambda x: ran_on.add(threading.get_ident()) or x, range(3), workers=1)]
+    assert out == [0, 1, 2] and ran_on == {threading.get_ident()}

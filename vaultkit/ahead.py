@@ -2,8 +2,8 @@
 
 For work that releases the GIL (Arrow parsing a chunk of text): a stream
 read by one thread is then parsed on other cores, while what follows
-still sees the items one by one, in order. At most ``workers`` items are
-in flight, so memory stays a few items whatever the length of the stream.
+still sees the items one by one, in order. At most a few items are in
+flight, so memory stays a few items whatever the length of the stream.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def map_ahead(fn: Callable[[T], R], items: Iterable[T], *, workers: int) -> Iterator[tuple[T, Future[R]]]:
-    """Each item with the future of ``fn(item)``, in the order of ``items``: at most ``workers`` items are
-    in flight, the one the consumer holds included, so the items after it are computed on several threads
-    only while the consumer waits. With ``workers`` < 2, ``fn`` runs in the consumer's thread, when the item
-    is yielded. Leaving the loop early cancels what has not started."""
-    if workers < 2:
+def map_ahead(
+    fn: Callable[[T], R], items: Iterable[T], *, workers: int, ahead: int = 0
+) -> Iterator[tuple[T, Future[R]]]:
+    """Each item with the future of ``fn(item)``, in the order of ``items``, computed on ``workers`` threads:
+    at most ``max(workers, ahead)`` items are in flight, the one the consumer holds included, so the items
+    after it are computed while the consumer works on it. With fewer than two in flight, ``fn`` runs in the
+    consumer's thread, when the item is yielded. Leaving the loop early cancels what has not started."""
+    in_flight = max(workers, ahead)
+    if workers < 1 or in_flight < 2:
         for item in items:
             done: Future[R] = Future()
             try:
@@ -36,7 +39,7 @@ def map_ahead(fn: Callable[[T], R], items: Iterable[T], *, workers: int) -> Iter
         try:
             for item in items:
                 pending.append((item, pool.submit(fn, item)))
-                if len(pending) >= workers:
+                if len(pending) >= in_flight:
                     yield pending.popleft()
             while pending:
                 yield pending.popleft()

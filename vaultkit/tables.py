@@ -1001,10 +1001,13 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
 # Text read per chunk. Each chunk costs a fixed ~10 ms of Python and Arrow set-up: at 2 MB that was a
 # third of the time of a 150 MB table (71 chunks); 4 MB halves it for ~30 MB more peak memory.
 CHUNK_BYTES = 4 << 20
-# Threads parsing the pieces of a streamed text table: the next piece is parsed while the reader prepares
-# this one, and a second beside it while the reader waits. More would hold more pieces for no faster read
-# (the reader is then the one waited for).
-PARSE_THREADS = min(2, os.cpu_count() or 1)
+# Threads parsing the pieces of a streamed text table, and pieces in flight. One core is left to the thread
+# that uses the chunks: on two cores, two parse threads beside it slowed its imports and its correlations (the
+# critical path) by a third, and `associate` of 200,000 x 100 took 1.32 s where one thread takes 1.19 s. Three
+# pieces in flight keep that thread parsing while the reader turns the last piece into Features (or waits for
+# pandas to import, at the start). More threads would hold more pieces for no faster read.
+PARSE_THREADS = max(1, min(2, (os.cpu_count() or 1) - 1))
+PARSE_AHEAD = 3
 
 
 class FeatureStream:
@@ -1096,7 +1099,7 @@ class FeatureStream:
             (piece, done, (sniffed.encoding, sniffed.no_hint), copy.copy(sniffed))
             for piece, done in self._pieces(head_lines, gz)
         )
-        for (piece, done, before, state), parsed in map_ahead(parse, pieces, workers=PARSE_THREADS):
+        for (piece, done, before, state), parsed in map_ahead(parse, pieces, workers=PARSE_THREADS, ahead=PARSE_AHEAD):
             if before != (sniffed.encoding, sniffed.no_hint):
                 parsed.cancel()
                 yield _load_piece(self.path, sniffed, piece, keep_text, hint), done
