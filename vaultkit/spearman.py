@@ -77,7 +77,7 @@ def _sort_order(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     packed <<= np.uint64(32)
     packed |= np.arange(n, dtype=np.uint64)
     packed.sort(axis=1)
-    clean: np.ndarray = ~((packed[:, 1:] - packed[:, :-1]) < np.uint64(1 << 31)).any(axis=1)
+    clean = ~np.any((packed[:, 1:] - packed[:, :-1]) < np.uint64(1 << 31), axis=1)
     packed &= np.uint64(0xFFFFFFFF)
     order = packed.view(np.intp) if np.dtype(np.intp).itemsize == 8 else packed.astype(np.intp)
     return order, clean
