@@ -37,7 +37,8 @@ import math
 from functools import cache
 
 import numpy as np
-from scipy import special
+
+from vaultkit.special import ufuncs
 
 __all__ = [
     "EXACT_MAX_N",
@@ -73,7 +74,7 @@ def _log_beta_tail(a: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
     range, which ``scipy.special.betainc`` does not.
     """
     tiny = 1e-300
-    log_pre = a * np.log(x) + b * np.log1p(-x) - np.log(a) - special.betaln(a, b)
+    log_pre = a * np.log(x) + b * np.log1p(-x) - np.log(a) - ufuncs().betaln(a, b)
 
     def nonzero(v: np.ndarray) -> np.ndarray:
         return np.where(np.abs(v) < tiny, tiny, v)
@@ -132,7 +133,7 @@ def cor_p(r: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
     # P(|T| >= |t|) = I_x(df/2, 1/2) with x = df / (df + t^2); at |t| = inf, x = 0 and p = 0.
     x = nu / (nu + t * t)
     a = nu / 2.0
-    one_sided = special.betainc(a, 0.5, x) / 2.0
+    one_sided = ufuncs().betainc(a, 0.5, x) / 2.0
     # Where that is near or below the smallest normal double, redo it in logs.
     deep = (one_sided < 1e-290) & (x > 0)
     if deep.any():
@@ -209,7 +210,7 @@ def _series_p(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     )
     u = u / np.exp(y / 2.0)
     # Upper tail u + P(Z > x); lower tail P(Z < x) - u, which is the same with x, u of opposite sign.
-    tail = side * u + special.ndtr(-side * x)
+    tail = side * u + ufuncs().ndtr(-side * x)
     tail = np.clip(tail, 0.0, 1.0)
     return np.minimum(1.0, 2.0 * tail)
 

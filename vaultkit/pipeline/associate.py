@@ -201,7 +201,9 @@ def run_associate(
             pheno = read_phenotypes(
                 phenotypes, sample_column=sample_column, traits=list(traits), covariates=list(covariates)
             )
-            from vaultkit import rstats  # noqa: F401 - scipy's import, also while the first chunks are read
+            from vaultkit.special import ufuncs
+
+            ufuncs()  # scipy's compiled functions, loaded while the first chunks are read too
 
         rows = write_parts(
             _parts(

@@ -1,0 +1,82 @@
+"""scipy.special's compiled functions, loaded without the package's array-API layer.
+
+vaultkit uses four of scipy.special's functions: ``betainc``, ``betaln`` and
+``ndtr`` for R's p-values, ``stdtrit`` for the plots' bands. They are numpy
+ufuncs of one compiled module, ``scipy.special._ufuncs``, and
+``scipy.special`` exports those very objects; its ``__init__`` also loads
+scipy's array-API support (array_api_compat, which imports numpy.testing
+and numpy.f2py): 0.09-0.16 s of import where the compiled module takes
+0.01 s, on the path of ``vaultkit associate`` before its first chunk (a
+tenth of its time on 200,000 regions).
+
+So the compiled module is loaded under a bare package standing in for
+``scipy.special`` for the moment that takes, and the stand-in is taken
+away again: a later ``import scipy.special`` (the user's, or scipy.stats')
+runs the real ``__init__``, which finds the compiled modules loaded and
+exports the same objects. A thread that meets the stand-in meanwhile gets
+the real package's attributes from it. Where anything of this fails
+(another layout of scipy), the package is imported as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import threading
+import types
+from functools import cache
+from typing import Any
+
+NEEDED = ("betainc", "betaln", "ndtr", "stdtrit")
+
+_loading = threading.RLock()
+_loader: list[int] = []  # the thread loading under the stand-in, while it does
+
+
+@cache
+def ufuncs() -> Any:
+    """A module with scipy.special's :data:`NEEDED` functions (the compiled one, or scipy.special)."""
+    if "scipy.special" not in sys.modules:
+        with _loading:
+            try:
+                return _bare()
+            except Exception:  # any surprise of scipy's layout: the usual import below
+                pass
+    return importlib.import_module("scipy.special")
+
+
+def _bare() -> types.ModuleType:
+    spec = importlib.util.find_spec("scipy.special")  # imports scipy itself, which is light
+    if spec is None or not spec.submodule_search_locations or "scipy.special" in sys.modules:
+        raise ImportError("scipy.special is not a package here, or is already imported")
+    stand_in = types.ModuleType("scipy.special")
+    stand_in.__path__ = list(spec.submodule_search_locations)
+    stand_in.__getattr__ = _real_attribute  # type: ignore[method-assign]
+    sys.modules["scipy.special"] = stand_in
+    _loader.append(threading.get_ident())
+    try:
+        compiled = importlib.import_module("scipy.special._ufuncs")
+    finally:
+        _loader.pop()
+        if sys.modules.get("scipy.special") is stand_in:
+            del sys.modules["scipy.special"]
+        scipy = sys.modules.get("scipy")
+        # vars(), not getattr: scipy's module __getattr__ imports a submodule it is asked for.
+        if scipy is not None and vars(scipy).get("special") is stand_in:
+            delattr(scipy, "special")
+    missing = [name for name in NEEDED if not callable(getattr(compiled, name, None))]
+    if missing:
+        raise ImportError(f"scipy.special._ufuncs has no {missing}")
+    return compiled
+
+
+def _real_attribute(name: str) -> Any:
+    """An attribute of the stand-in, asked for by a thread that imported scipy.special while it stood in:
+    the real package's, once the stand-in is gone."""
+    if name.startswith("__") or threading.get_ident() in _loader:
+        # The import machinery's own questions, and scipy's modules asking for their package while they
+        # load: no answer, so that the load fails over to the usual import rather than recursing.
+        raise AttributeError(name)
+    with _loading:
+        return getattr(importlib.import_module("scipy.special"), name)
