@@ -1003,9 +1003,9 @@ def read_features(path: Path, *, sample_suffix: str = "") -> Features:
 CHUNK_BYTES = 4 << 20
 # Threads parsing the pieces of a streamed text table, and pieces in flight. One core is left to the thread
 # that uses the chunks: on two cores, two parse threads beside it slowed its imports and its correlations (the
-# critical path) by a third, and `associate` of 200,000 x 100 took 1.32 s where one thread takes 1.19 s. Three
-# pieces in flight keep that thread parsing while the reader turns the last piece into Features (or waits for
-# pandas to import, at the start). More threads would hold more pieces for no faster read.
+# critical path), and `associate` of 200,000 x 100 took 1.32 s with two, 1.25 s with one (10 interleaved runs).
+# Pieces in flight beyond the threads keep that thread parsing while the reader turns the last piece into
+# Features (or waits for pandas to import, at the start). More threads would hold more pieces for no faster read.
 PARSE_THREADS = max(1, min(2, (os.cpu_count() or 1) - 1))
 PARSE_AHEAD = 3
 
