@@ -157,7 +157,7 @@ def test_float_columns_copied_at_once_equal_the_copy_column_by_column(tmp_path, 
     at_once = read_features(path).values
     monkeypatch.setattr(tables, "_copy_floats", lambda *a: False)
     one_by_one = read_features(path).values
-    assert at_once.flags.f_contiguous and np.isnan(at_once).any()
+    assert at_once.flags.c_contiguous and np.isnan(at_once).any()
     np.testing.assert_array_equal(at_once, one_by_one)
 
 
