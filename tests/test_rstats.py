@@ -252,7 +252,10 @@ def test_spearman_p_is_symmetric_in_the_sign_of_rho(case: tuple[float, int]):
     if n <= rstats.EXACT_MAX_N:
         assert a == b
     else:
-        assert abs(a - b) <= 1e-12 * max(a, b) + 1e-300
+        # Each tail's series is evaluated on its own side, and deep in the tail its two terms nearly cancel:
+        # the sides differ by up to 6.5e-10 of p (n = 300, p = 5e-19; 9e-11 at n = 37, p = 7e-12), within
+        # what R's own values are matched to (REL). 1e-12 here let hypothesis find such a case now and then.
+        assert abs(a - b) <= 2 * REL * max(a, b) + 1e-300
 
 
 @pytest.mark.parametrize("n", [*range(3, 16), *range(26, 41), 50, 100, 300, 1000, 1290, 1291, 2000])
