@@ -16,7 +16,7 @@ results table's batches while it is written (``WRITE_ROWS`` rows, read back
 and written: up to about 0.3 GB, reached at a million regions), and 16
 bytes per region and trait (p, and q while it is computed) plus 8 per region
 (the duplicate check): 5,000,000 regions x 2 traits add about 0.2 GB,
-whatever the number of samples. Measured peaks, 100 samples: 0.27-0.29 GB
+whatever the number of samples. Measured peaks, 100 samples: 0.27-0.30 GB
 for 200,000 regions, 0.52 GB for 1,000,000 (text); 0.99 GB for 5,000,000 x
 200 (Parquet, row groups of 50,000 rows).
 """
