@@ -161,6 +161,36 @@ def test_float_columns_copied_at_once_equal_the_copy_column_by_column(tmp_path, 
     np.testing.assert_array_equal(at_once, one_by_one)
 
 
+def test_integer_and_float32_columns_copied_at_once_equal_the_copy_column_by_column(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import vaultkit.tables as tables
+
+    rng = np.random.default_rng(4)
+    n = 500
+    counts = rng.poisson(50, (n, 3))
+    columns = {
+        "region": pa.array([f"chr1:{1000 + 10 * i}-{1005 + 10 * i}" for i in range(n)]),
+        "S1": pa.array(counts[:, 0], pa.int64(), mask=rng.random(n) < 0.1),  # counts with gaps
+        "S2": pa.array(counts[:, 1], pa.int32()),
+        "S3": pa.array(rng.normal(size=n).astype(np.float32), pa.float32()),
+        "S4": pa.array([2**53 + 1] * n, pa.int64()),  # beyond float64's integers: rounded as numpy rounds
+        "S5": pa.array(rng.normal(size=n)),
+    }
+    path = tmp_path / "counts.parquet"
+    pq.write_table(pa.table(columns), path)
+    copies = []
+    real = tables._copy_floats
+    monkeypatch.setattr(tables, "_copy_floats", lambda *a: copies.append(real(*a)) or copies[-1])
+    at_once = read_features(path).values
+    monkeypatch.setattr(tables, "_copy_floats", lambda *a: False)
+    one_by_one = read_features(path).values
+    # pyarrow before 15 has no to_tensor(null_to_nan=): the copy column by column there, as for text.
+    assert copies == [int(pa.__version__.split(".")[0]) >= 15] and np.isnan(at_once[:, 0]).any()
+    np.testing.assert_array_equal(at_once, one_by_one)
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(st.sampled_from(["1.5\t2", "", "  ", '"a\nb"\t1', '"q"\t3', "7.25" * 40]), max_size=30),

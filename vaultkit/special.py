@@ -13,14 +13,19 @@ So the compiled module is loaded under a bare package standing in for
 ``scipy.special`` for the moment that takes, and the stand-in is taken
 away again: a later ``import scipy.special`` (the user's, or scipy.stats')
 runs the real ``__init__``, which finds the compiled modules loaded and
-exports the same objects. A thread that meets the stand-in meanwhile gets
-the real package's attributes from it. Where anything of this fails
-(another layout of scipy), the package is imported as usual.
+exports the same objects (and gets the submodules loaded before it as its
+attributes, as in any process). A thread that imports scipy.special in
+that instant keeps the stand-in, which hands it the real package's
+attributes. Where anything of this fails (another layout of scipy), the
+package is imported as usual.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import threading
@@ -37,22 +42,27 @@ _loader: list[int] = []  # the thread loading under the stand-in, while it does
 @cache
 def ufuncs() -> Any:
     """A module with scipy.special's :data:`NEEDED` functions (the compiled one, or scipy.special)."""
-    if "scipy.special" not in sys.modules:
-        with _loading:
+    with _loading:  # decided under the lock: a second caller waits for the first instead of meeting its stand-in
+        if "scipy.special" not in sys.modules:
             try:
                 return _bare()
             except Exception:  # any surprise of scipy's layout: the usual import below
                 pass
-    return importlib.import_module("scipy.special")
+        return importlib.import_module("scipy.special")
 
 
 def _bare() -> types.ModuleType:
+    loaded = sys.modules.get("scipy.special._ufuncs")
+    if loaded is not None:
+        return loaded
     spec = importlib.util.find_spec("scipy.special")  # imports scipy itself, which is light
-    if spec is None or not spec.submodule_search_locations or "scipy.special" in sys.modules:
-        raise ImportError("scipy.special is not a package here, or is already imported")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("scipy.special is not a package here")
+    before = set(sys.modules)
     stand_in = types.ModuleType("scipy.special")
     stand_in.__path__ = list(spec.submodule_search_locations)
     stand_in.__getattr__ = _real_attribute  # type: ignore[method-assign]
+    stand_in.__dir__ = _real_dir  # type: ignore[method-assign]
     sys.modules["scipy.special"] = stand_in
     _loader.append(threading.get_ident())
     try:
@@ -65,6 +75,9 @@ def _bare() -> types.ModuleType:
         # vars(), not getattr: scipy's module __getattr__ imports a submodule it is asked for.
         if scipy is not None and vars(scipy).get("special") is stand_in:
             delattr(scipy, "special")
+        loaded_here = sorted(n for n in set(sys.modules) - before if n.startswith("scipy.special."))
+        if loaded_here:
+            sys.meta_path.insert(0, _Attach(loaded_here))
     missing = [name for name in NEEDED if not callable(getattr(compiled, name, None))]
     if missing:
         raise ImportError(f"scipy.special._ufuncs has no {missing}")
@@ -72,11 +85,50 @@ def _bare() -> types.ModuleType:
 
 
 def _real_attribute(name: str) -> Any:
-    """An attribute of the stand-in, asked for by a thread that imported scipy.special while it stood in:
-    the real package's, once the stand-in is gone."""
-    if name.startswith("__") or threading.get_ident() in _loader:
-        # The import machinery's own questions, and scipy's modules asking for their package while they
-        # load: no answer, so that the load fails over to the usual import rather than recursing.
+    """An attribute of the stand-in, asked for by a thread that imported scipy.special while it stood in
+    (and keeps it): the real package's, once the stand-in is gone."""
+    if threading.get_ident() in _loader:
+        # The import machinery's questions, and scipy's modules asking for their package while they load: no
+        # answer, so that the load fails over to the usual import rather than recursing.
         raise AttributeError(name)
     with _loading:
-        return getattr(importlib.import_module("scipy.special"), name)
+        real = importlib.import_module("scipy.special")
+    return getattr(real, name)
+
+
+def _real_dir() -> list[str]:
+    """dir() of the stand-in: the real package's names (none while it loads)."""
+    if threading.get_ident() in _loader:
+        return []
+    with _loading:
+        return dir(importlib.import_module("scipy.special"))
+
+
+class _Attach(importlib.abc.MetaPathFinder):
+    """Hands the real scipy.special, when it is imported, the submodules loaded under the stand-in as its
+    attributes: the import system sets a submodule on its package only when it loads it, and these were
+    loaded before the package was (``scipy.special._gufuncs`` must work as in any process)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "scipy.special":
+            return None
+        with contextlib.suppress(ValueError):  # once: the package is imported once
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run = spec.loader.exec_module
+        names = self.names
+
+        def exec_module(module: types.ModuleType) -> None:
+            for name in names:
+                sub = sys.modules.get(name)
+                if sub is not None:
+                    setattr(module, name.rsplit(".", 1)[1], sub)
+            run(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec

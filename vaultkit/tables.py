@@ -966,17 +966,23 @@ def _features(
 
 
 def _copy_floats(loaded: _Loaded, columns: list[str], values: np.ndarray) -> bool:
-    """Sample columns that are all float64 copied into ``values`` (row-major) by Arrow, a batch at a time;
-    False (``values`` left to the caller) for other types, or a pyarrow without ``to_tensor(null_to_nan=)``.
+    """Sample columns that are all integers or floats copied into ``values`` (row-major, float64) by Arrow, a
+    batch at a time; False (``values`` left to the caller) for other types (text, decimals), or a pyarrow
+    without ``to_tensor(null_to_nan=)``.
     One call per batch, not one per column and batch: the Python of a hundred columns cost twice the copy."""
     import numpy as np
     import pyarrow as pa
 
     table = loaded.table.select([loaded.name_of(c) for c in columns])
-    if any(t != pa.float64() for t in table.schema.types):
+    types = table.schema.types
+    if not all(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_null(t) for t in types):
         return False
     row = 0
     try:
+        if any(t != pa.float64() for t in types):
+            # Integer counts and float32 (Parquet) made float64 by Arrow at once, as _floats makes them one
+            # column at a time (unsafe: integers beyond 2^53 round, as numpy's astype rounds them, not fail).
+            table = table.cast(pa.schema([pa.field(n, pa.float64()) for n in table.column_names]), safe=False)
         for batch in table.to_batches():
             values[row : row + batch.num_rows] = np.asarray(batch.to_tensor(null_to_nan=True, row_major=True))
             row += batch.num_rows
