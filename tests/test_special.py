@@ -23,6 +23,31 @@ def _run(code: str) -> str:
     return out.stdout
 
 
+# Prefix of the cases with another thread: ``during_the_load(other)`` calls special.ufuncs() and starts ``other``
+# in a thread once the stand-in is in place, waiting until ``other`` sets ``started``; the thread is joined after.
+DURING_THE_LOAD = """
+import importlib, sys, threading
+from vaultkit import special
+started = threading.Event()
+
+def during_the_load(other):
+    real = importlib.import_module
+    def import_module(name, *args):
+        if name == "scipy.special._ufuncs" and not started.is_set():
+            threading.Thread(target=other).start()
+            assert started.wait(10)
+        return real(name, *args)
+    importlib.import_module = import_module
+    try:
+        return special.ufuncs()
+    finally:
+        importlib.import_module = real
+        for t in threading.enumerate():
+            if t is not threading.current_thread():
+                t.join(10)
+"""
+
+
 def test_the_compiled_functions_load_alone_and_scipy_special_imports_afterwards_with_the_same_objects():
     out = _run(
         """
@@ -45,34 +70,24 @@ def test_the_compiled_functions_load_alone_and_scipy_special_imports_afterwards_
 
 def test_a_thread_that_meets_the_stand_in_gets_the_real_package():
     out = _run(
-        """
-        import importlib, sys, threading
-        from vaultkit import special
-        got, holding = [], threading.Event()
+        DURING_THE_LOAD
+        + textwrap.dedent(
+            """
+            got = []
 
-        def other_thread():
-            import scipy.special as s  # the stand-in, while the compiled module loads
-            holding.set()
-            got.append((s.betainc, s.gamma, s.__all__, dir(s)))
+            def other_thread():
+                import scipy.special as s  # the stand-in, while the compiled module loads
+                started.set()
+                got.append((s.betainc, s.gamma, s.__all__, dir(s)))
 
-        real = importlib.import_module
-        def import_module(name, *args):
-            if name == "scipy.special._ufuncs" and not holding.is_set():
-                threading.Thread(target=other_thread).start()
-                assert holding.wait(10)
-            return real(name, *args)
-        importlib.import_module = import_module
-        u = special.ufuncs()
-        importlib.import_module = real
-        for t in threading.enumerate():
-            if t is not threading.current_thread():
-                t.join(10)
-        betainc, gamma, all_, names = got[0]
-        import scipy.special
-        assert betainc is u.betainc is scipy.special.betainc and gamma is scipy.special.gamma
-        assert all_ is scipy.special.__all__ and names == dir(scipy.special)
-        print("ok", u.__name__)
-        """
+            u = during_the_load(other_thread)
+            betainc, gamma, all_, names = got[0]
+            import scipy.special
+            assert betainc is u.betainc is scipy.special.betainc and gamma is scipy.special.gamma
+            assert all_ is scipy.special.__all__ and names == dir(scipy.special)
+            print("ok", u.__name__)
+            """
+        )
     )
     assert out.strip() == "ok scipy.special._ufuncs"
 
@@ -94,30 +109,20 @@ def test_scipy_special_imported_afterwards_is_the_package_a_fresh_process_has():
 
 def test_a_second_caller_during_the_load_waits_for_the_compiled_module():
     out = _run(
-        """
-        import importlib, threading
-        from vaultkit import special
-        got, started = [], threading.Event()
+        DURING_THE_LOAD
+        + textwrap.dedent(
+            """
+            got = []
 
-        def second_caller():
-            started.set()
-            got.append(special.ufuncs())  # waits for the first caller, then finds the module loaded
+            def second_caller():
+                started.set()
+                got.append(special.ufuncs())  # waits for the first caller, then finds the module loaded
 
-        real = importlib.import_module
-        def import_module(name, *args):
-            if name == "scipy.special._ufuncs" and not started.is_set():
-                threading.Thread(target=second_caller).start()
-                assert started.wait(10)
-            return real(name, *args)
-        importlib.import_module = import_module
-        u = special.ufuncs()
-        importlib.import_module = real
-        for t in threading.enumerate():
-            if t is not threading.current_thread():
-                t.join(10)
-        assert got == [u] and u.__name__ == "scipy.special._ufuncs", got
-        print("ok")
-        """
+            u = during_the_load(second_caller)
+            assert got == [u] and u.__name__ == "scipy.special._ufuncs", got
+            print("ok")
+            """
+        )
     )
     assert out.strip() == "ok"
 
