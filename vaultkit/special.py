@@ -84,24 +84,27 @@ def _bare() -> types.ModuleType:
     return compiled
 
 
-def _real_attribute(name: str) -> Any:
-    """An attribute of the stand-in, asked for by a thread that imported scipy.special while it stood in
-    (and keeps it): the real package's, once the stand-in is gone."""
+def _real_package() -> types.ModuleType | None:
+    """The real scipy.special, for a thread that imported it while the stand-in stood in (and keeps it),
+    once the stand-in is gone; None in the loading thread itself: the import machinery's questions, and
+    scipy's modules asking for their package while they load, get no answer, so that the load fails over
+    to the usual import rather than recursing."""
     if threading.get_ident() in _loader:
-        # The import machinery's questions, and scipy's modules asking for their package while they load: no
-        # answer, so that the load fails over to the usual import rather than recursing.
-        raise AttributeError(name)
+        return None
     with _loading:
-        real = importlib.import_module("scipy.special")
+        return importlib.import_module("scipy.special")
+
+
+def _real_attribute(name: str) -> Any:
+    real = _real_package()
+    if real is None:
+        raise AttributeError(name)
     return getattr(real, name)
 
 
 def _real_dir() -> list[str]:
-    """dir() of the stand-in: the real package's names (none while it loads)."""
-    if threading.get_ident() in _loader:
-        return []
-    with _loading:
-        return dir(importlib.import_module("scipy.special"))
+    real = _real_package()
+    return [] if real is None else dir(real)
 
 
 class _Attach(importlib.abc.MetaPathFinder):

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from vaultkit.tables import Features, FeatureStream, Phenotypes
 
 SPILL_BYTES = 64 << 20  # results held in memory before they are spilled to a temporary file
-# Chunks parsed and waiting: while pandas and scipy import (half a second on one core, before the first chunk
-# is used) the reader goes on parsing on the other. 200,000 x 100: 1.25 s with one chunk waiting and two pieces
+# Chunks parsed and waiting: while the phenotypes are read and pandas imports (0.3-0.4 s on one core before
+# the first chunk is used) the reader goes on parsing on the other. 200,000 x 100: 1.25 s with one chunk waiting and two pieces
 # in flight (tables.PARSE_AHEAD), 1.19 s with four and three (8 interleaved runs).
 READ_AHEAD = 4
 WRITE_ROWS = 1 << 20  # rows per write of the results table (Parquet row groups of about this size)
@@ -197,10 +197,10 @@ def run_associate(
     stream = FeatureStream(features, sample_suffix=sample_suffix, chunk_bytes=chunk_bytes or CHUNK_BYTES)
     found: dict[str, str] = {}
     designs: list[Design] = []
-    # The feature table is read from now on, while pandas and scipy import (a GIL-free Arrow parse beside
-    # half a second of imports); a bad phenotype table still fails first, and stops the reader.
+    # The feature table is read from now on, while pandas imports (a GIL-free Arrow parse beside a few
+    # tenths of a second of imports); a bad phenotype table still fails first, and stops the reader.
     with _ReadAhead(stream) as chunks:
-        # Collections paused while pandas and scipy import (a few hundred thousand objects): each of the
+        # Collections paused while pandas and scipy load (a few hundred thousand objects): each of the
         # hundred the imports triggered walked those made so far, 70 ms before the first chunk; one, after.
         with no_gc():
             pheno = read_phenotypes(
